@@ -1,0 +1,77 @@
+"""OAuth2 scopes partners are granted (SPEC §5), and the aliases that mean the same thing.
+
+OneRoster scopes exist under v1p1 and v1p2; Caliper's events.write has a short and a URI
+spelling (the official clients ask for the URI). A token holding any spelling satisfies a
+check for the canonical name.
+"""
+
+OR_PREFIXES = (
+    "https://purl.imsglobal.org/spec/or/v1p2/scope/",
+    "https://purl.imsglobal.org/spec/or/v1p1/scope/",
+)
+ONEROSTER_SCOPE_NAMES = (
+    "roster-core.readonly",
+    "roster.readonly",
+    "roster.createput",
+    "roster.delete",
+    "roster-demographics.readonly",
+    "roster-demographics.createput",
+    "roster-demographics.delete",
+    "gradebook.readonly",
+    "gradebook.createput",
+    "gradebook.delete",
+    "assessment.readonly",
+    "assessment.createput",
+    "assessment.delete",
+    "resource.readonly",
+    "resource.createput",
+    "resource.delete",
+)
+EVENTS_WRITE = "events.write"
+EVENTS_WRITE_URI = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/events.write"
+ANALYTICS_READONLY = "analytics.readonly"
+EVENTS_READONLY = "events.readonly"
+
+
+def oneroster(name: str) -> str:
+    """The canonical (v1p2) URI of a OneRoster scope."""
+    return OR_PREFIXES[0] + name
+
+
+# Every spelling of a scope, keyed by the canonical name that API checks ask for.
+ALIASES: dict[str, frozenset[str]] = {
+    **{oneroster(n): frozenset(p + n for p in OR_PREFIXES) for n in ONEROSTER_SCOPE_NAMES},
+    EVENTS_WRITE: frozenset({EVENTS_WRITE, EVENTS_WRITE_URI}),
+    ANALYTICS_READONLY: frozenset({ANALYTICS_READONLY, EVENTS_READONLY}),
+}
+
+
+def all_partner_scopes() -> list[str]:
+    """Every scope spelling a client may be granted and may ask for."""
+    return sorted({s for spellings in ALIASES.values() for s in spellings})
+
+
+def learning_app_scopes() -> list[str]:
+    """What a learning app gets by default: read the roster, publish its catalogue, send
+    events, read back analytics and gradebook. Deletes of roster objects are not included."""
+    wanted = {
+        oneroster(n)
+        for n in (
+            "roster-core.readonly",
+            "roster.readonly",
+            "roster.createput",
+            "gradebook.readonly",
+            "gradebook.createput",
+            "assessment.readonly",
+            "assessment.createput",
+            "resource.readonly",
+            "resource.createput",
+        )
+    }
+    wanted |= {EVENTS_WRITE, ANALYTICS_READONLY}
+    return sorted({s for canonical in wanted for s in ALIASES[canonical]})
+
+
+def is_granted(required: str, granted: set[str] | frozenset[str]) -> bool:
+    """True when any spelling of `required` is among the granted scopes."""
+    return bool(ALIASES.get(required, frozenset({required})) & granted)

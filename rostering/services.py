@@ -1,0 +1,244 @@
+"""Every rostering write with rules. The OneRoster API, the Partner API, the CSV import and
+the demo seeder all end here, so a rule (upsert by sourcedId, soft delete, "nothing changed
+means nothing is written") lives in one place.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+
+from .models import (
+    AcademicSession,
+    Class,
+    ComponentKind,
+    ComponentResource,
+    Course,
+    CourseComponent,
+    Demographics,
+    Enrollment,
+    Org,
+    Resource,
+    Status,
+    User,
+    UserRole,
+)
+
+
+@dataclass(frozen=True)
+class RoleAssignment:
+    org: Org
+    role: str
+    role_type: str = UserRole.RoleType.PRIMARY
+    user_profile: str = ""
+    begin_date: date | None = None
+    end_date: date | None = None
+
+    def key(self):
+        return (self.org.pk, self.role, self.role_type, self.user_profile, self.begin_date, self.end_date)
+
+
+def upsert_by_sourced_id(model, *, sourced_id: str, fields: dict):
+    """Create the object, or update it when a field differs; answer (obj, created, changed).
+
+    Re-sending identical data writes nothing, so `dateLastModified` only moves on real change.
+    The row is locked while compared so two concurrent upserts cannot lose an update.
+    """
+    obj = model._base_manager.select_for_update().filter(sourced_id=sourced_id).first()
+    if obj is None:
+        obj = model(sourced_id=sourced_id, **fields)
+        obj.save()
+        return obj, True, True
+    changed = [name for name, value in fields.items() if _field_value(obj, name) != value]
+    if changed:
+        for name in changed:
+            setattr(obj, name, fields[name])
+        obj.save(update_fields=[_attname(model, name) for name in changed])
+    return obj, False, bool(changed)
+
+
+def _attname(model, name):
+    return model._meta.get_field(name).attname
+
+
+def _field_value(obj, name):
+    field = obj._meta.get_field(name)
+    if field.is_relation:
+        return getattr(obj, field.name)
+    return getattr(obj, field.attname)
+
+
+def _touch(obj):
+    obj.save(update_fields=["date_last_modified"])
+
+
+@transaction.atomic
+def upsert_org(*, sourced_id: str, **fields):
+    obj, created, _ = upsert_by_sourced_id(Org, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_academic_session(*, sourced_id: str, **fields):
+    obj, created, _ = upsert_by_sourced_id(AcademicSession, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_user(
+    *,
+    sourced_id: str,
+    roles: list[RoleAssignment] | None = None,
+    agents: list[User] | None = None,
+    password: str | None = None,
+    **fields,
+):
+    """Upsert a person. `roles` and `agents`, when given, replace the current sets."""
+    if not fields.get("username"):
+        fields["username"] = _existing_username(sourced_id) or sourced_id
+    obj, created, changed = upsert_by_sourced_id(User, sourced_id=sourced_id, fields=fields)
+    if created and password is None:
+        obj.set_unusable_password()
+        obj.save(update_fields=["password"])
+    if password is not None and not obj.check_password(password):
+        obj.set_password(password)
+        obj.save(update_fields=["password"])
+    related_changed = False
+    if roles is not None:
+        related_changed |= _replace_roles(obj, roles)
+    if agents is not None:
+        related_changed |= _replace_agents(obj, agents)
+    if related_changed and not changed:
+        _touch(obj)
+    return obj, created
+
+
+def _existing_username(sourced_id):
+    return User.objects.filter(sourced_id=sourced_id).values_list("username", flat=True).first()
+
+
+def _replace_roles(user: User, roles: list[RoleAssignment]) -> bool:
+    current = {
+        (r.org_id, r.role, r.role_type, r.user_profile, r.begin_date, r.end_date)
+        for r in user.roles.all()
+    }
+    wanted = {r.key() for r in roles}
+    if current == wanted:
+        return False
+    user.roles.all().delete()
+    UserRole.objects.bulk_create(
+        UserRole(
+            user=user,
+            org=r.org,
+            role=r.role,
+            role_type=r.role_type,
+            user_profile=r.user_profile,
+            begin_date=r.begin_date,
+            end_date=r.end_date,
+        )
+        for r in _unique_by_org_and_role(roles)
+    )
+    return True
+
+
+def _unique_by_org_and_role(roles):
+    seen = set()
+    for r in roles:
+        if (r.org.pk, r.role) not in seen:
+            seen.add((r.org.pk, r.role))
+            yield r
+
+
+def _replace_agents(user: User, agents: list[User]) -> bool:
+    current = set(user.agents.values_list("pk", flat=True))
+    wanted = {a.pk for a in agents}
+    if current == wanted:
+        return False
+    user.agents.set(agents)
+    return True
+
+
+@transaction.atomic
+def link_agent(*, student: User, agent: User) -> bool:
+    """Link a guardian/parent to a student both ways (OneRoster models both views)."""
+    created = not student.agents.filter(pk=agent.pk).exists()
+    if created:
+        student.agents.add(agent)
+        _touch(student)
+    if not agent.agents.filter(pk=student.pk).exists():
+        agent.agents.add(student)
+        _touch(agent)
+    return created
+
+
+@transaction.atomic
+def upsert_course(*, sourced_id: str, **fields):
+    obj, created, _ = upsert_by_sourced_id(Course, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_course_component(*, sourced_id: str, kind: str | None = None, **fields):
+    """Upsert a unit or lesson. Without an explicit kind, a component with no parent is a
+    unit and one under a parent is a lesson; a lesson that gains children becomes a unit."""
+    parent = fields.get("parent")
+    if kind is None:
+        existing = CourseComponent.objects.filter(sourced_id=sourced_id).values_list("kind", flat=True).first()
+        kind = existing or (ComponentKind.LESSON if parent else ComponentKind.UNIT)
+    fields["kind"] = kind
+    obj, created, _ = upsert_by_sourced_id(CourseComponent, sourced_id=sourced_id, fields=fields)
+    if parent is not None and parent.kind == ComponentKind.LESSON:
+        parent.kind = ComponentKind.UNIT
+        parent.save(update_fields=["kind"])
+    return obj, created
+
+
+@transaction.atomic
+def upsert_resource(*, sourced_id: str, lessons: list[CourseComponent] | None = None, **fields):
+    """Upsert a resource; `lessons`, when given, are linked to it (links are added, not removed)."""
+    obj, created, _ = upsert_by_sourced_id(Resource, sourced_id=sourced_id, fields=fields)
+    for lesson in lessons or []:
+        ComponentResource.objects.get_or_create(
+            course_component=lesson,
+            resource=obj,
+            defaults={"sourced_id": f"{lesson.sourced_id}:{obj.sourced_id}", "title": obj.title},
+        )
+    return obj, created
+
+
+@transaction.atomic
+def upsert_component_resource(*, sourced_id: str, **fields):
+    obj, created, _ = upsert_by_sourced_id(ComponentResource, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_class(*, sourced_id: str, terms: list[AcademicSession] | None = None, **fields):
+    obj, created, changed = upsert_by_sourced_id(Class, sourced_id=sourced_id, fields=fields)
+    if terms is not None and set(obj.terms.values_list("pk", flat=True)) != {t.pk for t in terms}:
+        obj.terms.set(terms)
+        if not changed:
+            _touch(obj)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_enrollment(*, sourced_id: str, **fields):
+    if fields.get("school") is None and fields.get("klass") is not None:
+        fields["school"] = fields["klass"].school
+    obj, created, _ = upsert_by_sourced_id(Enrollment, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def upsert_demographics(*, sourced_id: str, **fields):
+    obj, created, _ = upsert_by_sourced_id(Demographics, sourced_id=sourced_id, fields=fields)
+    return obj, created
+
+
+@transaction.atomic
+def soft_delete(obj) -> None:
+    """OneRoster DELETE: mark `tobedeleted`; nothing a student earned is ever removed."""
+    if obj.status != Status.TOBEDELETED:
+        obj.status = Status.TOBEDELETED
+        obj.save(update_fields=["status"])
