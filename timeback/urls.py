@@ -1,8 +1,27 @@
+"""Composes every API surface and the pages."""
+
+from allauth.idp.oidc import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from rostering.api import urls as rostering_api
+
+handler400 = "timeback.api.errors.handler400"
+handler403 = "timeback.api.errors.handler403"
+handler404 = "timeback.api.errors.handler404"
+handler500 = "timeback.api.errors.handler500"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("allauth.idp.urls")),
+    # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).
+    path("auth/1.0/token", oidc_views.token, name="partner-token"),
+    path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
+    path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
+    path("rostering/1.0/", include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
 ]

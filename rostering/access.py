@@ -1,0 +1,66 @@
+"""Who may write what in the roster (SPEC §4.3). One place, used by every API surface.
+
+- A learning app owns its courses, their units, lessons and resources; it may create new
+  courses (which it then owns) and change only its own.
+- Orgs, users, classes, enrollments and guardian links belong to the school: only a
+  `roster_source` app (a school's SIS sync) writes them, except that a sandbox app may
+  scaffold test users, classes and enrollments inside the `partner-sandbox` org.
+- Refusals are 403 with an explanation, so an app developer knows what to do.
+"""
+
+from rest_framework.exceptions import PermissionDenied
+
+from .models import SANDBOX_ORG_SOURCED_ID, Course, Org, PartnerApp, Resource, User
+
+SANDBOX_ONLY = (
+    "Users, classes, enrollments and guardian links are rostered by the school. "
+    "Partner apps may only create them for testing: the app must be a sandbox app and "
+    f"everything must sit in the '{SANDBOX_ORG_SOURCED_ID}' org."
+)
+
+
+def can_write_roster_anywhere(app: PartnerApp | None) -> bool:
+    return app is not None and app.roster_source
+
+
+def require_roster_source(app: PartnerApp | None, what: str) -> None:
+    if not can_write_roster_anywhere(app):
+        raise PermissionDenied(f"Only the school's roster source may write {what}.")
+
+
+def require_sandbox_scaffolding(app: PartnerApp | None, orgs: list[Org]) -> None:
+    """Allow a roster write by a roster source, or by a sandbox app inside the sandbox org."""
+    if can_write_roster_anywhere(app):
+        return
+    if app is None or not app.sandbox:
+        raise PermissionDenied(SANDBOX_ONLY + " This app is not a sandbox app.")
+    outside = sorted({o.sourced_id for o in orgs if o.sourced_id != SANDBOX_ORG_SOURCED_ID})
+    if outside or not orgs:
+        named = ", ".join(outside) or "no org"
+        raise PermissionDenied(SANDBOX_ONLY + f" This request names {named}.")
+
+
+def sandbox_orgs_of_user(user: User) -> list[Org]:
+    """The orgs a user belongs to, for the sandbox check on an existing user."""
+    orgs = [r.org for r in user.roles.select_related("org")]
+    if user.primary_org_id:
+        orgs.append(user.primary_org)
+    return orgs
+
+
+def require_course_owner(app: PartnerApp | None, course: Course | None) -> None:
+    """A course (and its structure) may be changed by its owning app or a roster source."""
+    if course is None or can_write_roster_anywhere(app):
+        return
+    if app is None or course.partner_app_id != app.pk:
+        raise PermissionDenied(
+            f"Course '{course.sourced_id}' belongs to another app; an app may only change its own courses."
+        )
+
+
+def require_resource_owner(app: PartnerApp | None, resource: Resource | None) -> None:
+    """A resource published by an app is changed only by that app (or a roster source)."""
+    if resource is None or resource.partner_app_id is None or can_write_roster_anywhere(app):
+        return
+    if app is None or resource.partner_app_id != app.pk:
+        raise PermissionDenied(f"Resource '{resource.sourced_id}' belongs to another app.")

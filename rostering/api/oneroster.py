@@ -1,0 +1,229 @@
+"""OneRoster 1.2 rostering views, generic over the resource types of `resources.py`.
+
+Thin: parse the query or body, authorize (scope + rostering.access), call a selector or a
+writer, render. The same views serve `/ims/oneroster/rostering/v1p2/` and the Partner
+API's `/rostering/1.0/`.
+"""
+
+import uuid
+
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from timeback.api.auth import HasScope, IsTokenAuthenticated, partner_app
+from timeback.api.errors import OneRosterError
+from timeback.api.query import CollectionQuery, paging_links, parse_selection
+
+from .. import services
+from ..models import EnrollmentRole, User
+from . import resources as types
+from . import writers
+from .inputs import EnrollmentForClassInput
+from .representations import Refs
+
+COLLECTION_PARAMETERS = [
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 100, capped at 3000)."),
+    OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip."),
+    OpenApiParameter("sort", OpenApiTypes.STR, description="Field to sort by, e.g. familyName."),
+    OpenApiParameter("orderBy", OpenApiTypes.STR, enum=["asc", "desc"]),
+    OpenApiParameter(
+        "filter",
+        OpenApiTypes.STR,
+        description="OneRoster filter, e.g. `familyName='Smith' AND roles.role='student'`; "
+        "operators = != > >= < <= ~ joined by AND / OR.",
+    ),
+    OpenApiParameter("fields", OpenApiTypes.STR, description="Comma-separated properties to return."),
+    OpenApiParameter("search", OpenApiTypes.STR, description="Free text over the main name fields."),
+]
+REFS_BASE = "/ims/oneroster/rostering/v1p2"
+
+
+def refs_for(request) -> Refs:
+    return Refs(request.build_absolute_uri(REFS_BASE))
+
+
+def project(data: dict, selection: list[str] | None) -> dict:
+    if selection is None:
+        return data
+    return {k: data[k] for k in selection if k in data}
+
+
+class RosterView(APIView):
+    """Configured per route with `resource` (a ResourceType) and optional `parent`."""
+
+    permission_classes = [IsTokenAuthenticated, HasScope]
+    resource: types.ResourceType = None
+    # For nested collections: (find the parent object from the URL kwargs, rows of that parent).
+    parent = None
+
+    @property
+    def required_scopes(self):
+        return self.resource.required_scopes()
+
+    def represent(self, obj, selection=None):
+        return project(self.resource.represent(obj, refs_for(self.request)), selection)
+
+    def reread(self, obj):
+        """The object again through the resource queryset, with what its representer reads."""
+        return self.resource.queryset().get(pk=obj.pk)
+
+    def validated_body(self):
+        data = self.resource.with_forced(self.resource.unwrap(self.request.data))
+        serializer = self.resource.input(data=data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class CollectionView(RosterView):
+    def find_parent(self, kwargs):
+        parent_obj = self.parent[0](kwargs)
+        if parent_obj is None:
+            raise NotFound("No such object: " + ", ".join(f"'{v}'" for v in kwargs.values()) + ".")
+        return parent_obj
+
+    def get_queryset(self, kwargs):
+        if self.parent is None:
+            return self.resource.queryset()
+        return self.parent[1](self.find_parent(kwargs))
+
+    @extend_schema(parameters=COLLECTION_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, **kwargs):
+        params = request.query_params
+        selection = parse_selection(params.get("fields"), list(self.resource.output_fields))
+        query = CollectionQuery(self.resource.fields, list(self.resource.search))
+        page = query.paginate(query.apply(self.get_queryset(kwargs), params), params)
+        body = {
+            self.resource.plural: [self.represent(o, selection) for o in page.items],
+            "totalCount": page.total,
+            "pageCount": page.page_count,
+            "pageNumber": page.page_number,
+            "offset": page.offset,
+            "limit": page.limit,
+        }
+        headers = {"X-Total-Count": str(page.total), "Link": paging_links(request, page)}
+        return Response(body, headers=headers)
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, **kwargs):
+        if self.resource.write is None or self.parent is not None:
+            raise OneRosterError("This collection cannot be written.", http_status=405)
+        data = self.validated_body()
+        supplied = data.get("sourcedId")
+        sourced_id = supplied or str(uuid.uuid4())
+        if self.resource.model._base_manager.filter(sourced_id=sourced_id).exists():
+            raise OneRosterError(
+                f"'{sourced_id}' already exists; PUT /{self.resource.plural}/{sourced_id} updates it.",
+                http_status=409,
+            )
+        with transaction.atomic():
+            obj, _ = self.resource.write(sourced_id=sourced_id, data=data, app=partner_app(request), existing=None)
+        return Response(
+            {
+                "sourcedIdPairs": {"suppliedSourcedId": supplied or sourced_id, "allocatedSourcedId": sourced_id},
+                self.resource.singular: self.represent(self.reread(obj)),
+            },
+            status=201,
+        )
+
+
+class ObjectView(RosterView):
+    def get_object(self, sourced_id):
+        obj = self.resource.queryset().filter(sourced_id=sourced_id).first()
+        if obj is None:
+            raise NotFound(f"No {self.resource.singular} with sourcedId '{sourced_id}'.")
+        return obj
+
+    @extend_schema(
+        parameters=[OpenApiParameter("fields", OpenApiTypes.STR)], responses={200: OpenApiTypes.OBJECT}
+    )
+    def get(self, request, sourced_id):
+        selection = parse_selection(request.query_params.get("fields"), list(self.resource.output_fields))
+        return Response({self.resource.singular: self.represent(self.get_object(sourced_id), selection)})
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
+    def put(self, request, sourced_id):
+        if self.resource.write is None:
+            raise OneRosterError("This object cannot be written.", http_status=405)
+        data = self.validated_body()
+        if data.get("sourcedId") not in (None, sourced_id):
+            raise ValidationError({"sourcedId": f"the body names '{data['sourcedId']}' but the URL names '{sourced_id}'."})
+        existing = self.resource.model._base_manager.filter(sourced_id=sourced_id).first()
+        if existing is not None and not self.resource.queryset().filter(pk=existing.pk).exists():
+            raise OneRosterError(
+                f"'{sourced_id}' exists but is not a {self.resource.singular}.", http_status=409
+            )
+        with transaction.atomic():
+            obj, created = self.resource.write(
+                sourced_id=sourced_id, data=data, app=partner_app(request), existing=existing
+            )
+        return Response({self.resource.singular: self.represent(self.reread(obj))}, status=201 if created else 200)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, sourced_id):
+        if self.resource.write is None:
+            raise OneRosterError("This object cannot be deleted.", http_status=405)
+        obj = self.get_object(sourced_id)
+        writers.may_delete(partner_app(request), obj)
+        services.soft_delete(obj)
+        return Response(status=204)
+
+
+class ClassMembersView(CollectionView):
+    """GET lists a class's students (or teachers); POST enrols a user in that role."""
+
+    resource = types.USER
+    role: str = EnrollmentRole.STUDENT
+
+    @property
+    def required_scopes(self):
+        return {"GET": types.ROSTER_READ, "POST": types.ROSTER_WRITE}
+
+    @extend_schema(request=EnrollmentForClassInput, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request, **kwargs):
+        klass = self.find_parent(kwargs)
+        serializer = EnrollmentForClassInput(data=types.ENROLLMENT.unwrap(request.data))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        supplied = data.pop("sourcedId", None)
+        sourced_id = supplied or f"{klass.sourced_id}:{data['user']}:{self.role}"
+        existing = types.ENROLLMENT.model.objects.filter(sourced_id=sourced_id).first()
+        with transaction.atomic():
+            obj, _ = writers.write_enrollment(
+                sourced_id=sourced_id,
+                data={**data, "class": klass.sourced_id, "role": self.role},
+                app=partner_app(request),
+                existing=existing,
+            )
+        enrollment = types.ENROLLMENT.queryset().get(pk=obj.pk)
+        return Response(
+            {
+                "sourcedIdPairs": {"suppliedSourcedId": supplied or sourced_id, "allocatedSourcedId": sourced_id},
+                "enrollment": types.ENROLLMENT.represent(enrollment, refs_for(request)),
+            },
+            status=201,
+        )
+
+
+class StudentAgentView(RosterView):
+    """PUT /students/{id}/agents/{agentId}: link a guardian or parent (sandbox scaffolding)."""
+
+    resource = types.USER
+
+    @property
+    def required_scopes(self):
+        return {"PUT": types.ROSTER_WRITE}
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
+    def put(self, request, sourced_id, agent_id):
+        student = User.objects.filter(sourced_id=sourced_id).first()
+        agent = User.objects.filter(sourced_id=agent_id).first()
+        if student is None or agent is None:
+            raise NotFound(f"No user with sourcedId '{sourced_id if student is None else agent_id}'.")
+        if student.pk == agent.pk:
+            raise ValidationError({"agentId": "a user cannot be their own agent."})
+        created = writers.link_agent(student=student, agent=agent, app=partner_app(request))
+        return Response({"user": self.represent(self.reread(student))}, status=201 if created else 200)

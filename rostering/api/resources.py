@@ -1,0 +1,359 @@
+"""The rostering resource types: for each, its JSON names, queryset, queryable fields,
+representer, input and writer, and the scopes that guard it. The views are generic over
+these descriptions, so every collection behaves the same way.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from rest_framework import serializers
+
+from rostering import scopes as s
+from timeback.api.query import Field
+
+from .. import selectors
+from ..models import (
+    AcademicSession,
+    Class,
+    ComponentKind,
+    ComponentResource,
+    Course,
+    CourseComponent,
+    Demographics,
+    Enrollment,
+    Org,
+    Resource,
+    User,
+)
+from . import inputs, writers
+from . import representations as rep
+
+ROSTER_READ = [s.oneroster("roster-core.readonly"), s.oneroster("roster.readonly")]
+ROSTER_WRITE = [s.oneroster("roster.createput")]
+ROSTER_DELETE = [s.oneroster("roster.delete")]
+DEMOGRAPHICS_READ = [s.oneroster("roster-demographics.readonly")]
+DEMOGRAPHICS_WRITE = [s.oneroster("roster-demographics.createput")]
+DEMOGRAPHICS_DELETE = [s.oneroster("roster-demographics.delete")]
+RESOURCE_READ = [s.oneroster("resource.readonly"), *ROSTER_READ]
+RESOURCE_WRITE = [s.oneroster("resource.createput"), *ROSTER_WRITE]
+RESOURCE_DELETE = [s.oneroster("resource.delete"), *ROSTER_DELETE]
+
+BASE_FIELDS = {
+    "sourcedId": Field("sourced_id"),
+    "status": Field("status"),
+    "dateLastModified": Field("date_last_modified", "datetime"),
+}
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    singular: str
+    plural: str
+    model: type
+    queryset: Callable
+    represent: Callable
+    fields: dict[str, Field]
+    output_fields: tuple[str, ...]
+    input: type[serializers.Serializer] | None = None
+    write: Callable | None = None
+    search: tuple[str, ...] = ()
+    wrappers: tuple[str, ...] = ()
+    read_scopes: list[str] = field(default_factory=lambda: ROSTER_READ)
+    write_scopes: list[str] = field(default_factory=lambda: ROSTER_WRITE)
+    delete_scopes: list[str] = field(default_factory=lambda: ROSTER_DELETE)
+    forced: dict = field(default_factory=dict)  # body values a route imposes (e.g. type=school)
+
+    def required_scopes(self) -> dict[str, list[str]]:
+        scopes = {"GET": self.read_scopes}
+        if self.write:
+            scopes.update(POST=self.write_scopes, PUT=self.write_scopes, DELETE=self.delete_scopes)
+        return scopes
+
+    def unwrap(self, body):
+        """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
+        if not isinstance(body, dict):
+            raise serializers.ValidationError({"body": "must be a JSON object."})
+        for key in (self.singular, *self.wrappers):
+            if isinstance(body.get(key), dict):
+                return body[key]
+        return body
+
+    def with_forced(self, data: dict) -> dict:
+        return {**data, **self.forced}
+
+
+COMMON_OUT = ("sourcedId", "status", "dateLastModified", "metadata")
+
+ORG = ResourceType(
+    singular="org",
+    plural="orgs",
+    model=Org,
+    queryset=selectors.orgs,
+    represent=rep.org,
+    fields={
+        **BASE_FIELDS,
+        "name": Field("name"),
+        "type": Field("type"),
+        "identifier": Field("identifier"),
+        "parent.sourcedId": Field("parent__sourced_id"),
+    },
+    output_fields=(*COMMON_OUT, "name", "type", "identifier", "parent", "children"),
+    input=inputs.OrgInput,
+    write=writers.write_org,
+    search=("name", "identifier", "sourced_id"),
+)
+
+SCHOOL = replace(ORG, queryset=selectors.schools, forced={"type": "school"})
+
+SESSION_FIELDS = {
+    **BASE_FIELDS,
+    "title": Field("title"),
+    "type": Field("type"),
+    "startDate": Field("start_date", "date"),
+    "endDate": Field("end_date", "date"),
+    "schoolYear": Field("school_year"),
+    "parent.sourcedId": Field("parent__sourced_id"),
+    "org.sourcedId": Field("org__sourced_id"),
+}
+ACADEMIC_SESSION = ResourceType(
+    singular="academicSession",
+    plural="academicSessions",
+    model=AcademicSession,
+    queryset=selectors.academic_sessions,
+    represent=rep.academic_session,
+    fields=SESSION_FIELDS,
+    output_fields=(*COMMON_OUT, "title", "type", "startDate", "endDate", "schoolYear", "parent", "children"),
+    input=inputs.AcademicSessionInput,
+    write=writers.write_academic_session,
+    search=("title", "sourced_id"),
+)
+TERM = replace(ACADEMIC_SESSION, queryset=selectors.terms, forced={"type": "term"})
+GRADING_PERIOD = replace(
+    ACADEMIC_SESSION, queryset=selectors.grading_periods, forced={"type": "gradingPeriod"}
+)
+
+USER = ResourceType(
+    singular="user",
+    plural="users",
+    model=User,
+    queryset=selectors.users,
+    represent=rep.user,
+    fields={
+        **BASE_FIELDS,
+        "username": Field("username"),
+        "givenName": Field("first_name"),
+        "familyName": Field("last_name"),
+        "middleName": Field("middle_name"),
+        "preferredFirstName": Field("preferred_first_name"),
+        "preferredLastName": Field("preferred_last_name"),
+        "email": Field("email"),
+        "identifier": Field("identifier"),
+        "userMasterIdentifier": Field("user_master_identifier"),
+        "enabledUser": Field("enabled_user", "bool"),
+        "grades": Field("grades", "list"),
+        "primaryOrg.sourcedId": Field("primary_org__sourced_id"),
+        "role": Field("roles__role", many=True),
+        "roles.role": Field("roles__role", many=True),
+        "roles.roleType": Field("roles__role_type", many=True),
+        "roles.org.sourcedId": Field("roles__org__sourced_id", many=True),
+        "agents.sourcedId": Field("agents__sourced_id", many=True),
+    },
+    output_fields=(
+        *COMMON_OUT, "userMasterIdentifier", "username", "userIds", "enabledUser", "givenName",
+        "familyName", "middleName", "preferredFirstName", "preferredMiddleName", "preferredLastName",
+        "pronouns", "roles", "userProfiles", "primaryOrg", "identifier", "email", "sms", "phone",
+        "agents", "grades",
+    ),
+    input=inputs.UserInput,
+    write=writers.write_user,
+    search=("first_name", "last_name", "username", "email", "sourced_id", "identifier"),
+)
+
+STUDENT = replace(USER, queryset=selectors.students)
+TEACHER = replace(USER, queryset=selectors.teachers)
+
+COURSE = ResourceType(
+    singular="course",
+    plural="courses",
+    model=Course,
+    queryset=selectors.courses,
+    represent=rep.course,
+    fields={
+        **BASE_FIELDS,
+        "title": Field("title"),
+        "courseCode": Field("course_code"),
+        "grades": Field("grades", "list"),
+        "subjects": Field("subjects", "list"),
+        "subjectCodes": Field("subject_codes", "list"),
+        "org.sourcedId": Field("org__sourced_id"),
+        "schoolYear.sourcedId": Field("school_year__sourced_id"),
+    },
+    output_fields=(*COMMON_OUT, "title", "schoolYear", "courseCode", "grades", "subjects", "org", "subjectCodes"),
+    input=inputs.CourseInput,
+    write=writers.write_course,
+    search=("title", "course_code", "sourced_id"),
+)
+
+CLASS = ResourceType(
+    singular="class",
+    plural="classes",
+    model=Class,
+    queryset=selectors.classes,
+    represent=rep.klass,
+    fields={
+        **BASE_FIELDS,
+        "title": Field("title"),
+        "classCode": Field("class_code"),
+        "classType": Field("class_type"),
+        "location": Field("location"),
+        "grades": Field("grades", "list"),
+        "subjects": Field("subjects", "list"),
+        "course.sourcedId": Field("course__sourced_id"),
+        "school.sourcedId": Field("school__sourced_id"),
+        "org.sourcedId": Field("school__sourced_id"),
+        "terms.sourcedId": Field("terms__sourced_id", many=True),
+    },
+    output_fields=(
+        *COMMON_OUT, "title", "classCode", "classType", "location", "grades", "subjects", "course",
+        "school", "terms", "subjectCodes", "periods",
+    ),
+    input=inputs.ClassInput,
+    write=writers.write_class,
+    search=("title", "class_code", "sourced_id"),
+)
+
+ENROLLMENT = ResourceType(
+    singular="enrollment",
+    plural="enrollments",
+    model=Enrollment,
+    queryset=selectors.enrollments,
+    represent=rep.enrollment,
+    fields={
+        **BASE_FIELDS,
+        "role": Field("role"),
+        "primary": Field("primary", "bool"),
+        "beginDate": Field("begin_date", "date"),
+        "endDate": Field("end_date", "date"),
+        "user.sourcedId": Field("user__sourced_id"),
+        "class.sourcedId": Field("klass__sourced_id"),
+        "school.sourcedId": Field("school__sourced_id"),
+    },
+    output_fields=(*COMMON_OUT, "user", "class", "school", "role", "primary", "beginDate", "endDate"),
+    input=inputs.EnrollmentInput,
+    write=writers.write_enrollment,
+    search=("sourced_id", "user__sourced_id", "klass__sourced_id"),
+)
+
+DEMOGRAPHICS = ResourceType(
+    singular="demographics",
+    plural="demographics",
+    model=Demographics,
+    queryset=selectors.demographics,
+    represent=rep.demographics,
+    fields={**BASE_FIELDS, "sex": Field("sex"), "birthDate": Field("birth_date", "date")},
+    output_fields=(
+        *COMMON_OUT, "birthDate", "sex", "americanIndianOrAlaskaNative", "asian", "blackOrAfricanAmerican",
+        "nativeHawaiianOrOtherPacificIslander", "white", "demographicRaceTwoOrMoreRaces",
+        "hispanicOrLatinoEthnicity", "countryOfBirthCode", "stateOfBirthAbbreviation", "cityOfBirth",
+        "publicSchoolResidenceStatus",
+    ),
+    input=inputs.DemographicsInput,
+    write=writers.write_demographics,
+    read_scopes=DEMOGRAPHICS_READ,
+    write_scopes=DEMOGRAPHICS_WRITE,
+    delete_scopes=DEMOGRAPHICS_DELETE,
+)
+
+COMPONENT_FIELDS = {
+    **BASE_FIELDS,
+    "title": Field("title"),
+    "sortOrder": Field("sort_order", "int"),
+    "course.sourcedId": Field("course__sourced_id"),
+    "parent.sourcedId": Field("parent__sourced_id"),
+    "courseComponent.sourcedId": Field("parent__sourced_id"),
+    "unlockDate": Field("unlock_date", "datetime"),
+    "componentType": Field("kind"),
+}
+COURSE_COMPONENT = ResourceType(
+    singular="courseComponent",
+    plural="courseComponents",
+    model=CourseComponent,
+    queryset=selectors.course_components,
+    represent=rep.course_component,
+    fields=COMPONENT_FIELDS,
+    output_fields=(
+        *COMMON_OUT, "course", "courseComponent", "parent", "title", "sortOrder", "prerequisites",
+        "prerequisiteCriteria", "unlockDate",
+    ),
+    input=inputs.CourseComponentInput,
+    write=writers.write_course_component,
+    search=("title", "sourced_id"),
+)
+
+
+def _component_kind(kind):
+    def write(**kwargs):
+        return writers.write_course_component(kind=kind, **kwargs)
+
+    return write
+
+
+UNIT = replace(
+    COURSE_COMPONENT,
+    singular="unit",
+    plural="units",
+    wrappers=("courseComponent",),
+    queryset=lambda: selectors.course_components().filter(kind=ComponentKind.UNIT),
+    write=_component_kind(ComponentKind.UNIT),
+)
+LESSON = replace(
+    COURSE_COMPONENT,
+    singular="lesson",
+    plural="lessons",
+    wrappers=("courseComponent",),
+    queryset=lambda: selectors.course_components().filter(kind=ComponentKind.LESSON),
+    write=_component_kind(ComponentKind.LESSON),
+)
+
+COMPONENT_RESOURCE = ResourceType(
+    singular="componentResource",
+    plural="componentResources",
+    model=ComponentResource,
+    queryset=selectors.component_resources,
+    represent=rep.component_resource,
+    fields={
+        **BASE_FIELDS,
+        "title": Field("title"),
+        "sortOrder": Field("sort_order", "int"),
+        "courseComponent.sourcedId": Field("course_component__sourced_id"),
+        "resource.sourcedId": Field("resource__sourced_id"),
+    },
+    output_fields=(*COMMON_OUT, "courseComponent", "resource", "title", "sortOrder"),
+    input=inputs.ComponentResourceInput,
+    write=writers.write_component_resource,
+    search=("title", "sourced_id"),
+)
+
+RESOURCE = ResourceType(
+    singular="resource",
+    plural="resources",
+    model=Resource,
+    queryset=selectors.resources,
+    represent=rep.resource,
+    fields={
+        **BASE_FIELDS,
+        "title": Field("title"),
+        "vendorResourceId": Field("vendor_resource_id"),
+        "vendorId": Field("vendor_id"),
+        "applicationId": Field("application_id"),
+        "importance": Field("importance"),
+        "roles": Field("roles", "list"),
+    },
+    output_fields=(*COMMON_OUT, "title", "roles", "importance", "vendorResourceId", "vendorId", "applicationId"),
+    input=inputs.ResourceInput,
+    write=writers.write_resource,
+    search=("title", "vendor_resource_id", "sourced_id"),
+    read_scopes=RESOURCE_READ,
+    write_scopes=RESOURCE_WRITE,
+    delete_scopes=RESOURCE_DELETE,
+)

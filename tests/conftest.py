@@ -1,0 +1,75 @@
+"""Shared fixtures: partner apps with real OAuth2 tokens, and API clients that use them."""
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+from rostering import partners
+from rostering.models import SANDBOX_ORG_SOURCED_ID, Org
+
+
+def obtain_token(client_id: str, secret: str, scope: str | None = None) -> str:
+    """A token from the real token endpoint, as a partner's server would get it."""
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope:
+        data["scope"] = scope
+    response = APIClient().post("/auth/1.0/token", data, format="multipart", HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+class PartnerClient(APIClient):
+    """An API client carrying a partner app's bearer token; JSON by default."""
+
+    def __init__(self, app, token, **kwargs):
+        super().__init__(**kwargs)
+        self.app = app
+        self.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def generic(self, method, path, data="", content_type="application/json", **extra):
+        return super().generic(method, path, data, content_type, **extra)
+
+    def put_json(self, path, body):
+        return self.put(path, body, format="json")
+
+    def post_json(self, path, body):
+        return self.post(path, body, format="json")
+
+
+@pytest.fixture
+def make_partner(db):
+    """make_partner(name, sandbox=False, roster_source=False, scopes=None) → PartnerClient."""
+
+    def make(name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None):
+        app = partners.create_partner_app(name=name, sandbox=sandbox)
+        if roster_source:
+            app.roster_source = True
+            app.save()
+        client, secret = partners.issue_client_credentials(app=app, scopes=scopes)
+        return PartnerClient(app, obtain_token(client.id, secret, scope_request))
+
+    return make
+
+
+@pytest.fixture
+def roster_api(make_partner):
+    """A school's roster source (SIS sync): may write everything."""
+    return make_partner("District SIS", roster_source=True)
+
+
+@pytest.fixture
+def partner_api(make_partner):
+    """An ordinary (production) learning app."""
+    return make_partner("Partner A")
+
+
+@pytest.fixture
+def sandbox_api(make_partner):
+    return make_partner("Sandbox App", sandbox=True)
+
+
+@pytest.fixture
+def sandbox_org(db):
+    return Org.objects.get(sourced_id=SANDBOX_ORG_SOURCED_ID)

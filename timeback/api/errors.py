@@ -1,0 +1,116 @@
+"""One JSON error format for every API surface: the OneRoster status payload.
+
+OneRoster 1.2 (imsx_StatusInfoDType) is the richest standard error body any of our surfaces
+speaks, so every 4xx/5xx answers it, with the offending field named in the description.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+CODE_MINOR_BY_STATUS = {
+    400: "invaliddata",
+    401: "unauthorisedrequest",
+    403: "forbidden",
+    404: "unknownobject",
+    405: "invaliddata",
+    409: "invaliddata",
+    413: "invaliddata",
+    415: "invaliddata",
+    422: "invaliddata",
+    429: "server_busy",
+    500: "internal_server_error",
+}
+
+
+def status_payload(description: str, *, http_status: int, code_minor: str | None = None) -> dict:
+    minor = code_minor or CODE_MINOR_BY_STATUS.get(http_status, "invaliddata")
+    return {
+        "imsx_codeMajor": "failure",
+        "imsx_severity": "error",
+        "imsx_description": description,
+        "imsx_CodeMinor": {
+            "imsx_codeMinorField": [
+                {"imsx_codeMinorFieldName": "TargetEndSystem", "imsx_codeMinorFieldValue": minor}
+            ]
+        },
+    }
+
+
+class OneRosterError(exceptions.APIException):
+    """A client error with an explicit OneRoster code minor (e.g. invalid_filter_field)."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, description: str, *, code_minor: str = "invaliddata", http_status: int = 400):
+        super().__init__(description)
+        self.code_minor = code_minor
+        self.status_code = http_status
+
+
+def describe_validation_errors(detail, prefix: str = "") -> str:
+    """Flatten DRF's nested error detail into "field: message; other.field: message"."""
+    if isinstance(detail, dict):
+        parts = [
+            describe_validation_errors(value, f"{prefix}.{key}" if prefix else str(key))
+            for key, value in detail.items()
+        ]
+        return "; ".join(p for p in parts if p)
+    if isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            messages = " ".join(str(item) for item in detail)
+            return f"{prefix}: {messages}" if prefix and prefix != "non_field_errors" else messages
+        return "; ".join(
+            describe_validation_errors(item, f"{prefix}[{i}]") for i, item in enumerate(detail) if item
+        )
+    return f"{prefix}: {detail}" if prefix and prefix != "non_field_errors" else str(detail)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "Not found.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "Forbidden.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        description = "Invalid data: " + describe_validation_errors(exc.detail)
+    elif isinstance(exc.detail, dict):
+        description = describe_validation_errors(exc.detail)
+    else:
+        description = str(exc.detail)
+    code_minor = getattr(exc, "code_minor", None)
+    body = status_payload(description, http_status=response.status_code, code_minor=code_minor)
+    return Response(body, status=response.status_code, headers=_kept_headers(response))
+
+
+def _kept_headers(response):
+    return {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+
+
+def json_error_response(request, http_status: int, description: str) -> JsonResponse:
+    return JsonResponse(status_payload(description, http_status=http_status), status=http_status)
+
+
+def handler404(request, exception=None):
+    return json_error_response(request, 404, f"No such resource: {request.path}")
+
+
+def handler500(request):
+    logger.error("Unhandled server error on %s %s", request.method, request.path)
+    return json_error_response(request, 500, "Internal server error.")
+
+
+def handler400(request, exception=None):
+    return json_error_response(request, 400, "Bad request.")
+
+
+def handler403(request, exception=None):
+    return json_error_response(request, 403, "Forbidden.")
