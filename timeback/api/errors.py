@@ -82,6 +82,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         description = "Invalid data: " + describe_validation_errors(exc.detail)
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        description = "Missing or invalid bearer token: get one from POST /auth/1.0/token with your client credentials."
     elif isinstance(exc.detail, dict):
         description = describe_validation_errors(exc.detail)
     else:
