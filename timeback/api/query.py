@@ -125,6 +125,8 @@ def _parse_value(text: str, position: int, name: str) -> tuple[str, int]:
     value = text[position:end]
     if not value:
         raise _filter_error(f"The filter has no value for '{name}'.")
+    if "'" in value or '"' in value:
+        raise _filter_error(f"The value for '{name}' is badly quoted: {value!r}.")
     return value, end
 
 
