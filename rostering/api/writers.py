@@ -198,8 +198,9 @@ def write_course(*, sourced_id, data, app, existing):
 
 def write_course_component(*, sourced_id, data, app, existing, kind=None):
     """Units and lessons, from `courses/components` or the Partner `units`/`lessons` PUTs."""
-    parent_id = data.get("unit") or data.get("parent") or data.get("courseComponent")
-    parent = lookup(CourseComponent, parent_id, "parent") if parent_id else None
+    parent_field = next((k for k in ("unit", "parent", "courseComponent") if data.get(k)), None)
+    parent_id = data[parent_field] if parent_field else None
+    parent = lookup(CourseComponent, parent_id, parent_field) if parent_id else None
     course = _component_course(data, parent, existing)
     access.require_course_owner(app, course)
     if existing is not None:
