@@ -132,7 +132,7 @@ def write_user(*, sourced_id, data, app, existing):
     fields.update(optional_ref(data, "primaryOrg", Org, "primary_org"))
     roles = _role_assignments(data["roles"]) if "roles" in data else None
     agents = lookup_many(User, data["agents"], "agents") if "agents" in data else None
-    _check_user_write(app, existing, roles, fields.get("primary_org"))
+    _check_user_write(app, existing, roles, fields.get("primary_org"), agents)
     if fields.get("username") and _username_taken(fields["username"], sourced_id):
         raise ValidationError({"username": f"'{fields['username']}' is already used by another user."})
     return services.upsert_user(
@@ -155,12 +155,15 @@ def _role_assignments(roles: list[dict]) -> list[RoleAssignment]:
     ]
 
 
-def _check_user_write(app, existing, roles, primary_org):
+def _check_user_write(app, existing, roles, primary_org, agents=None):
     orgs = [r.org for r in roles or []]
     if primary_org is not None:
         orgs.append(primary_org)
     if existing is not None:
         orgs += access.sandbox_orgs_of_user(existing)
+    # An agent link reaches the other user too (as PUT /students/{id}/agents/{id} does).
+    for agent in agents or []:
+        orgs += access.sandbox_orgs_of_user(agent)
     access.require_sandbox_scaffolding(app, orgs)
 
 
