@@ -1,0 +1,79 @@
+# Timeback: the project's commands. Works on a fresh Debian 12 machine, as root or not.
+#
+#   make run     migrate, collect static files, seed the demo data, serve on 127.0.0.1:8000 (SQLite)
+#   make test    run the test suite against throwaway PostgreSQL + Redis servers
+#   make lint    ruff check + ruff format --check
+#   make bench   run bench/rostering_users.py against the throwaway PostgreSQL server
+#   make venv    create .venv and install the project with its test extras (done by the above)
+#
+# make test PYTEST_ARGS="-k upsert -x"   passes arguments to pytest (default: -m "not bench").
+
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SERVICES := scripts/test-services.sh
+# One `make test` / `make bench` at a time per user: they share the servers' ports and data
+# (and the test database), and each stops the servers when it ends.
+SERVICES_LOCK := $${TMPDIR:-/tmp}/timeback-test-services-$$(id -u).lock
+
+PYTEST_ARGS ?= -m "not bench"
+BENCH_ARGS ?=
+
+.PHONY: venv run test lint bench
+
+# Creates .venv when missing; re-runs pip only when pyproject.toml is newer than the stamp.
+# Serialised with a lock on the repository directory, so that parallel makes don't race.
+venv:
+	@exec 8<.; flock 8; \
+	if [ ! -x $(PY) ]; then \
+	  if ! $(PYTHON) -c 'import ensurepip' 2>/dev/null; then \
+	    echo "make venv: $(PYTHON) cannot create a virtualenv (Debian: python3-venv is missing)" >&2; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	    elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	    else echo "make venv: run 'sudo apt-get install -y python3-venv' first" >&2; exit 1; fi; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -q update \
+	      && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -q install -y python3-venv || exit 1; \
+	  fi; \
+	  echo "make venv: creating $(VENV)" >&2; \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) || exit 1; \
+	fi; \
+	if [ ! -f $(STAMP) ] || [ pyproject.toml -nt $(STAMP) ]; then \
+	  echo "make venv: pip install -e '.[test]'" >&2; \
+	  $(PY) -m pip install --disable-pip-version-check -q -e ".[test]" || exit 1; \
+	  touch $(STAMP); \
+	fi
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed_demo
+	exec $(PY) manage.py runserver 127.0.0.1:8000
+
+# Starts the servers, runs pytest, stops the servers whatever happened, exits with pytest's code.
+test: venv
+	@exec 9>>"$(SERVICES_LOCK)"; \
+	flock -n 9 || { echo "make test: waiting for another 'make test' or 'make bench' to finish..." >&2; flock 9; }; \
+	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	exports="$$($(SERVICES) start)" || exit $$?; \
+	eval "$$exports"; \
+	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" FAST_PASSWORD_HASHER=1 \
+	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# Both checks always run; fails if either fails.
+lint: venv
+	@rc=0; \
+	echo "ruff check ." >&2; $(VENV)/bin/ruff check . || rc=1; \
+	echo "ruff format --check ." >&2; $(VENV)/bin/ruff format --check . || rc=1; \
+	exit $$rc
+
+bench: venv
+	@exec 9>>"$(SERVICES_LOCK)"; \
+	flock -n 9 || { echo "make bench: waiting for another 'make test' or 'make bench' to finish..." >&2; flock 9; }; \
+	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	exports="$$($(SERVICES) start)" || exit $$?; \
+	eval "$$exports"; \
+	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" \
+	  $(PY) bench/rostering_users.py $(BENCH_ARGS)
