@@ -24,7 +24,9 @@ def new_sourced_id() -> str:
 class OneRosterFields(models.Model):
     sourced_id = models.CharField("sourcedId", max_length=255, unique=True, default=new_sourced_id)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    date_last_modified = models.DateTimeField("dateLastModified", default=timezone.now, db_index=True)
+    date_last_modified = models.DateTimeField(
+        "dateLastModified", default=timezone.now, db_index=True
+    )
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -227,7 +229,10 @@ class PartnerClient(models.Model):
     """Links an allauth OAuth2 client (client id + hashed secret) to its partner app."""
 
     client = models.OneToOneField(
-        "allauth_idp_oidc.Client", primary_key=True, on_delete=models.CASCADE, related_name="partner"
+        "allauth_idp_oidc.Client",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="partner",
     )
     app = models.ForeignKey(PartnerApp, on_delete=models.CASCADE, related_name="clients")
 
@@ -241,7 +246,9 @@ class Course(OneRosterFields):
     grades = models.JSONField(default=list, blank=True)
     subjects = models.JSONField(default=list, blank=True)
     subject_codes = models.JSONField(default=list, blank=True)
-    org = models.ForeignKey(Org, null=True, blank=True, on_delete=models.PROTECT, related_name="courses")
+    org = models.ForeignKey(
+        Org, null=True, blank=True, on_delete=models.PROTECT, related_name="courses"
+    )
     school_year = models.ForeignKey(
         AcademicSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="courses"
     )
@@ -334,7 +341,10 @@ class Resource(OneRosterFields):
     application_id = models.CharField(max_length=255, blank=True, default="")
     roles = models.JSONField(default=list, blank=True)
     importance = models.CharField(
-        max_length=16, blank=True, default="", choices=[("primary", "primary"), ("secondary", "secondary")]
+        max_length=16,
+        blank=True,
+        default="",
+        choices=[("primary", "primary"), ("secondary", "secondary")],
     )
     partner_app = models.ForeignKey(
         PartnerApp, null=True, blank=True, on_delete=models.PROTECT, related_name="resources"
@@ -377,7 +387,9 @@ class ClassType(models.TextChoices):
 class Class(OneRosterFields):
     title = models.CharField(max_length=255)
     class_code = models.CharField(max_length=255, blank=True, default="")
-    class_type = models.CharField(max_length=32, choices=ClassType.choices, default=ClassType.SCHEDULED)
+    class_type = models.CharField(
+        max_length=32, choices=ClassType.choices, default=ClassType.SCHEDULED
+    )
     location = models.CharField(max_length=255, blank=True, default="")
     grades = models.JSONField(default=list, blank=True)
     subjects = models.JSONField(default=list, blank=True)

@@ -10,7 +10,9 @@ from .models import PartnerApp, PartnerClient, User
 
 
 @transaction.atomic
-def create_partner_app(*, name: str, sandbox: bool = False, owner: User | None = None) -> PartnerApp:
+def create_partner_app(
+    *, name: str, sandbox: bool = False, owner: User | None = None
+) -> PartnerApp:
     app = PartnerApp.objects.create(name=name, sandbox=sandbox)
     if owner is not None:
         app.owners.add(owner)

@@ -52,20 +52,23 @@ def all_partner_scopes() -> list[str]:
 
 
 def learning_app_scopes() -> list[str]:
-    """What a learning app gets by default: read the roster, publish its catalogue, send
-    events, read back analytics and gradebook. Deletes of roster objects are not included."""
+    """What a learning app gets by default: read the roster, publish (and retire) its
+    catalogue, send events, read back analytics and gradebook. Which objects an app may
+    change or delete is decided by rostering.access, not by the scope."""
     wanted = {
         oneroster(n)
         for n in (
             "roster-core.readonly",
             "roster.readonly",
             "roster.createput",
+            "roster.delete",
             "gradebook.readonly",
             "gradebook.createput",
             "assessment.readonly",
             "assessment.createput",
             "resource.readonly",
             "resource.createput",
+            "resource.delete",
         )
     }
     wanted |= {EVENTS_WRITE, ANALYTICS_READONLY}

@@ -136,7 +136,9 @@ def users_at_org(org: Org, role: str):
 
 
 def terms_of_school(school: Org):
-    used = Class.terms.through.objects.filter(class_id__in=Class.objects.filter(school=school).values("pk"))
+    used = Class.terms.through.objects.filter(
+        class_id__in=Class.objects.filter(school=school).values("pk")
+    )
     return terms().filter(Q(org=school) | Q(pk__in=used.values("academicsession_id")))
 
 

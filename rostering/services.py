@@ -6,7 +6,8 @@ means nothing is written") lives in one place.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from .models import (
     AcademicSession,
@@ -35,7 +36,14 @@ class RoleAssignment:
     end_date: date | None = None
 
     def key(self):
-        return (self.org.pk, self.role, self.role_type, self.user_profile, self.begin_date, self.end_date)
+        return (
+            self.org.pk,
+            self.role,
+            self.role_type,
+            self.user_profile,
+            self.begin_date,
+            self.end_date,
+        )
 
 
 def upsert_by_sourced_id(model, *, sourced_id: str, fields: dict):
@@ -49,7 +57,9 @@ def upsert_by_sourced_id(model, *, sourced_id: str, fields: dict):
         obj = model(sourced_id=sourced_id, **fields)
         obj.save()
         return obj, True, True
-    changed = [name for name, value in fields.items() if _field_value(obj, name) != value]
+    changed = [
+        name for name, value in fields.items() if _stored_value(obj, name) != _comparable(value)
+    ]
     if changed:
         for name in changed:
             setattr(obj, name, fields[name])
@@ -61,11 +71,13 @@ def _attname(model, name):
     return model._meta.get_field(name).attname
 
 
-def _field_value(obj, name):
-    field = obj._meta.get_field(name)
-    if field.is_relation:
-        return getattr(obj, field.name)
-    return getattr(obj, field.attname)
+def _stored_value(obj, name):
+    """The stored value; for a foreign key its id, so comparing costs no query."""
+    return getattr(obj, obj._meta.get_field(name).attname)
+
+
+def _comparable(value):
+    return value.pk if isinstance(value, models.Model) else value
 
 
 def _touch(obj):
@@ -100,7 +112,7 @@ def upsert_user(
     if created and password is None:
         obj.set_unusable_password()
         obj.save(update_fields=["password"])
-    if password is not None and not obj.check_password(password):
+    if password is not None and (created or not obj.check_password(password)):
         obj.set_password(password)
         obj.save(update_fields=["password"])
     related_changed = False
@@ -150,11 +162,19 @@ def _unique_by_org_and_role(roles):
 
 
 def _replace_agents(user: User, agents: list[User]) -> bool:
+    """Set a user's agents, keeping the reverse links OneRoster requires in step."""
     current = set(user.agents.values_list("pk", flat=True))
     wanted = {a.pk for a in agents}
     if current == wanted:
         return False
     user.agents.set(agents)
+    links = User.agents.through
+    links.objects.filter(from_user_id__in=current - wanted, to_user_id=user.pk).delete()
+    links.objects.bulk_create(
+        [links(from_user_id=pk, to_user_id=user.pk) for pk in wanted - current],
+        ignore_conflicts=True,
+    )
+    User.objects.filter(pk__in=current ^ wanted).update(date_last_modified=timezone.now())
     return True
 
 
@@ -183,7 +203,11 @@ def upsert_course_component(*, sourced_id: str, kind: str | None = None, **field
     unit and one under a parent is a lesson; a lesson that gains children becomes a unit."""
     parent = fields.get("parent")
     if kind is None:
-        existing = CourseComponent.objects.filter(sourced_id=sourced_id).values_list("kind", flat=True).first()
+        existing = (
+            CourseComponent.objects.filter(sourced_id=sourced_id)
+            .values_list("kind", flat=True)
+            .first()
+        )
         kind = existing or (ComponentKind.LESSON if parent else ComponentKind.UNIT)
     fields["kind"] = kind
     obj, created, _ = upsert_by_sourced_id(CourseComponent, sourced_id=sourced_id, fields=fields)

@@ -15,7 +15,9 @@ def obtain_token(client_id: str, secret: str, scope: str | None = None) -> str:
     data = {"grant_type": "client_credentials"}
     if scope:
         data["scope"] = scope
-    response = APIClient().post("/auth/1.0/token", data, format="multipart", HTTP_AUTHORIZATION=f"Basic {basic}")
+    response = APIClient().post(
+        "/auth/1.0/token", data, format="multipart", HTTP_AUTHORIZATION=f"Basic {basic}"
+    )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
 
@@ -42,7 +44,9 @@ class PartnerClient(APIClient):
 def make_partner(db):
     """make_partner(name, sandbox=False, roster_source=False, scopes=None) → PartnerClient."""
 
-    def make(name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None):
+    def make(
+        name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None
+    ):
         app = partners.create_partner_app(name=name, sandbox=sandbox)
         if roster_source:
             app.roster_source = True

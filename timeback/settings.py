@@ -20,7 +20,9 @@ DEMO_SECRET_KEY = "demo-insecure-secret-key-do-not-use-in-production"
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRET_KEY)
 if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY in the environment: the demo key is refused when DEBUG is off.")
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY in the environment: the demo key is refused when DEBUG is off."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -98,6 +100,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -119,7 +122,9 @@ def _oidc_private_key() -> str:
     if pem:
         return pem.replace("\\n", "\n")
     if not DEBUG:
-        raise ImproperlyConfigured("Set OIDC_PRIVATE_KEY (PEM) in the environment when DEBUG is off.")
+        raise ImproperlyConfigured(
+            "Set OIDC_PRIVATE_KEY (PEM) in the environment when DEBUG is off."
+        )
     key_file = VAR_DIR / "oidc-dev-key.pem"
     if not key_file.exists():
         from cryptography.hazmat.primitives import serialization

@@ -20,7 +20,10 @@ urlpatterns = [
     path("auth/1.0/token", oidc_views.token, name="partner-token"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
     path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
-    path("rostering/1.0/", include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns)),
+    path(
+        "rostering/1.0/",
+        include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -94,17 +94,26 @@ class ChoiceOrExtension(serializers.ChoiceField):
 
 
 def text(**kwargs):
-    return serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=True, **kwargs)
+    return serializers.CharField(
+        max_length=MAX_TEXT, allow_blank=True, trim_whitespace=True, **kwargs
+    )
 
 
 def optional_text(**kwargs):
     return serializers.CharField(
-        max_length=MAX_TEXT, allow_blank=True, allow_null=True, trim_whitespace=True, required=False, **kwargs
+        max_length=MAX_TEXT,
+        allow_blank=True,
+        allow_null=True,
+        trim_whitespace=True,
+        required=False,
+        **kwargs,
     )
 
 
 def string_list():
-    return serializers.ListField(child=serializers.CharField(max_length=MAX_TEXT), required=False, max_length=200)
+    return serializers.ListField(
+        child=serializers.CharField(max_length=MAX_TEXT), required=False, max_length=200
+    )
 
 
 class BaseInput(serializers.Serializer):
@@ -164,15 +173,21 @@ class UserInput(BaseInput):
     preferredLastName = optional_text()
     pronouns = optional_text()
     roles = RoleInput(many=True, required=False, max_length=100)
-    userProfiles = serializers.ListField(child=serializers.DictField(), required=False, max_length=50)
+    userProfiles = serializers.ListField(
+        child=serializers.DictField(), required=False, max_length=50
+    )
     primaryOrg = RefField(required=False, allow_null=True)
     identifier = optional_text()
-    email = serializers.EmailField(required=False, allow_blank=True, allow_null=True, max_length=254)
+    email = serializers.EmailField(
+        required=False, allow_blank=True, allow_null=True, max_length=254
+    )
     sms = optional_text()
     phone = optional_text()
     agents = serializers.ListField(child=RefField(), required=False, max_length=100)
     grades = string_list()
-    password = serializers.CharField(required=False, allow_null=True, max_length=128, write_only=True)
+    password = serializers.CharField(
+        required=False, allow_null=True, max_length=128, write_only=True
+    )
 
 
 class CourseInput(BaseInput):
@@ -237,7 +252,9 @@ class CourseComponentInput(BaseInput):
     unit = RefField(required=False, allow_null=True)
     sortOrder = serializers.FloatField(required=False, min_value=-(2**31), max_value=2**31 - 1)
     prerequisites = string_list()
-    prerequisiteCriteria = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    prerequisiteCriteria = serializers.CharField(
+        max_length=64, required=False, allow_null=True, allow_blank=True
+    )
     unlockDate = LenientDateTimeField(required=False, allow_null=True)
     learningStandards = string_list()
 
@@ -255,7 +272,9 @@ class ResourceInput(BaseInput):
     vendorId = optional_text()
     applicationId = optional_text()
     roles = string_list()
-    importance = serializers.ChoiceField(choices=["primary", "secondary"], required=False, allow_blank=True)
+    importance = serializers.ChoiceField(
+        choices=["primary", "secondary"], required=False, allow_blank=True
+    )
     lesson = RefField(required=False)
     lessons = serializers.ListField(child=RefField(), required=False, max_length=100)
 

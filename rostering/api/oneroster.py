@@ -26,7 +26,9 @@ from .inputs import EnrollmentForClassInput
 from .representations import Refs
 
 COLLECTION_PARAMETERS = [
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Page size (default 100, capped at 3000)."),
+    OpenApiParameter(
+        "limit", OpenApiTypes.INT, description="Page size (default 100, capped at 3000)."
+    ),
     OpenApiParameter("offset", OpenApiTypes.INT, description="Rows to skip."),
     OpenApiParameter("sort", OpenApiTypes.STR, description="Field to sort by, e.g. familyName."),
     OpenApiParameter("orderBy", OpenApiTypes.STR, enum=["asc", "desc"]),
@@ -36,8 +38,12 @@ COLLECTION_PARAMETERS = [
         description="OneRoster filter, e.g. `familyName='Smith' AND roles.role='student'`; "
         "operators = != > >= < <= ~ joined by AND / OR.",
     ),
-    OpenApiParameter("fields", OpenApiTypes.STR, description="Comma-separated properties to return."),
-    OpenApiParameter("search", OpenApiTypes.STR, description="Free text over the main name fields."),
+    OpenApiParameter(
+        "fields", OpenApiTypes.STR, description="Comma-separated properties to return."
+    ),
+    OpenApiParameter(
+        "search", OpenApiTypes.STR, description="Free text over the main name fields."
+    ),
 ]
 REFS_BASE = "/ims/oneroster/rostering/v1p2"
 
@@ -120,10 +126,15 @@ class CollectionView(RosterView):
                 http_status=409,
             )
         with transaction.atomic():
-            obj, _ = self.resource.write(sourced_id=sourced_id, data=data, app=partner_app(request), existing=None)
+            obj, _ = self.resource.write(
+                sourced_id=sourced_id, data=data, app=partner_app(request), existing=None
+            )
         return Response(
             {
-                "sourcedIdPairs": {"suppliedSourcedId": supplied or sourced_id, "allocatedSourcedId": sourced_id},
+                "sourcedIdPairs": {
+                    "suppliedSourcedId": supplied or sourced_id,
+                    "allocatedSourcedId": sourced_id,
+                },
                 self.resource.singular: self.represent(self.reread(obj)),
             },
             status=201,
@@ -138,19 +149,30 @@ class ObjectView(RosterView):
         return obj
 
     @extend_schema(
-        parameters=[OpenApiParameter("fields", OpenApiTypes.STR)], responses={200: OpenApiTypes.OBJECT}
+        parameters=[OpenApiParameter("fields", OpenApiTypes.STR)],
+        responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, sourced_id):
-        selection = parse_selection(request.query_params.get("fields"), list(self.resource.output_fields))
-        return Response({self.resource.singular: self.represent(self.get_object(sourced_id), selection)})
+        selection = parse_selection(
+            request.query_params.get("fields"), list(self.resource.output_fields)
+        )
+        return Response(
+            {self.resource.singular: self.represent(self.get_object(sourced_id), selection)}
+        )
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT}
+    )
     def put(self, request, sourced_id):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be written.", http_status=405)
         data = self.validated_body()
         if data.get("sourcedId") not in (None, sourced_id):
-            raise ValidationError({"sourcedId": f"the body names '{data['sourcedId']}' but the URL names '{sourced_id}'."})
+            raise ValidationError(
+                {
+                    "sourcedId": f"the body names '{data['sourcedId']}' but the URL names '{sourced_id}'."
+                }
+            )
         existing = self.resource.model._base_manager.filter(sourced_id=sourced_id).first()
         if existing is not None and not self.resource.queryset().filter(pk=existing.pk).exists():
             raise OneRosterError(
@@ -160,7 +182,10 @@ class ObjectView(RosterView):
             obj, created = self.resource.write(
                 sourced_id=sourced_id, data=data, app=partner_app(request), existing=existing
             )
-        return Response({self.resource.singular: self.represent(self.reread(obj))}, status=201 if created else 200)
+        return Response(
+            {self.resource.singular: self.represent(self.reread(obj))},
+            status=201 if created else 200,
+        )
 
     @extend_schema(responses={204: None})
     def delete(self, request, sourced_id):
@@ -201,7 +226,10 @@ class ClassMembersView(CollectionView):
         enrollment = types.ENROLLMENT.queryset().get(pk=obj.pk)
         return Response(
             {
-                "sourcedIdPairs": {"suppliedSourcedId": supplied or sourced_id, "allocatedSourcedId": sourced_id},
+                "sourcedIdPairs": {
+                    "suppliedSourcedId": supplied or sourced_id,
+                    "allocatedSourcedId": sourced_id,
+                },
                 "enrollment": types.ENROLLMENT.represent(enrollment, refs_for(request)),
             },
             status=201,
@@ -222,8 +250,12 @@ class StudentAgentView(RosterView):
         student = User.objects.filter(sourced_id=sourced_id).first()
         agent = User.objects.filter(sourced_id=agent_id).first()
         if student is None or agent is None:
-            raise NotFound(f"No user with sourcedId '{sourced_id if student is None else agent_id}'.")
+            raise NotFound(
+                f"No user with sourcedId '{sourced_id if student is None else agent_id}'."
+            )
         if student.pk == agent.pk:
             raise ValidationError({"agentId": "a user cannot be their own agent."})
         created = writers.link_agent(student=student, agent=agent, app=partner_app(request))
-        return Response({"user": self.represent(self.reread(student))}, status=201 if created else 200)
+        return Response(
+            {"user": self.represent(self.reread(student))}, status=201 if created else 200
+        )

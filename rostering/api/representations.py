@@ -141,10 +141,14 @@ def course(obj, ref: Refs) -> dict:
     data.update(title=obj.title, courseCode=obj.course_code)
     _put_optional(
         data,
-        schoolYear=ref("academicSession", obj.school_year.sourced_id) if obj.school_year_id else None,
+        schoolYear=ref("academicSession", obj.school_year.sourced_id)
+        if obj.school_year_id
+        else None,
         org=ref("org", obj.org.sourced_id) if obj.org_id else None,
     )
-    data.update(grades=obj.grades or [], subjects=obj.subjects or [], subjectCodes=obj.subject_codes or [])
+    data.update(
+        grades=obj.grades or [], subjects=obj.subjects or [], subjectCodes=obj.subject_codes or []
+    )
     return data
 
 

@@ -19,9 +19,11 @@ def find(selector, kwarg):
 
 
 def class_of_school(kwargs):
-    return selectors.classes().filter(
-        school__sourced_id=kwargs["school_id"], sourced_id=kwargs["class_id"]
-    ).first()
+    return (
+        selectors.classes()
+        .filter(school__sourced_id=kwargs["school_id"], sourced_id=kwargs["class_id"])
+        .first()
+    )
 
 
 def collection(pattern, resource, parent=None, name=None):
@@ -64,51 +66,92 @@ rostering_urlpatterns = [
     *top_level("enrollments", t.ENROLLMENT),
     *top_level("demographics", t.DEMOGRAPHICS),
     # Nested reads.
-    collection(f"schools/{SCHOOL_ID}/classes", t.CLASS, (find(selectors.schools, "school_id"), selectors.classes_of_school)),
+    collection(
+        f"schools/{SCHOOL_ID}/classes",
+        t.CLASS,
+        (find(selectors.schools, "school_id"), selectors.classes_of_school),
+    ),
     collection(
         f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/enrollments",
         t.ENROLLMENT,
         (class_of_school, selectors.enrollments_of_class),
     ),
-    members(f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/students", class_of_school, EnrollmentRole.STUDENT),
-    members(f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/teachers", class_of_school, EnrollmentRole.TEACHER),
-    collection(f"schools/{SCHOOL_ID}/courses", t.COURSE, (find(selectors.schools, "school_id"), selectors.courses_of_school)),
+    members(
+        f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/students", class_of_school, EnrollmentRole.STUDENT
+    ),
+    members(
+        f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/teachers", class_of_school, EnrollmentRole.TEACHER
+    ),
     collection(
-        f"schools/{SCHOOL_ID}/enrollments", t.ENROLLMENT, (find(selectors.schools, "school_id"), selectors.enrollments_of_school)
+        f"schools/{SCHOOL_ID}/courses",
+        t.COURSE,
+        (find(selectors.schools, "school_id"), selectors.courses_of_school),
+    ),
+    collection(
+        f"schools/{SCHOOL_ID}/enrollments",
+        t.ENROLLMENT,
+        (find(selectors.schools, "school_id"), selectors.enrollments_of_school),
     ),
     collection(
         f"schools/{SCHOOL_ID}/students",
         t.USER,
-        (find(selectors.schools, "school_id"), lambda school: selectors.users_at_org(school, Role.STUDENT)),
+        (
+            find(selectors.schools, "school_id"),
+            lambda school: selectors.users_at_org(school, Role.STUDENT),
+        ),
     ),
     collection(
         f"schools/{SCHOOL_ID}/teachers",
         t.USER,
-        (find(selectors.schools, "school_id"), lambda school: selectors.users_at_org(school, Role.TEACHER)),
+        (
+            find(selectors.schools, "school_id"),
+            lambda school: selectors.users_at_org(school, Role.TEACHER),
+        ),
     ),
-    collection(f"schools/{SCHOOL_ID}/terms", t.TERM, (find(selectors.schools, "school_id"), selectors.terms_of_school)),
-    members(f"classes/{CLASS_ID}/students", find(selectors.classes, "class_id"), EnrollmentRole.STUDENT),
-    members(f"classes/{CLASS_ID}/teachers", find(selectors.classes, "class_id"), EnrollmentRole.TEACHER),
+    collection(
+        f"schools/{SCHOOL_ID}/terms",
+        t.TERM,
+        (find(selectors.schools, "school_id"), selectors.terms_of_school),
+    ),
+    members(
+        f"classes/{CLASS_ID}/students", find(selectors.classes, "class_id"), EnrollmentRole.STUDENT
+    ),
+    members(
+        f"classes/{CLASS_ID}/teachers", find(selectors.classes, "class_id"), EnrollmentRole.TEACHER
+    ),
     collection(
         r"courses/(?P<course_id>[^/]+)/classes",
         t.CLASS,
-        (find(selectors.courses, "course_id"), lambda course: selectors.classes().filter(course=course)),
+        (
+            find(selectors.courses, "course_id"),
+            lambda course: selectors.classes().filter(course=course),
+        ),
     ),
     collection(
-        r"users/(?P<user_id>[^/]+)/classes", t.CLASS, (find(selectors.users, "user_id"), selectors.classes_of_user)
+        r"users/(?P<user_id>[^/]+)/classes",
+        t.CLASS,
+        (find(selectors.users, "user_id"), selectors.classes_of_user),
     ),
     collection(
         r"students/(?P<user_id>[^/]+)/classes",
         t.CLASS,
-        (find(selectors.students, "user_id"), lambda u: selectors.classes_of_user(u, EnrollmentRole.STUDENT)),
+        (
+            find(selectors.students, "user_id"),
+            lambda u: selectors.classes_of_user(u, EnrollmentRole.STUDENT),
+        ),
     ),
     collection(
         r"teachers/(?P<user_id>[^/]+)/classes",
         t.CLASS,
-        (find(selectors.teachers, "user_id"), lambda u: selectors.classes_of_user(u, EnrollmentRole.TEACHER)),
+        (
+            find(selectors.teachers, "user_id"),
+            lambda u: selectors.classes_of_user(u, EnrollmentRole.TEACHER),
+        ),
     ),
     collection(
-        r"terms/(?P<term_id>[^/]+)/classes", t.CLASS, (find(selectors.terms, "term_id"), selectors.classes_of_term)
+        r"terms/(?P<term_id>[^/]+)/classes",
+        t.CLASS,
+        (find(selectors.terms, "term_id"), selectors.classes_of_term),
     ),
     collection(
         r"terms/(?P<term_id>[^/]+)/gradingPeriods",

@@ -33,14 +33,19 @@ def lookup_many(model, sourced_ids: list[str], field: str) -> list:
     found = {o.sourced_id: o for o in model._base_manager.filter(sourced_id__in=sourced_ids)}
     missing = [s for s in sourced_ids if s not in found]
     if missing:
-        raise ValidationError({field: f"unknown {model._meta.verbose_name} {', '.join(map(repr, missing))}."})
+        raise ValidationError(
+            {field: f"unknown {model._meta.verbose_name} {', '.join(map(repr, missing))}."}
+        )
     return [found[s] for s in dict.fromkeys(sourced_ids)]
 
 
 def copy_fields(data: dict, mapping: dict[str, str]) -> dict:
     """Rename the present JSON properties to model fields; a null text becomes ''."""
-    return {model_name: ("" if data[json_name] is None else data[json_name])
-            for json_name, model_name in mapping.items() if json_name in data}
+    return {
+        model_name: ("" if data[json_name] is None else data[json_name])
+        for json_name, model_name in mapping.items()
+        if json_name in data
+    }
 
 
 def common_fields(data: dict) -> dict:
@@ -73,7 +78,10 @@ def optional_ref(data, json_name, model, field_name=None):
 def write_org(*, sourced_id, data, app, existing):
     access.require_roster_source(app, "orgs")
     require_for_create(existing, data, ["name", "type"])
-    fields = {**common_fields(data), **copy_fields(data, {"name": "name", "type": "type", "identifier": "identifier"})}
+    fields = {
+        **common_fields(data),
+        **copy_fields(data, {"name": "name", "type": "type", "identifier": "identifier"}),
+    }
     fields.update(optional_ref(data, "parent", Org))
     if fields.get("parent") is not None and fields["parent"].sourced_id == sourced_id:
         raise ValidationError({"parent": "an org cannot be its own parent."})
@@ -87,7 +95,13 @@ def write_academic_session(*, sourced_id, data, app, existing):
         **common_fields(data),
         **copy_fields(
             data,
-            {"title": "title", "type": "type", "startDate": "start_date", "endDate": "end_date", "schoolYear": "school_year"},
+            {
+                "title": "title",
+                "type": "type",
+                "startDate": "start_date",
+                "endDate": "end_date",
+                "schoolYear": "school_year",
+            },
         ),
     }
     fields.update(optional_ref(data, "parent", AcademicSession))
@@ -134,9 +148,15 @@ def write_user(*, sourced_id, data, app, existing):
     agents = lookup_many(User, data["agents"], "agents") if "agents" in data else None
     _check_user_write(app, existing, roles, fields.get("primary_org"), agents)
     if fields.get("username") and _username_taken(fields["username"], sourced_id):
-        raise ValidationError({"username": f"'{fields['username']}' is already used by another user."})
+        raise ValidationError(
+            {"username": f"'{fields['username']}' is already used by another user."}
+        )
     return services.upsert_user(
-        sourced_id=sourced_id, roles=roles, agents=agents, password=data.get("password") or None, **fields
+        sourced_id=sourced_id,
+        roles=roles,
+        agents=agents,
+        password=data.get("password") or None,
+        **fields,
     )
 
 
@@ -212,7 +232,10 @@ def write_course_component(*, sourced_id, data, app, existing, kind=None):
     if kind == ComponentKind.LESSON and existing is None and parent is None:
         raise ValidationError({"unit": "a lesson names the unit it belongs to."})
     _check_parent(parent, course, sourced_id)
-    fields = {**common_fields(data), **copy_fields(data, {"title": "title", "prerequisites": "prerequisites"})}
+    fields = {
+        **common_fields(data),
+        **copy_fields(data, {"title": "title", "prerequisites": "prerequisites"}),
+    }
     fields["course"] = course
     if parent_id or any(k in data for k in ("unit", "parent", "courseComponent")):
         fields["parent"] = parent
@@ -257,7 +280,9 @@ def write_component_resource(*, sourced_id, data, app, existing):
     require_for_create(existing, data, ["courseComponent", "resource"])
     fields = {**common_fields(data)}
     if "courseComponent" in data:
-        fields["course_component"] = lookup(CourseComponent, data["courseComponent"], "courseComponent")
+        fields["course_component"] = lookup(
+            CourseComponent, data["courseComponent"], "courseComponent"
+        )
         access.require_course_owner(app, fields["course_component"].course)
     if existing is not None:
         access.require_course_owner(app, existing.course_component.course)
@@ -277,8 +302,14 @@ def write_resource(*, sourced_id, data, app, existing):
         **common_fields(data),
         **copy_fields(
             data,
-            {"title": "title", "vendorResourceId": "vendor_resource_id", "vendorId": "vendor_id",
-             "applicationId": "application_id", "roles": "roles", "importance": "importance"},
+            {
+                "title": "title",
+                "vendorResourceId": "vendor_resource_id",
+                "vendorId": "vendor_id",
+                "applicationId": "application_id",
+                "roles": "roles",
+                "importance": "importance",
+            },
         ),
     }
     if existing is None and app is not None and not app.roster_source:
@@ -313,7 +344,9 @@ def write_class(*, sourced_id, data, app, existing):
     if school_id:
         fields["school"] = lookup(Org, school_id, "school")
     terms = lookup_many(AcademicSession, data["terms"], "terms") if "terms" in data else None
-    orgs = [o for o in (fields.get("school"), existing.school if existing else None) if o is not None]
+    orgs = [
+        o for o in (fields.get("school"), existing.school if existing else None) if o is not None
+    ]
     access.require_sandbox_scaffolding(app, orgs)
     if not access.can_write_roster_anywhere(app):
         access.require_course_owner(app, fields.get("course") or existing.course)
@@ -348,6 +381,9 @@ def _check_enrollment_write(app, existing, fields):
     if existing is not None:
         orgs.append(existing.klass.school)
     access.require_sandbox_scaffolding(app, orgs)
+    access.require_course_owner(app, klass.course)
+    if existing is not None:
+        access.require_course_owner(app, existing.klass.course)
 
 
 def write_demographics(*, sourced_id, data, app, existing):
@@ -372,7 +408,12 @@ def write_demographics(*, sourced_id, data, app, existing):
     for json_name, model_name in mapping.items():
         if json_name in data:
             value = data[json_name]
-            fields[model_name] = "" if value is None and model_name in ("sex", "city_of_birth", "public_school_residence_status") else value
+            fields[model_name] = (
+                ""
+                if value is None
+                and model_name in ("sex", "city_of_birth", "public_school_residence_status")
+                else value
+            )
     return services.upsert_demographics(sourced_id=sourced_id, **fields)
 
 
@@ -386,8 +427,10 @@ def may_delete(app, obj) -> None:
         access.require_sandbox_scaffolding(app, access.sandbox_orgs_of_user(obj))
     elif isinstance(obj, Class):
         access.require_sandbox_scaffolding(app, [obj.school])
+        access.require_course_owner(app, obj.course)
     elif obj._meta.model_name == "enrollment":
         access.require_sandbox_scaffolding(app, [obj.klass.school])
+        access.require_course_owner(app, obj.klass.course)
     elif isinstance(obj, Course):
         access.require_course_owner(app, obj)
     elif isinstance(obj, CourseComponent):

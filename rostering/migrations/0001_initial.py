@@ -10,372 +10,1012 @@ import rostering.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('middle_name', models.CharField(blank=True, default='', max_length=150)),
-                ('preferred_first_name', models.CharField(blank=True, default='', max_length=150)),
-                ('preferred_middle_name', models.CharField(blank=True, default='', max_length=150)),
-                ('preferred_last_name', models.CharField(blank=True, default='', max_length=150)),
-                ('pronouns', models.CharField(blank=True, default='', max_length=64)),
-                ('user_master_identifier', models.CharField(blank=True, default='', max_length=255)),
-                ('identifier', models.CharField(blank=True, default='', max_length=255)),
-                ('enabled_user', models.BooleanField(default=True, verbose_name='enabledUser')),
-                ('grades', models.JSONField(blank=True, default=list)),
-                ('user_ids', models.JSONField(blank=True, default=list, verbose_name='userIds')),
-                ('user_profiles', models.JSONField(blank=True, default=list, verbose_name='userProfiles')),
-                ('sms', models.CharField(blank=True, default='', max_length=64)),
-                ('phone', models.CharField(blank=True, default='', max_length=64)),
-                ('agents', models.ManyToManyField(blank=True, help_text='Guardians/parents of a student, or the students of a guardian.', related_name='agent_of', to=settings.AUTH_USER_MODEL)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("middle_name", models.CharField(blank=True, default="", max_length=150)),
+                ("preferred_first_name", models.CharField(blank=True, default="", max_length=150)),
+                ("preferred_middle_name", models.CharField(blank=True, default="", max_length=150)),
+                ("preferred_last_name", models.CharField(blank=True, default="", max_length=150)),
+                ("pronouns", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "user_master_identifier",
+                    models.CharField(blank=True, default="", max_length=255),
+                ),
+                ("identifier", models.CharField(blank=True, default="", max_length=255)),
+                ("enabled_user", models.BooleanField(default=True, verbose_name="enabledUser")),
+                ("grades", models.JSONField(blank=True, default=list)),
+                ("user_ids", models.JSONField(blank=True, default=list, verbose_name="userIds")),
+                (
+                    "user_profiles",
+                    models.JSONField(blank=True, default=list, verbose_name="userProfiles"),
+                ),
+                ("sms", models.CharField(blank=True, default="", max_length=64)),
+                ("phone", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "agents",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Guardians/parents of a student, or the students of a guardian.",
+                        related_name="agent_of",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['last_name', 'first_name'],
+                "ordering": ["last_name", "first_name"],
             },
             managers=[
-                ('objects', rostering.models.RosterUserManager()),
+                ("objects", rostering.models.RosterUserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='AcademicSession',
+            name="AcademicSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('title', models.CharField(max_length=255)),
-                ('type', models.CharField(choices=[('gradingPeriod', 'Grading Period'), ('semester', 'Semester'), ('schoolYear', 'School Year'), ('term', 'Term')], max_length=32)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('school_year', models.CharField(help_text='The school year, e.g. 2027', max_length=8)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='rostering.academicsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("gradingPeriod", "Grading Period"),
+                            ("semester", "Semester"),
+                            ("schoolYear", "School Year"),
+                            ("term", "Term"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "school_year",
+                    models.CharField(help_text="The school year, e.g. 2027", max_length=8),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="rostering.academicsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start_date', 'title'],
+                "ordering": ["start_date", "title"],
             },
         ),
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('title', models.CharField(max_length=255)),
-                ('course_code', models.CharField(blank=True, default='', max_length=255)),
-                ('grades', models.JSONField(blank=True, default=list)),
-                ('subjects', models.JSONField(blank=True, default=list)),
-                ('subject_codes', models.JSONField(blank=True, default=list)),
-                ('school_year', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='courses', to='rostering.academicsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("title", models.CharField(max_length=255)),
+                ("course_code", models.CharField(blank=True, default="", max_length=255)),
+                ("grades", models.JSONField(blank=True, default=list)),
+                ("subjects", models.JSONField(blank=True, default=list)),
+                ("subject_codes", models.JSONField(blank=True, default=list)),
+                (
+                    "school_year",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="courses",
+                        to="rostering.academicsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Class',
+            name="Class",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('title', models.CharField(max_length=255)),
-                ('class_code', models.CharField(blank=True, default='', max_length=255)),
-                ('class_type', models.CharField(choices=[('homeroom', 'Homeroom'), ('scheduled', 'Scheduled')], default='scheduled', max_length=32)),
-                ('location', models.CharField(blank=True, default='', max_length=255)),
-                ('grades', models.JSONField(blank=True, default=list)),
-                ('subjects', models.JSONField(blank=True, default=list)),
-                ('subject_codes', models.JSONField(blank=True, default=list)),
-                ('periods', models.JSONField(blank=True, default=list)),
-                ('terms', models.ManyToManyField(blank=True, related_name='classes', to='rostering.academicsession')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='rostering.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("title", models.CharField(max_length=255)),
+                ("class_code", models.CharField(blank=True, default="", max_length=255)),
+                (
+                    "class_type",
+                    models.CharField(
+                        choices=[("homeroom", "Homeroom"), ("scheduled", "Scheduled")],
+                        default="scheduled",
+                        max_length=32,
+                    ),
+                ),
+                ("location", models.CharField(blank=True, default="", max_length=255)),
+                ("grades", models.JSONField(blank=True, default=list)),
+                ("subjects", models.JSONField(blank=True, default=list)),
+                ("subject_codes", models.JSONField(blank=True, default=list)),
+                ("periods", models.JSONField(blank=True, default=list)),
+                (
+                    "terms",
+                    models.ManyToManyField(
+                        blank=True, related_name="classes", to="rostering.academicsession"
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="classes",
+                        to="rostering.course",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'classes',
-                'ordering': ['title'],
+                "verbose_name_plural": "classes",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='CourseComponent',
+            name="CourseComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('kind', models.CharField(choices=[('unit', 'Unit'), ('lesson', 'Lesson')], max_length=8)),
-                ('title', models.CharField(max_length=255)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('prerequisites', models.JSONField(blank=True, default=list)),
-                ('prerequisite_criteria', models.CharField(blank=True, default='', max_length=64)),
-                ('unlock_date', models.DateTimeField(blank=True, null=True)),
-                ('learning_standards', models.JSONField(blank=True, default=list, help_text='Aligned academic standards (CASE item identifiers).')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='components', to='rostering.course')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='rostering.coursecomponent')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("unit", "Unit"), ("lesson", "Lesson")], max_length=8
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("sort_order", models.IntegerField(default=0)),
+                ("prerequisites", models.JSONField(blank=True, default=list)),
+                ("prerequisite_criteria", models.CharField(blank=True, default="", max_length=64)),
+                ("unlock_date", models.DateTimeField(blank=True, null=True)),
+                (
+                    "learning_standards",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Aligned academic standards (CASE item identifiers).",
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="components",
+                        to="rostering.course",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="rostering.coursecomponent",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course_id', 'sort_order', 'id'],
+                "ordering": ["course_id", "sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
-            fields=[
-            ],
+            name="Lesson",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('rostering.coursecomponent',),
+            bases=("rostering.coursecomponent",),
         ),
         migrations.CreateModel(
-            name='Unit',
-            fields=[
-            ],
+            name="Unit",
+            fields=[],
             options={
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('rostering.coursecomponent',),
+            bases=("rostering.coursecomponent",),
         ),
         migrations.CreateModel(
-            name='Demographics',
+            name="Demographics",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('birth_date', models.DateField(blank=True, null=True)),
-                ('sex', models.CharField(blank=True, default='', max_length=32)),
-                ('american_indian_or_alaska_native', models.BooleanField(blank=True, null=True)),
-                ('asian', models.BooleanField(blank=True, null=True)),
-                ('black_or_african_american', models.BooleanField(blank=True, null=True)),
-                ('native_hawaiian_or_other_pacific_islander', models.BooleanField(blank=True, null=True)),
-                ('white', models.BooleanField(blank=True, null=True)),
-                ('demographic_race_two_or_more_races', models.BooleanField(blank=True, null=True)),
-                ('hispanic_or_latino_ethnicity', models.BooleanField(blank=True, null=True)),
-                ('country_of_birth_code', models.CharField(blank=True, default='', max_length=8)),
-                ('state_of_birth_abbreviation', models.CharField(blank=True, default='', max_length=8)),
-                ('city_of_birth', models.CharField(blank=True, default='', max_length=255)),
-                ('public_school_residence_status', models.CharField(blank=True, default='', max_length=255)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='demographics', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("birth_date", models.DateField(blank=True, null=True)),
+                ("sex", models.CharField(blank=True, default="", max_length=32)),
+                ("american_indian_or_alaska_native", models.BooleanField(blank=True, null=True)),
+                ("asian", models.BooleanField(blank=True, null=True)),
+                ("black_or_african_american", models.BooleanField(blank=True, null=True)),
+                (
+                    "native_hawaiian_or_other_pacific_islander",
+                    models.BooleanField(blank=True, null=True),
+                ),
+                ("white", models.BooleanField(blank=True, null=True)),
+                ("demographic_race_two_or_more_races", models.BooleanField(blank=True, null=True)),
+                ("hispanic_or_latino_ethnicity", models.BooleanField(blank=True, null=True)),
+                ("country_of_birth_code", models.CharField(blank=True, default="", max_length=8)),
+                (
+                    "state_of_birth_abbreviation",
+                    models.CharField(blank=True, default="", max_length=8),
+                ),
+                ("city_of_birth", models.CharField(blank=True, default="", max_length=255)),
+                (
+                    "public_school_residence_status",
+                    models.CharField(blank=True, default="", max_length=255),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="demographics",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'demographics',
+                "verbose_name_plural": "demographics",
             },
         ),
         migrations.CreateModel(
-            name='Org',
+            name="Org",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('name', models.CharField(max_length=255)),
-                ('type', models.CharField(choices=[('department', 'Department'), ('school', 'School'), ('district', 'District'), ('local', 'Local'), ('state', 'State'), ('national', 'National')], default='school', max_length=32)),
-                ('identifier', models.CharField(blank=True, default='', max_length=255)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='rostering.org')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("name", models.CharField(max_length=255)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("department", "Department"),
+                            ("school", "School"),
+                            ("district", "District"),
+                            ("local", "Local"),
+                            ("state", "State"),
+                            ("national", "National"),
+                        ],
+                        default="school",
+                        max_length=32,
+                    ),
+                ),
+                ("identifier", models.CharField(blank=True, default="", max_length=255)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="rostering.org",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('role', models.CharField(choices=[('student', 'Student'), ('teacher', 'Teacher'), ('guardian', 'Guardian'), ('administrator', 'Administrator'), ('proctor', 'Proctor'), ('aide', 'Aide')], max_length=32)),
-                ('primary', models.BooleanField(default=False)),
-                ('begin_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('klass', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='rostering.class')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='rostering.org')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("student", "Student"),
+                            ("teacher", "Teacher"),
+                            ("guardian", "Guardian"),
+                            ("administrator", "Administrator"),
+                            ("proctor", "Proctor"),
+                            ("aide", "Aide"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("primary", models.BooleanField(default=False)),
+                ("begin_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "klass",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="rostering.class",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="rostering.org",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='course',
-            name='org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='rostering.org'),
+            model_name="course",
+            name="org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="courses",
+                to="rostering.org",
+            ),
         ),
         migrations.AddField(
-            model_name='class',
-            name='school',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='classes', to='rostering.org'),
+            model_name="class",
+            name="school",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="classes",
+                to="rostering.org",
+            ),
         ),
         migrations.AddField(
-            model_name='academicsession',
-            name='org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='academic_sessions', to='rostering.org'),
+            model_name="academicsession",
+            name="org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="academic_sessions",
+                to="rostering.org",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='primary_org',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='primary_users', to='rostering.org'),
+            model_name="user",
+            name="primary_org",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="primary_users",
+                to="rostering.org",
+            ),
         ),
         migrations.CreateModel(
-            name='PartnerApp',
+            name="PartnerApp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('sandbox', models.BooleanField(default=False, help_text='May use the testing-only scaffolding endpoints inside the partner-sandbox org.')),
-                ('roster_source', models.BooleanField(default=False, help_text='A school-operated integration (e.g. SIS sync) that may write orgs, users, classes and enrollments anywhere. Learning apps never get this.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('owners', models.ManyToManyField(blank=True, related_name='partner_apps', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "sandbox",
+                    models.BooleanField(
+                        default=False,
+                        help_text="May use the testing-only scaffolding endpoints inside the partner-sandbox org.",
+                    ),
+                ),
+                (
+                    "roster_source",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A school-operated integration (e.g. SIS sync) that may write orgs, users, classes and enrollments anywhere. Learning apps never get this.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "owners",
+                    models.ManyToManyField(
+                        blank=True, related_name="partner_apps", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='course',
-            name='partner_app',
-            field=models.ForeignKey(blank=True, help_text="The app that owns this course's content; only it may change the course.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='rostering.partnerapp'),
+            model_name="course",
+            name="partner_app",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The app that owns this course's content; only it may change the course.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="courses",
+                to="rostering.partnerapp",
+            ),
         ),
         migrations.CreateModel(
-            name='Resource',
+            name="Resource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('title', models.CharField(max_length=255)),
-                ('vendor_resource_id', models.CharField(max_length=255)),
-                ('vendor_id', models.CharField(blank=True, default='', max_length=255)),
-                ('application_id', models.CharField(blank=True, default='', max_length=255)),
-                ('roles', models.JSONField(blank=True, default=list)),
-                ('importance', models.CharField(blank=True, choices=[('primary', 'primary'), ('secondary', 'secondary')], default='', max_length=16)),
-                ('partner_app', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resources', to='rostering.partnerapp')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("title", models.CharField(max_length=255)),
+                ("vendor_resource_id", models.CharField(max_length=255)),
+                ("vendor_id", models.CharField(blank=True, default="", max_length=255)),
+                ("application_id", models.CharField(blank=True, default="", max_length=255)),
+                ("roles", models.JSONField(blank=True, default=list)),
+                (
+                    "importance",
+                    models.CharField(
+                        blank=True,
+                        choices=[("primary", "primary"), ("secondary", "secondary")],
+                        default="",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "partner_app",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resources",
+                        to="rostering.partnerapp",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='ComponentResource',
+            name="ComponentResource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sourced_id', models.CharField(default=rostering.models.new_sourced_id, max_length=255, unique=True, verbose_name='sourcedId')),
-                ('status', models.CharField(choices=[('active', 'active'), ('tobedeleted', 'tobedeleted')], default='active', max_length=16)),
-                ('date_last_modified', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='dateLastModified')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('title', models.CharField(blank=True, default='', max_length=255)),
-                ('sort_order', models.IntegerField(default=0)),
-                ('course_component', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='component_resources', to='rostering.coursecomponent')),
-                ('resource', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='component_links', to='rostering.resource')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sourced_id",
+                    models.CharField(
+                        default=rostering.models.new_sourced_id,
+                        max_length=255,
+                        unique=True,
+                        verbose_name="sourcedId",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "active"), ("tobedeleted", "tobedeleted")],
+                        default="active",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "date_last_modified",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        verbose_name="dateLastModified",
+                    ),
+                ),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("title", models.CharField(blank=True, default="", max_length=255)),
+                ("sort_order", models.IntegerField(default=0)),
+                (
+                    "course_component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="component_resources",
+                        to="rostering.coursecomponent",
+                    ),
+                ),
+                (
+                    "resource",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="component_links",
+                        to="rostering.resource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['course_component_id', 'sort_order', 'id'],
+                "ordering": ["course_component_id", "sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='UserRole',
+            name="UserRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('student', 'Student'), ('teacher', 'Teacher'), ('guardian', 'Guardian'), ('parent', 'Parent'), ('administrator', 'Administrator'), ('aide', 'Aide'), ('proctor', 'Proctor'), ('counselor', 'Counselor'), ('principal', 'Principal'), ('relative', 'Relative'), ('districtAdministrator', 'District Administrator'), ('siteAdministrator', 'Site Administrator'), ('systemAdministrator', 'System Administrator')], max_length=32)),
-                ('role_type', models.CharField(choices=[('primary', 'Primary'), ('secondary', 'Secondary')], default='primary', max_length=16)),
-                ('user_profile', models.CharField(blank=True, default='', max_length=255)),
-                ('begin_date', models.DateField(blank=True, null=True)),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='user_roles', to='rostering.org')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("student", "Student"),
+                            ("teacher", "Teacher"),
+                            ("guardian", "Guardian"),
+                            ("parent", "Parent"),
+                            ("administrator", "Administrator"),
+                            ("aide", "Aide"),
+                            ("proctor", "Proctor"),
+                            ("counselor", "Counselor"),
+                            ("principal", "Principal"),
+                            ("relative", "Relative"),
+                            ("districtAdministrator", "District Administrator"),
+                            ("siteAdministrator", "Site Administrator"),
+                            ("systemAdministrator", "System Administrator"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "role_type",
+                    models.CharField(
+                        choices=[("primary", "Primary"), ("secondary", "Secondary")],
+                        default="primary",
+                        max_length=16,
+                    ),
+                ),
+                ("user_profile", models.CharField(blank=True, default="", max_length=255)),
+                ("begin_date", models.DateField(blank=True, null=True)),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="user_roles",
+                        to="rostering.org",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddIndex(
-            model_name='coursecomponent',
-            index=models.Index(fields=['course', 'kind', 'sort_order'], name='rostering_c_course__f4414d_idx'),
+            model_name="coursecomponent",
+            index=models.Index(
+                fields=["course", "kind", "sort_order"], name="rostering_c_course__f4414d_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='org',
-            index=models.Index(fields=['type'], name='rostering_o_type_9e09ed_idx'),
+            model_name="org",
+            index=models.Index(fields=["type"], name="rostering_o_type_9e09ed_idx"),
         ),
         migrations.AddIndex(
-            model_name='org',
-            index=models.Index(fields=['name'], name='rostering_o_name_9b2f3c_idx'),
+            model_name="org",
+            index=models.Index(fields=["name"], name="rostering_o_name_9b2f3c_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['klass', 'role'], name='rostering_e_klass_i_7759c6_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["klass", "role"], name="rostering_e_klass_i_7759c6_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['user', 'role'], name='rostering_e_user_id_df4619_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["user", "role"], name="rostering_e_user_id_df4619_idx"),
         ),
         migrations.AddIndex(
-            model_name='class',
-            index=models.Index(fields=['title'], name='rostering_c_title_1f8175_idx'),
+            model_name="class",
+            index=models.Index(fields=["title"], name="rostering_c_title_1f8175_idx"),
         ),
         migrations.AddIndex(
-            model_name='academicsession',
-            index=models.Index(fields=['type'], name='rostering_a_type_4873d6_idx'),
+            model_name="academicsession",
+            index=models.Index(fields=["type"], name="rostering_a_type_4873d6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='academicsession',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='academic_session_ends_after_start'),
+            model_name="academicsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="academic_session_ends_after_start",
+            ),
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['last_name', 'first_name'], name='rostering_u_last_na_ee2bc6_idx'),
+            model_name="user",
+            index=models.Index(
+                fields=["last_name", "first_name"], name="rostering_u_last_na_ee2bc6_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(fields=['email'], name='rostering_u_email_5105fb_idx'),
+            model_name="user",
+            index=models.Index(fields=["email"], name="rostering_u_email_5105fb_idx"),
         ),
         migrations.AddIndex(
-            model_name='course',
-            index=models.Index(fields=['title'], name='rostering_c_title_2c79d8_idx'),
+            model_name="course",
+            index=models.Index(fields=["title"], name="rostering_c_title_2c79d8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='componentresource',
-            constraint=models.UniqueConstraint(fields=('course_component', 'resource'), name='unique_resource_per_component'),
+            model_name="componentresource",
+            constraint=models.UniqueConstraint(
+                fields=("course_component", "resource"), name="unique_resource_per_component"
+            ),
         ),
         migrations.AddIndex(
-            model_name='userrole',
-            index=models.Index(fields=['role', 'org'], name='rostering_u_role_07188d_idx'),
+            model_name="userrole",
+            index=models.Index(fields=["role", "org"], name="rostering_u_role_07188d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='userrole',
-            constraint=models.UniqueConstraint(fields=('user', 'org', 'role'), name='unique_user_role_per_org'),
+            model_name="userrole",
+            constraint=models.UniqueConstraint(
+                fields=("user", "org", "role"), name="unique_user_role_per_org"
+            ),
         ),
     ]

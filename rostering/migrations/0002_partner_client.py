@@ -5,18 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('allauth_idp_oidc', '0003_client_allow_uri_wildcards'),
-        ('rostering', '0001_initial'),
+        ("allauth_idp_oidc", "0003_client_allow_uri_wildcards"),
+        ("rostering", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PartnerClient',
+            name="PartnerClient",
             fields=[
-                ('client', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='partner', serialize=False, to='allauth_idp_oidc.client')),
-                ('app', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='clients', to='rostering.partnerapp')),
+                (
+                    "client",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="partner",
+                        serialize=False,
+                        to="allauth_idp_oidc.client",
+                    ),
+                ),
+                (
+                    "app",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="clients",
+                        to="rostering.partnerapp",
+                    ),
+                ),
             ],
         ),
     ]

@@ -21,7 +21,7 @@ from timeback.api.query import Predicate, parse_filter
         ("metadata.grade='5'", [[Predicate("metadata.grade", "=", "5")]]),
         ("enabledUser=true", [[Predicate("enabledUser", "=", "true")]]),
         ("familyName = 'Smith'", [[Predicate("familyName", "=", "Smith")]]),
-        ("familyName=\"Smith\"", [[Predicate("familyName", "=", "Smith")]]),
+        ('familyName="Smith"', [[Predicate("familyName", "=", "Smith")]]),
         ("familyName='O''Brien'", [[Predicate("familyName", "=", "O'Brien")]]),
         ("title='Reading AND Writing'", [[Predicate("title", "=", "Reading AND Writing")]]),
         ("title=''", [[Predicate("title", "=", "")]]),

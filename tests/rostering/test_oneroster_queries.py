@@ -21,7 +21,9 @@ USERS = "/ims/oneroster/rostering/v1p2/users"
 @pytest.fixture
 def school(db):
     district, _ = services.upsert_org(sourced_id="district", name="District", type="district")
-    school, _ = services.upsert_org(sourced_id="school", name="North School", type="school", parent=district)
+    school, _ = services.upsert_org(
+        sourced_id="school", name="North School", type="school", parent=district
+    )
     return school
 
 
@@ -46,8 +48,13 @@ def people(school):
             metadata={"house": "red" if role == "student" else "blue", "level": 3},
             roles=[RoleAssignment(org=org, role=role)],
         )
-    services.link_agent(student=User.objects.get(sourced_id="u-ada"), agent=User.objects.get(sourced_id="u-guardian"))
-    User.objects.filter(sourced_id="u-alan").update(date_last_modified=timezone.now() - timedelta(days=10))
+    services.link_agent(
+        student=User.objects.get(sourced_id="u-ada"),
+        agent=User.objects.get(sourced_id="u-guardian"),
+    )
+    User.objects.filter(sourced_id="u-alan").update(
+        date_last_modified=timezone.now() - timedelta(days=10)
+    )
 
 
 def sourced_ids(response):
@@ -84,7 +91,10 @@ def sourced_ids(response):
         ("sourcedId='u-ada'", ["u-ada"]),
         ("status='active'", ["u-ada", "u-alan", "u-grace", "u-guardian", "u-obrien"]),
         (f"dateLastModified<'{(date.today() - timedelta(days=5)).isoformat()}'", ["u-alan"]),
-        (f"dateLastModified>'{(date.today() - timedelta(days=5)).isoformat()}'", ["u-ada", "u-grace", "u-guardian", "u-obrien"]),
+        (
+            f"dateLastModified>'{(date.today() - timedelta(days=5)).isoformat()}'",
+            ["u-ada", "u-grace", "u-guardian", "u-obrien"],
+        ),
         ("email='ada@example.org'", ["u-ada"]),
     ],
 )
@@ -115,12 +125,16 @@ def test_filter_selects_exactly_the_matching_users(roster_api, people, filter_te
         ({"offset": "99999999999999999999"}, "invaliddata"),
     ],
 )
-def test_bad_query_parameters_answer_400_with_the_oneroster_code(roster_api, people, params, code_minor):
+def test_bad_query_parameters_answer_400_with_the_oneroster_code(
+    roster_api, people, params, code_minor
+):
     response = roster_api.get(USERS, params)
     assert response.status_code == 400
     body = response.json()
     assert body["imsx_codeMajor"] == "failure"
-    assert body["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == code_minor
+    assert (
+        body["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldValue"] == code_minor
+    )
     assert body["imsx_description"]
 
 
@@ -147,7 +161,13 @@ def test_paging_answers_headers_links_and_body_fields(roster_api, people):
     body = response.json()
     assert response["X-Total-Count"] == "5"
     assert [u["sourcedId"] for u in body["users"]] == ["u-grace", "u-guardian"]
-    assert (body["totalCount"], body["pageCount"], body["pageNumber"], body["offset"], body["limit"]) == (5, 3, 2, 2, 2)
+    assert (
+        body["totalCount"],
+        body["pageCount"],
+        body["pageNumber"],
+        body["offset"],
+        body["limit"],
+    ) == (5, 3, 2, 2, 2)
     links = link_offsets(response["Link"])
     assert links == {"first": 0, "prev": 0, "next": 4, "last": 4}
     assert "sort=sourcedId" in response["Link"]
@@ -220,18 +240,44 @@ def test_a_page_costs_the_same_number_of_queries_whatever_its_size(roster_api, s
 )
 def test_other_collections_cost_constant_queries_too(roster_api, school, path):
     services.upsert_academic_session(
-        sourced_id="year", title="Year", type="schoolYear", start_date=date(2026, 8, 1), end_date=date(2027, 6, 30), school_year="2027"
+        sourced_id="year",
+        title="Year",
+        type="schoolYear",
+        start_date=date(2026, 8, 1),
+        end_date=date(2027, 6, 30),
+        school_year="2027",
     )
     for i in range(30):
-        org, _ = services.upsert_org(sourced_id=f"org-{i}", name=f"Org {i}", type="school", parent=Org.objects.get(sourced_id="district"))
+        org, _ = services.upsert_org(
+            sourced_id=f"org-{i}",
+            name=f"Org {i}",
+            type="school",
+            parent=Org.objects.get(sourced_id="district"),
+        )
         course, _ = services.upsert_course(sourced_id=f"course-{i}", title=f"Course {i}", org=org)
-        unit, _ = services.upsert_course_component(sourced_id=f"unit-{i}", title="Unit", course=course)
-        services.upsert_course_component(sourced_id=f"lesson-{i}", title="Lesson", course=course, parent=unit)
-        klass, _ = services.upsert_class(sourced_id=f"class-{i}", title=f"Class {i}", course=course, school=org, terms=[])
-        user, _ = services.upsert_user(sourced_id=f"s-{i}", first_name="S", last_name=str(i), roles=[RoleAssignment(org=org, role="student")])
+        unit, _ = services.upsert_course_component(
+            sourced_id=f"unit-{i}", title="Unit", course=course
+        )
+        services.upsert_course_component(
+            sourced_id=f"lesson-{i}", title="Lesson", course=course, parent=unit
+        )
+        klass, _ = services.upsert_class(
+            sourced_id=f"class-{i}", title=f"Class {i}", course=course, school=org, terms=[]
+        )
+        user, _ = services.upsert_user(
+            sourced_id=f"s-{i}",
+            first_name="S",
+            last_name=str(i),
+            roles=[RoleAssignment(org=org, role="student")],
+        )
         services.upsert_enrollment(sourced_id=f"e-{i}", user=user, klass=klass, role="student")
         services.upsert_academic_session(
-            sourced_id=f"term-{i}", title=f"T{i}", type="term", start_date=date(2026, 8, 1), end_date=date(2026, 12, 20), school_year="2027",
+            sourced_id=f"term-{i}",
+            title=f"T{i}",
+            type="term",
+            start_date=date(2026, 8, 1),
+            end_date=date(2026, 12, 20),
+            school_year="2027",
         )
 
     def queries_for(limit):

@@ -58,5 +58,7 @@ class HasScope(BasePermission):
         granted = frozenset(request.auth.get_scopes())
         if any(is_granted(scope, granted) for scope in needed):
             return True
-        self.message = "The token lacks the scope for this request; it needs one of: " + ", ".join(needed)
+        self.message = "The token lacks the scope for this request; it needs one of: " + ", ".join(
+            needed
+        )
         return False

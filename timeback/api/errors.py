@@ -48,7 +48,9 @@ class OneRosterError(exceptions.APIException):
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(self, description: str, *, code_minor: str = "invaliddata", http_status: int = 400):
+    def __init__(
+        self, description: str, *, code_minor: str = "invaliddata", http_status: int = 400
+    ):
         super().__init__(description)
         self.code_minor = code_minor
         self.status_code = http_status
@@ -67,7 +69,9 @@ def describe_validation_errors(detail, prefix: str = "") -> str:
             messages = " ".join(str(item) for item in detail)
             return f"{prefix}: {messages}" if prefix and prefix != "non_field_errors" else messages
         return "; ".join(
-            describe_validation_errors(item, f"{prefix}[{i}]") for i, item in enumerate(detail) if item
+            describe_validation_errors(item, f"{prefix}[{i}]")
+            for i, item in enumerate(detail)
+            if item
         )
     return f"{prefix}: {detail}" if prefix and prefix != "non_field_errors" else str(detail)
 

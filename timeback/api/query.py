@@ -77,7 +77,7 @@ def parse_filter(text: str) -> list[list[Predicate]]:
         join = _JOIN_RE.match(text, position)
         if not join:
             raise _filter_error(
-                f"Expected ' AND ' or ' OR ' at position {position} of the filter, found {text[position:position + 12]!r}."
+                f"Expected ' AND ' or ' OR ' at position {position} of the filter, found {text[position : position + 12]!r}."
             )
         if join.group(1).upper() == "OR":
             groups.append([])
@@ -342,7 +342,9 @@ class CollectionQuery:
         return queryset.order_by(f"{prefix}{spec.path}", f"{prefix}pk")
 
     def sortable_fields(self) -> list[str]:
-        return sorted(n for n, s in self.fields.items() if s.sortable and not s.many and s.kind != "list")
+        return sorted(
+            n for n, s in self.fields.items() if s.sortable and not s.many and s.kind != "list"
+        )
 
 
 def parse_paging(params) -> tuple[int, int]:
