@@ -683,3 +683,35 @@ def test_a_put_that_changes_something_moves_date_last_modified(catalogue):
     catalogue.put_json(f"{API}/courses/fractions", {"title": "Fractions, revised"})
 
     assert Course.objects.get(sourced_id="fractions").date_last_modified > before
+
+
+def test_one_sandbox_app_cannot_enrol_into_or_delete_another_sandbox_apps_class(
+    sandbox_roster, make_partner
+):
+    intruder = make_partner("Other sandbox app", sandbox=True)
+    ok(intruder.put_json(f"{API}/users/intruder-student", sandbox_user("student")))
+
+    enrol = intruder.put_json(
+        f"{API}/enrollments/intruder-enr",
+        {"enrollment": {"user": "intruder-student", "class": "sb-class", "role": "student"}},
+    )
+    delete = intruder.delete(f"{API}/classes/sb-class")
+
+    assert (enrol.status_code, delete.status_code) == (403, 403)
+    assert "another app" in description(enrol)
+    assert not Enrollment.objects.filter(sourced_id="intruder-enr").exists()
+    assert Class.objects.get(sourced_id="sb-class").status == "active"
+
+
+def test_agents_given_on_a_user_are_linked_both_ways(sandbox_roster):
+    body = sandbox_user("student")
+    body["user"]["agents"] = [{"sourcedId": "sb-guardian"}]
+    ok(sandbox_roster.put_json(f"{API}/users/sb-student", body))
+
+    guardian = ok(sandbox_roster.get(f"{API}/users/sb-guardian"), 200)["user"]
+    assert [a["sourcedId"] for a in guardian["agents"]] == ["sb-student"]
+
+    body["user"]["agents"] = []
+    ok(sandbox_roster.put_json(f"{API}/users/sb-student", body))
+    guardian = ok(sandbox_roster.get(f"{API}/users/sb-guardian"), 200)["user"]
+    assert guardian["agents"] == []

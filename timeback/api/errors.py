@@ -6,7 +6,8 @@ speaks, so every 4xx/5xx answers it, with the offending field named in the descr
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -115,6 +116,9 @@ def handler500(request):
 
 
 def handler400(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return json_error_response(request, 413, f"The request body is larger than {limit} bytes.")
     return json_error_response(request, 400, "Bad request.")
 
 

@@ -1,0 +1,73 @@
+"""Every error a client can provoke answers JSON in the OneRoster status format, never a
+500 or an HTML page, and changes nothing."""
+
+import pytest
+from django.test import override_settings
+
+from rostering.models import Org
+
+pytestmark = pytest.mark.django_db
+ORGS = "/ims/oneroster/rostering/v1p2/orgs"
+
+
+def assert_status_payload(response, status):
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["imsx_codeMajor"] == "failure"
+    assert body["imsx_description"]
+    return body
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_unknown_api_urls_answer_json_404_even_in_debug(client, debug):
+    with override_settings(DEBUG=debug):
+        response = client.get("/ims/oneroster/rostering/v1p2/no-such-collection")
+    assert_status_payload(response, 404)
+
+
+def test_malformed_json_answers_400_and_writes_nothing(roster_api):
+    count = Org.objects.count()
+    response = roster_api.generic(
+        "PUT", f"{ORGS}/x", '{"org": {"name": "X",', content_type="application/json"
+    )
+    assert_status_payload(response, 400)
+    assert Org.objects.count() == count
+
+
+def test_a_non_json_content_type_answers_415(roster_api):
+    response = roster_api.generic("PUT", f"{ORGS}/x", "name=X", content_type="text/plain")
+    assert_status_payload(response, 415)
+
+
+def test_a_body_over_the_size_limit_answers_413(roster_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"org": {"name": "' + "x" * 5000 + '", "type": "school"}}'
+    response = roster_api.generic("PUT", f"{ORGS}/big", body, content_type="application/json")
+    assert_status_payload(response, 413)
+    assert not Org.objects.filter(sourced_id="big").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [],
+        "a string",
+        {"org": {"name": ["not", "text"], "type": "school"}},
+        {"org": {"name": "X", "type": "galaxy"}},
+        {"org": {"name": "X", "type": "school", "parent": 42}},
+        {"org": {"name": "X", "type": "school", "parent": {"sourcedId": "missing"}}},
+        {"org": {"name": "X", "type": "school", "metadata": "not an object"}},
+        {"org": {"name": "X" * 300, "type": "school"}},
+        {"org": {"type": "school"}},
+    ],
+)
+def test_bad_bodies_answer_400_naming_the_problem_and_write_nothing(roster_api, body):
+    response = roster_api.put(f"{ORGS}/new-org", body, format="json")
+    assert_status_payload(response, 400)
+    assert not Org.objects.filter(sourced_id="new-org").exists()
+
+
+def test_a_method_the_endpoint_lacks_answers_405_json(roster_api):
+    response = roster_api.patch(f"{ORGS}/x", {}, format="json")
+    assert_status_payload(response, 405)
