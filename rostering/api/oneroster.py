@@ -12,11 +12,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from timeback.api.auth import HasScope, IsTokenAuthenticated, partner_app
 from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
+from timeback.api.views import TimebackAPIView
 
 from .. import services
 from ..models import EnrollmentRole, User
@@ -58,7 +58,7 @@ def project(data: dict, selection: list[str] | None) -> dict:
     return {k: data[k] for k in selection if k in data}
 
 
-class RosterView(APIView):
+class RosterView(TimebackAPIView):
     """Configured per route with `resource` (a ResourceType) and optional `parent`."""
 
     permission_classes = [IsTokenAuthenticated, HasScope]

@@ -71,3 +71,28 @@ def test_bad_bodies_answer_400_naming_the_problem_and_write_nothing(roster_api, 
 def test_a_method_the_endpoint_lacks_answers_405_json(roster_api):
     response = roster_api.patch(f"{ORGS}/x", {}, format="json")
     assert_status_payload(response, 405)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params_or_body"),
+    [
+        ("get", "/ims/oneroster/rostering/v1p2/users", {"filter": "familyName='a\x00b'"}),
+        ("get", "/ims/oneroster/rostering/v1p2/users", {"search": "a\x00b"}),
+        ("get", "/ims/oneroster/rostering/v1p2/users/a%00b", {}),
+        ("put", f"{ORGS}/nul-org", {"org": {"name": "a\x00b", "type": "school"}}),
+        (
+            "put",
+            f"{ORGS}/nul-org",
+            {"org": {"name": "X", "type": "school", "metadata": {"k": "a\x00b"}}},
+        ),
+    ],
+)
+def test_nul_characters_are_refused_not_crashing_the_database(
+    roster_api, method, path, params_or_body
+):
+    if method == "get":
+        response = roster_api.get(path, params_or_body)
+    else:
+        response = roster_api.put(path, params_or_body, format="json")
+    assert response.status_code in (400, 404), response.content[:300]
+    assert_status_payload(response, response.status_code)

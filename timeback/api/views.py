@@ -1,0 +1,27 @@
+"""The base of every API view: checks that apply to whatever a client sends."""
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.views import APIView
+
+NUL = "\x00"
+
+
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+class TimebackAPIView(APIView):
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # PostgreSQL cannot store or compare text with NUL characters; refuse them up front
+        # rather than fail inside a query.
+        if NUL in request.path or _contains_nul(dict(request.query_params.lists())):
+            raise ValidationError({"url": "NUL characters are not allowed."})
+        if request.method in ("POST", "PUT", "PATCH") and _contains_nul(request.data):
+            raise ValidationError({"body": "NUL characters are not allowed."})
