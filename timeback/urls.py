@@ -3,6 +3,7 @@
 from allauth.idp.oidc import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from rostering.api import urls as rostering_api
@@ -14,6 +15,7 @@ handler404 = "timeback.api.errors.handler404"
 handler500 = "timeback.api.errors.handler500"
 
 urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("allauth.idp.urls")),

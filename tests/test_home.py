@@ -1,0 +1,17 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_the_home_page_links_the_admin_and_the_api_docs(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b'href="/admin/"' in response.content and b'href="/api/docs/"' in response.content
+
+
+@pytest.mark.django_db
+def test_the_api_docs_and_schema_are_served_without_a_cdn(client):
+    docs = client.get("/api/docs/")
+    schema = client.get("/api/schema/")
+    assert docs.status_code == 200 and schema.status_code == 200
+    assert b"cdn" not in docs.content.lower() and b"https://" not in docs.content
+    assert b"/ims/oneroster/rostering/v1p2/users" in schema.content
