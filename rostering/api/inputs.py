@@ -7,6 +7,8 @@ dateLastModified, ...) are ignored. Everything is validated before anything is w
 """
 
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import (
@@ -22,6 +24,18 @@ from ..models import (
 MAX_TEXT = 255
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string"},
+            {
+                "type": "object",
+                "properties": {"sourcedId": {"type": "string"}},
+                "required": ["sourcedId"],
+            },
+        ]
+    }
+)
 class RefField(serializers.Field):
     """A reference: "id" or {"sourcedId": "id", ...}; answers the sourcedId."""
 
@@ -40,6 +54,7 @@ class RefField(serializers.Field):
         return {"sourcedId": value}
 
 
+@extend_schema_field(OpenApiTypes.DATE)
 class LenientDateField(serializers.Field):
     """A calendar date; a date-time is accepted and its date kept."""
 
@@ -60,6 +75,7 @@ class LenientDateField(serializers.Field):
         return value.isoformat()
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class LenientDateTimeField(serializers.Field):
     default_error_messages = {"invalid": "must be an ISO 8601 date-time."}
 
