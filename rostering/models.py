@@ -21,6 +21,9 @@ def new_sourced_id() -> str:
     return str(uuid.uuid4())
 
 
+NOT_ROSTER_FIELDS = {"last_login", "password"}
+
+
 class OneRosterFields(models.Model):
     sourced_id = models.CharField("sourcedId", max_length=255, unique=True, default=new_sourced_id)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
@@ -33,11 +36,13 @@ class OneRosterFields(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        # The server, never the client, decides when an object last changed.
-        self.date_last_modified = timezone.now()
+        # The server, never the client, decides when an object last changed. Saves of
+        # login bookkeeping (last_login, password) are not roster changes.
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "date_last_modified"}
+        if update_fields is None or not set(update_fields) <= NOT_ROSTER_FIELDS:
+            self.date_last_modified = timezone.now()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "date_last_modified"}
         super().save(*args, **kwargs)
 
 

@@ -4,7 +4,7 @@ from allauth.idp.oidc import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
@@ -30,7 +30,6 @@ urlpatterns = [
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
     re_path(r"^(ims|rostering|resources|gradebook|auth|events|api)/", json_not_found),

@@ -59,7 +59,7 @@ def project(data: dict, selection: list[str] | None) -> dict:
 
 
 class RosterView(TimebackAPIView):
-    """Configured per route with `resource` (a ResourceType) and optional `parent`."""
+    # Configured per route with `resource` (a ResourceType) and optional `parent`.
 
     permission_classes = [IsTokenAuthenticated, HasScope]
     resource: types.ResourceType = None

@@ -715,3 +715,14 @@ def test_agents_given_on_a_user_are_linked_both_ways(sandbox_roster):
     ok(sandbox_roster.put_json(f"{API}/users/sb-student", body))
     guardian = ok(sandbox_roster.get(f"{API}/users/sb-guardian"), 200)["user"]
     assert guardian["agents"] == []
+
+
+def test_logging_in_is_not_a_roster_change(sandbox_roster):
+    user = User.objects.get(sourced_id="sb-student")
+    before = user.date_last_modified
+    user.set_password("pw-123456")
+    user.save(update_fields=["password"])
+    user.last_login = user.date_last_modified
+    user.save(update_fields=["last_login"])
+    user.refresh_from_db()
+    assert user.date_last_modified == before

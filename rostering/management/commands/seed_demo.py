@@ -50,7 +50,7 @@ def render_summary(result: demo.DemoResult) -> str:
         "",
         "Timeback demo is ready.",
         "",
-        f"  Open      {BASE_URL}/   (start it with: python manage.py runserver)",
+        f"  Open      {BASE_URL}/   (make run serves it; or: .venv/bin/python manage.py runserver)",
         f"  Admin     {BASE_URL}/admin/",
         f"  API docs  {BASE_URL}/api/docs/",
         "",
