@@ -77,14 +77,20 @@ class RosterView(TimebackAPIView):
         """The object again through the resource queryset, with what its representer reads."""
         return self.resource.queryset().get(pk=obj.pk)
 
-    def validated_body(self):
-        data = self.resource.with_forced(self.resource.unwrap(self.request.data))
+    def validated_body(self, imposed=None):
+        data = {
+            **self.resource.with_forced(self.resource.unwrap(self.request.data)),
+            **(imposed or {}),
+        }
         serializer = self.resource.input(data=data, partial=True)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 
 
 class CollectionView(RosterView):
+    # For nested collections that take POST: the body values the parent imposes.
+    nested_body = None
+
     def find_parent(self, kwargs):
         parent_obj = self.parent[0](kwargs)
         if parent_obj is None:
@@ -115,9 +121,10 @@ class CollectionView(RosterView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, **kwargs):
-        if self.resource.write is None or self.parent is not None:
+        if self.resource.write is None or (self.parent is not None and self.nested_body is None):
             raise OneRosterError("This collection cannot be written.", http_status=405)
-        data = self.validated_body()
+        imposed = self.nested_body(self.find_parent(kwargs)) if self.parent is not None else None
+        data = self.validated_body(imposed)
         supplied = data.get("sourcedId")
         sourced_id = supplied or str(uuid.uuid4())
         if self.resource.model._base_manager.filter(sourced_id=sourced_id).exists():

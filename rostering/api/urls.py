@@ -26,8 +26,8 @@ def class_of_school(kwargs):
     )
 
 
-def collection(pattern, resource, parent=None, name=None):
-    view = CollectionView.as_view(resource=resource, parent=parent)
+def collection(pattern, resource, parent=None, name=None, nested_body=None):
+    view = CollectionView.as_view(resource=resource, parent=parent, nested_body=nested_body)
     return re_path(rf"^{pattern}/?$", view, name=name)
 
 
@@ -157,6 +157,7 @@ rostering_urlpatterns = [
         r"terms/(?P<term_id>[^/]+)/gradingPeriods",
         t.GRADING_PERIOD,
         (find(selectors.terms, "term_id"), selectors.grading_periods_of_term),
+        nested_body=lambda term: {"parent": term.sourced_id},
     ),
 ]
 

@@ -726,3 +726,44 @@ def test_logging_in_is_not_a_roster_change(sandbox_roster):
     user.save(update_fields=["last_login"])
     user.refresh_from_db()
     assert user.date_last_modified == before
+
+
+def test_a_grading_period_posted_under_a_term_belongs_to_that_term(make_partner):
+    school_admin = make_partner(
+        "SIS with all scopes", roster_source=True, scopes=scopes.all_partner_scopes()
+    )
+    ok(
+        school_admin.put_json(
+            f"{V1P2}/terms/t1",
+            {
+                "academicSession": {
+                    "title": "Fall",
+                    "type": "term",
+                    "startDate": "2026-08-15",
+                    "endDate": "2026-12-20",
+                    "schoolYear": "2027",
+                }
+            },
+        )
+    )
+    response = school_admin.post_json(
+        f"{V1P2}/terms/t1/gradingPeriods",
+        {
+            "academicSession": {
+                "sourcedId": "gp1",
+                "title": "GP1",
+                "type": "gradingPeriod",
+                "startDate": "2026-08-15",
+                "endDate": "2026-10-01",
+                "schoolYear": "2027",
+            }
+        },
+    )
+
+    assert response.status_code == 201, response.json()
+    periods = ok(school_admin.get(f"{V1P2}/terms/t1/gradingPeriods"), 200)["academicSessions"]
+    assert [(p["sourcedId"], p["parent"]["sourcedId"]) for p in periods] == [("gp1", "t1")]
+    assert (
+        school_admin.post_json(f"{V1P2}/terms/missing/gradingPeriods", {"title": "x"}).status_code
+        == 404
+    )
