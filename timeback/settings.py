@@ -4,6 +4,7 @@ Defaults: SQLite in ./var, Celery tasks run eagerly in process (no broker), DEBU
 Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, OIDC_PRIVATE_KEY and DEBUG=false.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "allauth.idp.oidc",
     "timeback",
     "rostering",
+    "gradebook",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +184,28 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must fail fast when Redis is down: the event is already stored and the sweep
+# brings it through later, so the client is not kept waiting.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-events": {
+        "task": "events.tasks.sweep_pending",
+        "schedule": env.int("SWEEP_EVERY_SECONDS", default=60),
+    },
+}
+
+# --- Caliper ingestion and the sweep ---
+CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", default=1000)
+REJECTED_EVENTS_KEPT_PER_APP = env.int("REJECTED_EVENTS_KEPT_PER_APP", default=1000)
+REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body
+SWEEP_MIN_AGE = timedelta(seconds=env.int("SWEEP_MIN_AGE_SECONDS", default=30))
+SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)
 
 # --- Security when not in debug mode ---
 if not DEBUG:

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from events.api import urls as events_api
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found
@@ -28,6 +29,7 @@ urlpatterns = [
         "rostering/1.0/",
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
+    *events_api.caliper_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:

@@ -29,19 +29,30 @@ D = Decimal
     ],
 )
 def test_computed_xp(active_seconds, correct, total, attempt, expected):
-    assert xp.computed_xp(active_seconds=active_seconds, correct=correct, total=total, attempt=attempt) == expected
+    assert (
+        xp.computed_xp(active_seconds=active_seconds, correct=correct, total=total, attempt=attempt)
+        == expected
+    )
 
 
 @pytest.mark.parametrize(
     ("fraction", "expected"),
-    [(D(1), D("1.25")), (D("0.999"), D("1.0")), (D("0.8"), D("1.0")), (D("0.7999"), D(0)), (D(0), D(0)), (None, D(0))],
+    [
+        (D(1), D("1.25")),
+        (D("0.999"), D("1.0")),
+        (D("0.8"), D("1.0")),
+        (D("0.7999"), D(0)),
+        (D(0), D(0)),
+        (None, D(0)),
+    ],
 )
 def test_accuracy_multiplier(fraction, expected):
     assert xp.accuracy_multiplier(fraction) == expected
 
 
 @pytest.mark.parametrize(
-    ("attempt", "expected"), [(1, D("1.0")), (2, D("0.5")), (3, D("0.25")), (4, D(0)), (10, D(0)), (None, D("1.0"))]
+    ("attempt", "expected"),
+    [(1, D("1.0")), (2, D("0.5")), (3, D("0.25")), (4, D(0)), (10, D(0)), (None, D("1.0"))],
 )
 def test_attempt_multiplier(attempt, expected):
     assert xp.attempt_multiplier(attempt) == expected
@@ -63,7 +74,12 @@ def test_implausible_xp_is_more_than_1_25_per_active_minute(reported, active_sec
 
 @pytest.mark.parametrize(
     ("target", "credited", "entry"),
-    [(D("12.5"), D(0), D("12.50")), (D("12.5"), D("10"), D("2.50")), (D("5"), D("12.5"), D("-7.50")), (D(5), D(5), D(0))],
+    [
+        (D("12.5"), D(0), D("12.50")),
+        (D("12.5"), D("10"), D("2.50")),
+        (D("5"), D("12.5"), D("-7.50")),
+        (D(5), D(5), D(0)),
+    ],
 )
 def test_a_correction_brings_the_credited_sum_to_the_target(target, credited, entry):
     assert xp.correction(target=target, credited=credited) == entry
@@ -75,7 +91,9 @@ def test_a_correction_brings_the_credited_sum_to_the_target(target, credited, en
     st.integers(min_value=1, max_value=50),
     st.integers(min_value=1, max_value=6),
 )
-def test_computed_xp_never_exceeds_1_25_per_active_minute_nor_goes_negative(seconds, correct, total, attempt):
+def test_computed_xp_never_exceeds_1_25_per_active_minute_nor_goes_negative(
+    seconds, correct, total, attempt
+):
     value = xp.computed_xp(active_seconds=seconds, correct=correct, total=total, attempt=attempt)
     assert D(0) <= value <= xp.xp(D("1.25") * seconds / 60)
     assert not xp.is_implausible(reported_xp=value, active_seconds=seconds)

@@ -6,13 +6,13 @@ from rest_framework.views import APIView
 NUL = "\x00"
 
 
-def _contains_nul(value) -> bool:
+def contains_nul(value) -> bool:
     if isinstance(value, str):
         return NUL in value
     if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
+        return any(contains_nul(v) for v in value)
     return False
 
 
@@ -21,7 +21,7 @@ class TimebackAPIView(APIView):
         super().initial(request, *args, **kwargs)
         # PostgreSQL cannot store or compare text with NUL characters; refuse them up front
         # rather than fail inside a query.
-        if NUL in request.path or _contains_nul(dict(request.query_params.lists())):
+        if NUL in request.path or contains_nul(dict(request.query_params.lists())):
             raise ValidationError({"url": "NUL characters are not allowed."})
-        if request.method in ("POST", "PUT", "PATCH") and _contains_nul(request.data):
+        if request.method in ("POST", "PUT", "PATCH") and contains_nul(request.data):
             raise ValidationError({"body": "NUL characters are not allowed."})

@@ -1,0 +1,187 @@
+"""The raw event store, rejected events, the facts events produce, and the daily rollups
+the dashboards and read-back APIs read.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from rostering.models import Course, CourseComponent, PartnerApp
+
+
+class EventStatus(models.TextChoices):
+    PENDING = "pending"  # stored, waiting for a worker
+    PARKED = "parked"  # a reference (student, course, lesson) is not known yet
+    PROCESSED = "processed"
+    STORED = "stored"  # a valid Caliper event Timeback keeps and counts but does not process
+
+
+class CaliperEvent(models.Model):
+    """One accepted Caliper event, committed before the answer. Unique per (app, event id):
+    a resend is a counted duplicate and credits nothing."""
+
+    partner_app = models.ForeignKey(PartnerApp, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=255)
+    envelope_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    type = models.CharField(max_length=64)
+    action = models.CharField(max_length=64)
+    event_time = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    raw = models.JSONField()
+    student_ref = models.CharField(max_length=255, blank=True, default="")
+    course_ref = models.CharField(max_length=255, blank=True, default="")
+    lesson_refs = models.JSONField(default=list)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    run_key = models.CharField(max_length=400, blank=True, default="")
+    activity_key = models.CharField(max_length=400, blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
+    )
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner_app", "event_id"], name="event_once_per_app"),
+        ]
+        indexes = [
+            # The sweep's work list stays tiny: only rows not yet processed are indexed.
+            models.Index(
+                fields=["status", "received_at"],
+                name="event_unprocessed",
+                condition=models.Q(status__in=["pending", "parked"]),
+            ),
+            models.Index(fields=["student", "run_key"]),
+            models.Index(fields=["student", "activity_key"]),
+            models.Index(fields=["partner_app", "received_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.type}/{self.action} {self.event_id} ({self.status})"
+
+
+class RejectedEvent(models.Model):
+    """An event refused at ingestion, with its reasons, for the app's developers.
+    Retention is bounded (settings.REJECTED_EVENTS_KEPT_PER_APP)."""
+
+    partner_app = models.ForeignKey(
+        PartnerApp, on_delete=models.CASCADE, related_name="rejected_events"
+    )
+    envelope_id = models.UUIDField()
+    index = models.PositiveIntegerField()
+    event_id = models.CharField(max_length=255, blank=True, default="")
+    type = models.CharField(max_length=64, blank=True, default="")
+    errors = models.JSONField()
+    raw = models.JSONField(null=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["partner_app", "received_at"])]
+
+    def __str__(self):
+        return f"rejected {self.type or 'event'} {self.event_id}: {'; '.join(self.errors)[:80]}"
+
+
+class FactBase(models.Model):
+    """A fact derived from exactly one event: keyed by it, so it is written once."""
+
+    event = models.OneToOneField(
+        CaliperEvent, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+    occurred_on = models.DateField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{type(self).__name__} of event {self.event_id} ({self.at:%Y-%m-%d %H:%M})"
+
+
+class TimeSpentFact(FactBase):
+    """Seconds by kind from one TimeSpentEvent (SPEC §6.3)."""
+
+    run_key = models.CharField(max_length=400, blank=True, default="")
+    active = models.PositiveIntegerField(default=0)
+    inactive = models.PositiveIntegerField(default=0)
+    waste = models.PositiveIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+    anti_pattern = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["student", "course", "occurred_on"]),
+            models.Index(fields=["student", "run_key"]),
+        ]
+
+    @property
+    def wasted(self) -> int:
+        return self.inactive + self.waste + self.anti_pattern
+
+
+class SessionFact(FactBase):
+    """LoggedIn / LoggedOut / TimedOut from a SessionEvent; sessions pair by `session_ref`."""
+
+    action = models.CharField(max_length=32)
+    session_ref = models.CharField(max_length=400, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["student", "session_ref"])]
+
+
+class ViewFact(FactBase):
+    object_ref = models.CharField(max_length=400)
+
+
+class AssignableFact(FactBase):
+    action = models.CharField(max_length=32)
+    object_ref = models.CharField(max_length=400)
+
+
+class DailyActivity(models.Model):
+    """Per student × course × UTC day: what dashboards and read-back read (SPEC §6, §9).
+    Recomputed from the ledger and facts for the keys a batch touched; never incremented."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    xp = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    active_seconds = models.PositiveIntegerField(default=0)
+    wasted_seconds = models.PositiveIntegerField(default=0)
+    items_answered = models.PositiveIntegerField(default=0)
+    items_correct = models.PositiveIntegerField(default=0)
+    lessons_mastered = models.PositiveIntegerField(default=0)
+    mastered_units = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "daily activity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "day"], name="one_rollup_per_student_course_day"
+            )
+        ]
+        indexes = [models.Index(fields=["course", "day"]), models.Index(fields=["student", "day"])]
+
+    def __str__(self):
+        return f"{self.student_id}/{self.course_id} {self.day}: {self.xp} XP"

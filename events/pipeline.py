@@ -1,0 +1,451 @@
+"""Processing: stored events → facts, XP ledger, results, mastery, daily rollups.
+
+`process(event_ids)` is what a Celery task (or, without a broker, the request itself) runs.
+It is safe to run twice and in any order (DESIGN.md):
+- every fact is keyed by its event, every XP entry by (source, seq), every mastery row by
+  its natural key, so a redelivered batch writes nothing new;
+- handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent
+  of an attempt) rather than at "the previous event", so arrival order does not matter;
+- rollups are recomputed from the ledger and facts for the keys a batch touched, under a
+  per-key lock, never incremented.
+"""
+
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from gradebook import services as gradebook
+from gradebook import xp as rules
+from gradebook.models import ItemResult
+from rostering.models import ComponentKind, Course, CourseComponent, User
+
+from . import caliper, extract, rollups
+from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
+
+
+def process(event_ids: list[int]) -> int:
+    """Process the stored events among `event_ids` that still wait; answer how many."""
+    with transaction.atomic():
+        events = list(
+            _locked(CaliperEvent.objects)
+            .filter(pk__in=event_ids, status__in=[EventStatus.PENDING, EventStatus.PARKED])
+            .select_related("course", "lesson", "partner_app")
+            .order_by("pk")
+        )
+        ready = resolve_parked(events)
+        touched = Touched()
+        for handler_type, handler in HANDLERS.items():
+            batch = [e for e in ready if e.type == handler_type]
+            if batch:
+                handler(batch, touched)
+        CaliperEvent.objects.filter(pk__in=[e.pk for e in ready]).update(
+            status=EventStatus.PROCESSED, processed_at=timezone.now()
+        )
+    rollups.recompute(touched.keys)
+    return len(ready)
+
+
+def _locked(manager):
+    """Rows another worker is processing right now are skipped, not waited for."""
+    if connection.features.has_select_for_update_skip_locked:
+        return manager.select_for_update(skip_locked=True, of=("self",))
+    return manager.all()
+
+
+class Touched:
+    """The (student, course, day) rollup keys a batch changed."""
+
+    def __init__(self):
+        self.keys: set[tuple[int, int, object]] = set()
+
+    def add(self, student_id, course_id, day):
+        if student_id and course_id:
+            self.keys.add((student_id, course_id, day))
+
+
+def resolve_parked(events: list[CaliperEvent]) -> list[CaliperEvent]:
+    """Re-resolve the references of parked events (the roster or catalogue may have caught
+    up); answer the events that can be processed now. The rest stay parked."""
+    parked = [e for e in events if e.status == EventStatus.PARKED]
+    if parked:
+        students = dict(
+            User.objects.filter(sourced_id__in={e.student_ref for e in parked}).values_list(
+                "sourced_id", "pk"
+            )
+        )
+        courses = {
+            c.sourced_id: c
+            for c in Course.objects.filter(
+                sourced_id__in={e.course_ref for e in parked if e.course_ref}
+            )
+        }
+        lessons = {
+            lesson.sourced_id: lesson
+            for lesson in CourseComponent.objects.select_related("course").filter(
+                sourced_id__in={r for e in parked for r in e.lesson_refs}, kind=ComponentKind.LESSON
+            )
+        }
+        for event in parked:
+            _resolve(event, students, courses, lessons)
+    return [e for e in events if e.status == EventStatus.PENDING]
+
+
+def _resolve(event, students, courses, lessons) -> None:
+    event.student_id = students.get(event.student_ref)
+    lesson = next((lessons[r] for r in event.lesson_refs if r in lessons), None)
+    event.lesson = lesson
+    event.course = (
+        courses.get(event.course_ref) if event.course_ref else (lesson.course if lesson else None)
+    )
+    complete = (
+        event.student_id is not None
+        and (not event.course_ref or event.course is not None)
+        and (event.type not in caliper.GRADED_TYPES or lesson is not None)
+    )
+    if complete:
+        event.status = EventStatus.PENDING
+        event.save(update_fields=["student", "course", "lesson", "status"])
+
+
+def parsed(event: CaliperEvent):
+    return caliper.parse_event(0, event.raw)
+
+
+def day_of(event: CaliperEvent):
+    return event.event_time.date()
+
+
+# --- handlers: one per event type, each over a batch of that type ---
+
+
+def handle_time_spent(batch, touched: Touched) -> None:
+    facts = []
+    for event in batch:
+        items = caliper.timeback_items(parsed(event))
+        facts.append(
+            TimeSpentFact(
+                event=event,
+                student_id=event.student_id,
+                course_id=event.course_id,
+                lesson_id=event.lesson_id,
+                at=event.event_time,
+                occurred_on=day_of(event),
+                run_key=event.run_key,
+                active=int(items.get("active", 0)),
+                inactive=int(items.get("inactive", 0)),
+                waste=int(items.get("waste", 0)),
+                unknown=int(items.get("unknown", 0)),
+                anti_pattern=int(items.get("anti-pattern", 0)),
+            )
+        )
+        touched.add(event.student_id, event.course_id, day_of(event))
+    TimeSpentFact.objects.bulk_create(facts, ignore_conflicts=True)
+    # Active time changes the computed XP and the plausibility of reported XP of the same
+    # runs, whichever arrived first.
+    runs = Q()
+    for event in batch:
+        runs |= Q(student_id=event.student_id, run_key=event.run_key)
+    credited = CaliperEvent.objects.filter(runs, type__in=["ActivityEvent", "GradeEvent"]).exclude(
+        status=EventStatus.PARKED
+    )
+    recompute_xp_sources(list(credited.select_related("course", "lesson", "partner_app")), touched)
+
+
+def handle_activity(batch, touched: Touched) -> None:
+    recompute_xp_sources(batch, touched)
+
+
+def handle_grade(batch, touched: Touched) -> None:
+    recompute_xp_sources([e for e in batch if _is_xp_grade(e)], touched)
+    for event in batch:
+        given, maximum, score_type = caliper.score_of(parsed(event))
+        if _is_xp(score_type) or given is None:
+            continue
+        accuracy = _percent(given, maximum)
+        gradebook.record_result(
+            sourced_id=result_id(event),
+            lesson=event.lesson,
+            student_id=event.student_id,
+            app=event.partner_app,
+            score=Decimal(str(given)),
+            score_status="fully graded",
+            score_date=event.event_time,
+            metadata={"accuracy": float(accuracy)} if accuracy is not None else {},
+        )
+        _maybe_master_lesson(event, accuracy)
+
+
+def handle_assessment(batch, touched: Touched) -> None:
+    for event in batch:
+        if event.action != "Submitted":
+            continue
+        gradebook.record_result(
+            sourced_id=result_id(event),
+            lesson=event.lesson,
+            student_id=event.student_id,
+            app=event.partner_app,
+            score=None,
+            score_status="submitted",
+            score_date=event.event_time,
+            metadata={},
+        )
+
+
+def handle_assessment_item(batch, touched: Touched) -> None:
+    rows = []
+    for event in batch:
+        if event.action != "Completed":
+            continue
+        rows.append(
+            ItemResult(
+                source_event=event.pk,
+                student_id=event.student_id,
+                course_id=event.course_id,
+                lesson_id=event.lesson_id,
+                item_ref=extract.object_id(event.raw) or "",
+                correct=extract.item_correct(event.raw),
+                answered_at=event.event_time,
+                occurred_on=day_of(event),
+            )
+        )
+        touched.add(event.student_id, event.course_id, day_of(event))
+    ItemResult.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def handle_session(batch, touched: Touched) -> None:
+    SessionFact.objects.bulk_create(
+        [
+            SessionFact(
+                event=e,
+                student_id=e.student_id,
+                course_id=e.course_id,
+                lesson_id=e.lesson_id,
+                at=e.event_time,
+                occurred_on=day_of(e),
+                action=e.action,
+                session_ref=extract.session_id(e.raw) or "",
+            )
+            for e in batch
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def handle_view(batch, touched: Touched) -> None:
+    ViewFact.objects.bulk_create(
+        [
+            ViewFact(
+                event=e,
+                student_id=e.student_id,
+                course_id=e.course_id,
+                lesson_id=e.lesson_id,
+                at=e.event_time,
+                occurred_on=day_of(e),
+                object_ref=extract.object_id(e.raw) or "",
+            )
+            for e in batch
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def handle_assignable(batch, touched: Touched) -> None:
+    AssignableFact.objects.bulk_create(
+        [
+            AssignableFact(
+                event=e,
+                student_id=e.student_id,
+                course_id=e.course_id,
+                lesson_id=e.lesson_id,
+                at=e.event_time,
+                occurred_on=day_of(e),
+                action=e.action,
+                object_ref=extract.object_id(e.raw) or "",
+            )
+            for e in batch
+        ],
+        ignore_conflicts=True,
+    )
+
+
+HANDLERS = {
+    # TimeSpentEvents first: an activity in the same batch then sees its run's active time.
+    "TimeSpentEvent": handle_time_spent,
+    "ActivityEvent": handle_activity,
+    "GradeEvent": handle_grade,
+    "AssessmentEvent": handle_assessment,
+    "AssessmentItemEvent": handle_assessment_item,
+    "SessionEvent": handle_session,
+    "ViewEvent": handle_view,
+    "AssignableEvent": handle_assignable,
+}
+
+
+# --- XP sources: an activity attempt or an XP grade, recomputed from what is stored ---
+
+
+def xp_source_key(event: CaliperEvent) -> str:
+    if event.type == "ActivityEvent":
+        return f"activity:{event.partner_app_id}:{event.student_id}:{event.activity_key}"
+    return f"grade:{event.pk}"
+
+
+def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
+    """Bring the ledger, flags, mastery and results of each XP source up to date."""
+    sources = {}
+    for event in events:
+        sources.setdefault(xp_source_key(event), event)
+    for key, event in sources.items():
+        if event.type == "ActivityEvent":
+            _recompute_activity(key, _latest_of_attempt(event), touched)
+        else:
+            _recompute_xp_grade(key, event, touched)
+
+
+def _latest_of_attempt(event: CaliperEvent) -> CaliperEvent:
+    """The ActivityEvent whose values stand for its (student, activity, attempt): the
+    latest by event time, ties broken by id, so the answer does not depend on arrival."""
+    return (
+        CaliperEvent.objects.filter(
+            partner_app_id=event.partner_app_id,
+            student_id=event.student_id,
+            type="ActivityEvent",
+            activity_key=event.activity_key,
+        )
+        .exclude(status=EventStatus.PARKED)
+        .select_related("course", "lesson", "partner_app")
+        .order_by("-event_time", "-event_id")
+        .first()
+        or event
+    )
+
+
+def active_seconds_of_run(student_id, run_key) -> int:
+    total = TimeSpentFact.objects.filter(student_id=student_id, run_key=run_key).aggregate(
+        s=Sum("active")
+    )["s"]
+    return total or 0
+
+
+def _recompute_activity(key: str, event: CaliperEvent, touched: Touched) -> None:
+    p = parsed(event)
+    items = caliper.timeback_items(p)
+    active = active_seconds_of_run(event.student_id, event.run_key)
+    total, correct = items.get("totalQuestions"), items.get("correctQuestions")
+    common = {
+        "student_id": event.student_id,
+        "course_id": event.course_id,
+        "partner_app_id": event.partner_app_id,
+        "occurred_on": day_of(event),
+    }
+    if "xpEarned" in items:
+        target, kind = Decimal(str(items["xpEarned"])), "reported"
+        gradebook.record_xp_plausibility(
+            source_key=key, reported_xp=target, active_seconds=active, **common
+        )
+    elif total is not None and correct is not None:
+        target = rules.computed_xp(
+            active_seconds=active, correct=correct, total=total, attempt=p.attempt
+        )
+        kind = "computed"
+    else:
+        target, kind = Decimal(0), "reported"
+    gradebook.credit_xp(
+        source_key=key,
+        target=target,
+        kind=kind,
+        lesson_id=event.lesson_id,
+        caused_by_event=event.pk,
+        **common,
+    )
+    touched.add(event.student_id, event.course_id, day_of(event))
+    if "masteredUnits" in items:
+        gradebook.set_mastered_units(
+            source_key=key,
+            units=items["masteredUnits"],
+            student_id=event.student_id,
+            course_id=event.course_id,
+            occurred_on=day_of(event),
+        )
+    accuracy = _percent(correct, total) if total is not None and correct is not None else None
+    _maybe_master_lesson(event, accuracy)
+    if extract.wants_result(event.raw) and event.lesson_id:
+        gradebook.record_result(
+            sourced_id=result_id(event),
+            lesson=event.lesson,
+            student_id=event.student_id,
+            app=event.partner_app,
+            score=accuracy,
+            score_status="fully graded",
+            score_date=event.event_time,
+            metadata=_result_metadata(items, target, accuracy, p.attempt, correct, total),
+        )
+
+
+def _recompute_xp_grade(key: str, event: CaliperEvent, touched: Touched) -> None:
+    given, _, _ = caliper.score_of(parsed(event))
+    active = active_seconds_of_run(event.student_id, event.run_key)
+    common = {
+        "student_id": event.student_id,
+        "course_id": event.course_id,
+        "partner_app_id": event.partner_app_id,
+        "occurred_on": day_of(event),
+    }
+    target = Decimal(str(given or 0))
+    gradebook.record_xp_plausibility(
+        source_key=key, reported_xp=target, active_seconds=active, **common
+    )
+    gradebook.credit_xp(
+        source_key=key,
+        target=target,
+        kind="reported",
+        lesson_id=event.lesson_id,
+        caused_by_event=event.pk,
+        **common,
+    )
+    touched.add(event.student_id, event.course_id, day_of(event))
+
+
+def _result_metadata(items, xp_value, accuracy, attempt, correct, total) -> dict:
+    metadata = {"xp": float(xp_value)}
+    if accuracy is not None:
+        metadata["accuracy"] = float(accuracy)
+        metadata["multiplier"] = float(
+            rules.multiplier(correct=correct, total=total, attempt=attempt)
+        )
+    for name in ("totalQuestions", "correctQuestions", "masteredUnits"):
+        if name in items:
+            metadata[name] = items[name]
+    return metadata
+
+
+def _maybe_master_lesson(event: CaliperEvent, accuracy: Decimal | None) -> None:
+    if accuracy is None or event.lesson_id is None or event.course is None:
+        return
+    if accuracy >= gradebook.mastery_threshold(event.course):
+        gradebook.record_lesson_mastery(
+            student_id=event.student_id,
+            lesson_id=event.lesson_id,
+            course_id=event.course_id,
+            at=event.event_time,
+            source_key=f"event:{event.pk}",
+        )
+
+
+def _is_xp(score_type) -> bool:
+    return isinstance(score_type, str) and score_type.upper() == "XP"
+
+
+def _is_xp_grade(event) -> bool:
+    return _is_xp(caliper.score_of(parsed(event))[2])
+
+
+def _percent(given, maximum) -> Decimal | None:
+    fraction = rules.accuracy(given, maximum) if maximum is not None else None
+    return None if fraction is None else (fraction * 100).quantize(Decimal("0.01"))
+
+
+def result_id(event: CaliperEvent) -> str:
+    return f"caliper:{event.partner_app_id}:{event.event_id}"[:255]

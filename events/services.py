@@ -1,0 +1,307 @@
+"""Ingestion: a Caliper envelope in, accepted events durably stored, rejected ones explained.
+
+Accept fast (DESIGN.md): parse once with orjson, validate with the compiled schemas of
+`events.caliper`, resolve references with one query per kind for the whole envelope, store
+every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING`,
+and enqueue one task (ids only) after commit.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
+from timeback.api.views import contains_nul
+
+from . import caliper, extract
+from .models import CaliperEvent, EventStatus, RejectedEvent
+
+logger = logging.getLogger(__name__)
+
+# Event types the pipeline turns into facts, XP, results and mastery (SPEC §4.2); any
+# other valid Caliper event is stored and counted, not processed.
+PROCESSED_TYPES = {
+    "SessionEvent",
+    "ViewEvent",
+    "AssignableEvent",
+    "AssessmentItemEvent",
+    "AssessmentEvent",
+    "GradeEvent",
+    "ActivityEvent",
+    "TimeSpentEvent",
+}
+
+
+@dataclass
+class IngestAnswer:
+    envelope_id: uuid.UUID
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict] = field(default_factory=list)
+    stored_ids: list[int] = field(default_factory=list)
+
+    def body(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def parse_body(body: bytes) -> list:
+    """The envelope's events, or EnvelopeError (400/422) for a body that is not one."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise caliper.EnvelopeError(400, f"The body is not valid JSON: {error}") from None
+    events = caliper.validate_envelope(data)
+    limit = settings.CALIPER_MAX_EVENTS_PER_ENVELOPE
+    if len(events) > limit:
+        raise caliper.EnvelopeError(
+            400, f"An envelope may carry at most {limit} events; this one has {len(events)}."
+        )
+    return events
+
+
+def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
+    events = parse_body(body)
+    answer = IngestAnswer(envelope_id=uuid.uuid4())
+    parsed = [caliper.parse_event(index, raw) for index, raw in enumerate(events)]
+    if b"\\u0000" in body:
+        _refuse_nul_characters(parsed)
+    refs = References.resolve(parsed)
+    rows, rejections = [], []
+    seen_ids = set()
+    for event in parsed:
+        errors = event.errors or refs.problems(event, app)
+        if errors:
+            rejections.append(_rejection(event, errors))
+        elif event.id in seen_ids:
+            answer.duplicates += 1
+        else:
+            seen_ids.add(event.id)
+            rows.append(_row(app, answer.envelope_id, event, refs))
+    with transaction.atomic():
+        inserted = insert_events(rows)
+        stored = [
+            (inserted[row["event_id"]], row["status"])
+            for row in rows
+            if row["event_id"] in inserted
+        ]
+        answer.stored_ids = [pk for pk, _ in stored]
+        answer.accepted = len(stored)
+        answer.duplicates += len(rows) - answer.accepted
+        _keep_rejections(app, answer.envelope_id, rejections)
+        to_process = [pk for pk, status in stored if status == EventStatus.PENDING]
+        if to_process:
+            transaction.on_commit(lambda: enqueue(to_process))
+    answer.rejected = [
+        {"index": r["index"], "id": r["event_id"], "errors": r["errors"]} for r in rejections
+    ]
+    return answer
+
+
+def _refuse_nul_characters(parsed) -> None:
+    """PostgreSQL cannot store NUL characters in JSON text: such events are rejected."""
+    for event in parsed:
+        if not event.errors and contains_nul(event.raw):
+            event.errors.append(
+                "The event contains a NUL (\\u0000) character, which cannot be stored."
+            )
+
+
+def enqueue(event_ids: list[int]) -> None:
+    """Hand the stored events to a worker. Storage already happened, so a broker outage
+    loses nothing: the sweep re-queues whatever stays pending."""
+    from .tasks import process_events
+
+    try:
+        process_events.apply_async(args=[event_ids], retry=False)
+    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
+        logger.warning(
+            "Could not enqueue %d events (%s); the sweep will pick them up.", len(event_ids), error
+        )
+
+
+class References:
+    """Students, courses and lessons named by an envelope, looked up once for all its events."""
+
+    def __init__(self, students, courses, lessons):
+        self.students = students  # sourcedId → (pk)
+        self.courses = courses  # sourcedId → (pk, partner_app_id)
+        self.lessons = lessons  # sourcedId → (pk, course_id, course partner_app_id)
+
+    @classmethod
+    def resolve(cls, parsed: list) -> "References":
+        valid = [p for p in parsed if not p.errors]
+        student_refs = {p.student_ref for p in valid if p.student_ref}
+        course_refs = {p.course_ref for p in valid if p.course_ref}
+        lesson_refs = {ref for p in valid for ref in p.lesson_refs}
+        students = dict(
+            User.objects.filter(sourced_id__in=student_refs).values_list("sourced_id", "pk")
+        )
+        courses = {
+            sid: (pk, app_id)
+            for sid, pk, app_id in Course.objects.filter(sourced_id__in=course_refs).values_list(
+                "sourced_id", "pk", "partner_app_id"
+            )
+        }
+        lessons = {
+            sid: (pk, course_id, app_id)
+            for sid, pk, course_id, app_id in CourseComponent.objects.filter(
+                sourced_id__in=lesson_refs, kind=ComponentKind.LESSON
+            ).values_list("sourced_id", "pk", "course_id", "course__partner_app_id")
+        }
+        return cls(students, courses, lessons)
+
+    def lesson_of(self, event):
+        """The first candidate that names a published lesson (SPEC §4.2)."""
+        return next((ref for ref in event.lesson_refs if ref in self.lessons), None)
+
+    def course_of(self, event):
+        """(pk, owning app id) of the named course, else of the lesson's course."""
+        if event.course_ref:
+            return self.courses.get(event.course_ref)
+        lesson = self.lesson_of(event)
+        if lesson is not None:
+            _, course_id, app_id = self.lessons[lesson]
+            return course_id, app_id
+        return None
+
+    def problems(self, event, app: PartnerApp) -> list[str]:
+        """Reasons to reject an otherwise valid event (an unknown reference is not one)."""
+        if event.graded and not event.course_ref and not event.lesson_refs:
+            return [
+                f"{event.type} names no course: send extensions.course.id (and extensions.lesson.id)."
+            ]
+        if event.graded and not event.lesson_refs:
+            return [f"{event.type} names no lesson: send extensions.lesson.id."]
+        course = self.course_of(event)
+        if course is not None and course[1] not in (None, app.pk) and not app.roster_source:
+            reference = event.course_ref or self.lesson_of(event)
+            return [
+                f"The course of '{reference}' belongs to another app; an app sends events for its own courses."
+            ]
+        return []
+
+    def status(self, event) -> str:
+        if event.type not in PROCESSED_TYPES:
+            return EventStatus.STORED
+        complete = (
+            event.student_ref in self.students
+            and (not event.course_ref or event.course_ref in self.courses)
+            and (not event.graded or self.lesson_of(event) is not None)
+        )
+        return EventStatus.PENDING if complete else EventStatus.PARKED
+
+
+def _row(app, envelope_id, event, refs: References) -> dict:
+    lesson_ref = refs.lesson_of(event)
+    course = refs.course_of(event)
+    return {
+        "partner_app_id": app.pk,
+        "event_id": event.id,
+        "envelope_id": envelope_id,
+        "type": event.type,
+        "action": event.action,
+        "event_time": event.event_time,
+        "raw": event.raw,
+        "student_ref": event.student_ref or "",
+        "course_ref": event.course_ref or "",
+        "lesson_refs": event.lesson_refs,
+        "student_id": refs.students.get(event.student_ref),
+        "course_id": course[0] if course else None,
+        "lesson_id": refs.lessons[lesson_ref][0] if lesson_ref else None,
+        "run_key": run_key(event),
+        "activity_key": activity_key(event),
+        "status": refs.status(event),
+    }
+
+
+def run_key(event) -> str:
+    """The run an event belongs to (SPEC §6.1): extensions.runId, else the session's
+    urn:uuid, else the student and the object."""
+    return event.run_key or f"{event.student_ref}|{extract.object_id(event.raw) or ''}"
+
+
+def activity_key(event) -> str:
+    """(activity, attempt) of an ActivityEvent: a repeat of the same key replaces the earlier values."""
+    if event.type != "ActivityEvent":
+        return ""
+    return f"{extract.activity_id(event.raw) or ''}|{event.attempt or 1}"
+
+
+def _rejection(event, errors) -> dict:
+    raw = event.raw if len(orjson.dumps(event.raw)) <= settings.REJECTED_EVENT_MAX_BYTES else None
+    return {
+        "index": event.index,
+        "event_id": (event.id or "")[:255],
+        "type": (event.type or "")[:64],
+        "errors": errors,
+        "raw": raw,
+    }
+
+
+def _keep_rejections(app, envelope_id, rejections) -> None:
+    if not rejections:
+        return
+    now = timezone.now()
+    RejectedEvent.objects.bulk_create(
+        RejectedEvent(partner_app=app, envelope_id=envelope_id, received_at=now, **r)
+        for r in rejections
+    )
+
+
+COLUMNS = (
+    "partner_app_id",
+    "event_id",
+    "envelope_id",
+    "type",
+    "action",
+    "event_time",
+    "received_at",
+    "raw",
+    "student_ref",
+    "course_ref",
+    "lesson_refs",
+    "student_id",
+    "course_id",
+    "lesson_id",
+    "run_key",
+    "activity_key",
+    "status",
+)
+JSON_COLUMNS = {"raw", "lesson_refs"}
+
+
+def insert_events(rows: list[dict]) -> dict[str, int]:
+    """Store the rows in one statement; answer {event id: row id} of the rows actually
+    inserted (a row whose (app, event id) is already stored is a duplicate and skipped)."""
+    if not rows:
+        return {}
+    now = timezone.now()
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    placeholder = (
+        "(" + ", ".join(f"%s{json_cast}" if c in JSON_COLUMNS else "%s" for c in COLUMNS) + ")"
+    )
+    params = []
+    for row in rows:
+        row = {**row, "received_at": now}
+        for column in COLUMNS:
+            value = row[column]
+            if column in JSON_COLUMNS:
+                value = orjson.dumps(value).decode()
+            elif column == "envelope_id" and connection.vendor != "postgresql":
+                value = value.hex
+            elif column in ("event_time", "received_at"):
+                value = connection.ops.adapt_datetimefield_value(value)
+            params.append(value)
+    table = connection.ops.quote_name(CaliperEvent._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholder] * len(rows))} "
+        "ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {event_id: pk for pk, event_id in cursor.fetchall()}

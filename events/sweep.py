@@ -1,0 +1,55 @@
+"""The sweep: nothing accepted is ever lost (SPEC §8).
+
+Events stay `pending` if the broker lost their task (outage, worker killed); `parked` while
+the roster or catalogue lags. The sweep finds both through a partial index and hands them
+to workers again (or, without a broker, processes them in process). It also keeps the
+rejected-event samples bounded.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from .models import CaliperEvent, EventStatus, RejectedEvent
+
+BATCH = 100
+
+
+def run(*, min_age: timedelta | None = None) -> dict:
+    """Re-queue pending events older than `min_age` (fresh ones have a task on its way)
+    and retry parked ones; answer counts."""
+    from .services import enqueue
+
+    min_age = settings.SWEEP_MIN_AGE if min_age is None else min_age
+    cutoff = timezone.now() - min_age
+    pending = CaliperEvent.objects.filter(status=EventStatus.PENDING, received_at__lte=cutoff)
+    parked = CaliperEvent.objects.filter(status=EventStatus.PARKED)
+    counts = {"pending": 0, "parked": 0}
+    for name, queryset in (("pending", pending), ("parked", parked)):
+        ids = list(
+            queryset.order_by("pk").values_list("pk", flat=True)[: settings.SWEEP_MAX_EVENTS]
+        )
+        counts[name] = len(ids)
+        for start in range(0, len(ids), BATCH):
+            enqueue(ids[start : start + BATCH])
+    counts["rejections_pruned"] = prune_rejections()
+    return counts
+
+
+def prune_rejections() -> int:
+    """Keep the newest REJECTED_EVENTS_KEPT_PER_APP rejections of each app."""
+    keep = settings.REJECTED_EVENTS_KEPT_PER_APP
+    pruned = 0
+    over = RejectedEvent.objects.values("partner_app_id").annotate(n=Count("id")).filter(n__gt=keep)
+    for row in over:
+        newest = RejectedEvent.objects.filter(partner_app_id=row["partner_app_id"]).order_by(
+            "-received_at", "-id"
+        )
+        boundary = newest.values_list("id", flat=True)[keep - 1 : keep].first() if keep else None
+        stale = RejectedEvent.objects.filter(partner_app_id=row["partner_app_id"])
+        if boundary is not None:
+            stale = stale.filter(id__lt=boundary)
+        pruned += stale.delete()[0]
+    return pruned

@@ -1,0 +1,191 @@
+"""The gradebook: what students earned. XP ledger, assessment results, item results and
+mastery. Rows written by the event pipeline carry a natural key that includes their source,
+so redelivered work writes nothing new (DESIGN.md: idempotency by database constraints).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from rostering.models import Course, CourseComponent, OneRosterFields, PartnerApp
+
+
+class XpEntry(models.Model):
+    """One line of the XP ledger. Never updated: a change of value is a new entry.
+
+    `source_key` names what the XP is for (an activity attempt, a grade, a result); `seq`
+    numbers the entries of that source (0 = the first credit, then corrections), and the
+    pair is unique, so the same correction can never be written twice.
+    """
+
+    class Kind(models.TextChoices):
+        REPORTED = "reported"
+        COMPUTED = "computed"
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="xp_entries"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="xp_entries")
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="xp_entries"
+    )
+    partner_app = models.ForeignKey(PartnerApp, null=True, blank=True, on_delete=models.PROTECT)
+    source_key = models.CharField(max_length=400)
+    seq = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    occurred_on = models.DateField(help_text="The UTC day of the learning the XP is for.")
+    caused_by_event = models.BigIntegerField(
+        null=True, blank=True, help_text="The stored event that led to this entry."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "XP entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_key", "seq"], name="xp_entry_once_per_source_and_seq"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["student", "course", "occurred_on"]),
+            models.Index(fields=["partner_app", "occurred_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.amount:+} XP for {self.source_key} (#{self.seq})"
+
+
+class XpFlag(models.Model):
+    """Reported XP that is implausible for the observed active time (SPEC §6.1): credited,
+    but shown to the app's developers. One row per XP source, kept current."""
+
+    source_key = models.CharField(max_length=400, unique=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    partner_app = models.ForeignKey(PartnerApp, null=True, blank=True, on_delete=models.CASCADE)
+    reported_xp = models.DecimalField(max_digits=12, decimal_places=2)
+    active_seconds = models.PositiveIntegerField()
+    flagged = models.BooleanField(default=False, db_index=True)
+    occurred_on = models.DateField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        state = "flagged" if self.flagged else "plausible"
+        return f"{self.reported_xp} XP in {self.active_seconds}s ({state})"
+
+
+class AssessmentLineItem(OneRosterFields):
+    """What is graded: an assessment of a lesson (OneRoster assessmentLineItem)."""
+
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    partner_app = models.ForeignKey(PartnerApp, null=True, blank=True, on_delete=models.PROTECT)
+    result_value_min = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    result_value_max = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.title} ({self.sourced_id})"
+
+
+class AssessmentResult(OneRosterFields):
+    """A student's result on an assessment line item (OneRoster assessmentResult).
+
+    `metadata` carries Timeback's figures: xp, accuracy, totalQuestions, correctQuestions,
+    masteredUnits, multiplier.
+    """
+
+    line_item = models.ForeignKey(
+        AssessmentLineItem, on_delete=models.PROTECT, related_name="results"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessment_results"
+    )
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    score_status = models.CharField(max_length=32, default="fully graded")
+    score_date = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["student", "course"])]
+
+    def __str__(self):
+        return f"{self.student_id} on {self.line_item.title}: {self.score}"
+
+
+class ItemResult(models.Model):
+    """One answered item (AssessmentItemEvent Completed), for question-level analytics."""
+
+    source_event = models.BigIntegerField(unique=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="item_results"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    lesson = models.ForeignKey(
+        CourseComponent, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    item_ref = models.CharField(max_length=400)
+    correct = models.BooleanField(null=True)
+    answered_at = models.DateTimeField()
+    occurred_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["student", "course", "occurred_on"])]
+
+    def __str__(self):
+        return f"{self.item_ref}: {'right' if self.correct else 'wrong' if self.correct is False else 'answered'}"
+
+
+class MasteryCredit(models.Model):
+    """Mastered units reported by one source (an activity attempt or an assessment result).
+    The latest report of a source replaces its value; the per-course total is the sum."""
+
+    source_key = models.CharField(max_length=400, unique=True)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    units = models.DecimalField(max_digits=10, decimal_places=2)
+    occurred_on = models.DateField()
+
+    class Meta:
+        indexes = [models.Index(fields=["student", "course"])]
+
+    def __str__(self):
+        return f"{self.units} units from {self.source_key}"
+
+
+class LessonMastery(models.Model):
+    """A student mastered a lesson (SPEC §6.2); `mastered_at` is the earliest qualifying time."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mastered_lessons"
+    )
+    lesson = models.ForeignKey(CourseComponent, on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
+    mastered_at = models.DateTimeField()
+    source_key = models.CharField(max_length=400)
+
+    class Meta:
+        verbose_name_plural = "lesson masteries"
+        constraints = [
+            models.UniqueConstraint(fields=["student", "lesson"], name="lesson_mastered_once")
+        ]
+        indexes = [models.Index(fields=["student", "course", "mastered_at"])]
+
+    def __str__(self):
+        return f"{self.student_id} mastered {self.lesson_id} at {self.mastered_at:%Y-%m-%d}"

@@ -1,0 +1,152 @@
+"""A school with a partner app's course, and helpers to build and send Caliper events."""
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rostering import services
+from rostering.models import Course
+from rostering.services import RoleAssignment
+
+DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
+USERS = "https://timeback.example/ims/oneroster/rostering/v1p2/users/"
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+_counter = itertools.count()
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def envelope(*events) -> dict:
+    return {
+        "sensor": "https://app.example",
+        "sendTime": iso(START),
+        "dataVersion": DATA_VERSION,
+        "data": list(events),
+    }
+
+
+def _base(type_, action, student, at, **extra):
+    return {
+        "@context": DATA_VERSION,
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": type_,
+        "action": action,
+        "eventTime": iso(at),
+        "actor": {
+            "id": USERS + student,
+            "type": "TimebackUser" if type_ in ("ActivityEvent", "TimeSpentEvent") else "Person",
+        },
+        **extra,
+    }
+
+
+def activity(
+    student="stu-1", lesson="lesson-1", course="course-1", *, at=None, attempt=1, run=None, **items
+):
+    """A TimebackProfile ActivityEvent; items like xpEarned=12, totalQuestions=10."""
+    at = at or START + timedelta(minutes=next(_counter))
+    event = _base(
+        "ActivityEvent",
+        "Completed",
+        student,
+        at,
+        profile="TimebackProfile",
+        object={
+            "id": lesson,
+            "type": "TimebackActivityContext",
+            "activity": {"id": lesson},
+            "course": {"id": course},
+        },
+        generated={
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": "TimebackActivityMetricsCollection",
+            "attempt": attempt,
+            "items": [{"type": name, "value": value} for name, value in items.items()],
+        },
+        extensions={
+            "course": {"id": course},
+            "lesson": {"id": lesson},
+            **({"runId": run} if run else {}),
+        },
+    )
+    return event
+
+
+def time_spent(
+    student="stu-1", lesson="lesson-1", course="course-1", *, at=None, run=None, **seconds
+):
+    """A TimebackProfile TimeSpentEvent; seconds like active=600, inactive=60."""
+    at = at or START + timedelta(minutes=next(_counter))
+    return _base(
+        "TimeSpentEvent",
+        "SpentTime",
+        student,
+        at,
+        profile="TimebackProfile",
+        object={"id": lesson, "type": "TimebackActivityContext", "course": {"id": course}},
+        generated={
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": "TimebackTimeSpentMetricsCollection",
+            "items": [
+                {"type": kind.replace("_", "-"), "value": value} for kind, value in seconds.items()
+            ],
+        },
+        extensions={
+            "course": {"id": course},
+            "lesson": {"id": lesson},
+            **({"runId": run} if run else {}),
+        },
+    )
+
+
+@pytest.fixture
+def school(db):
+    district, _ = services.upsert_org(sourced_id="district", name="District", type="district")
+    school, _ = services.upsert_org(
+        sourced_id="school", name="School", type="school", parent=district
+    )
+    return school
+
+
+@pytest.fixture
+def app_api(make_partner):
+    return make_partner("Math App")
+
+
+@pytest.fixture
+def catalogue(app_api, school):
+    """course-1 (owned by the app) with unit-1 → lesson-1, lesson-2; students stu-1, stu-2."""
+    course, _ = services.upsert_course(
+        sourced_id="course-1", title="Math", partner_app=app_api.app, metadata={"totalUnits": 10}
+    )
+    unit, _ = services.upsert_course_component(
+        sourced_id="unit-1", title="Unit", course=course, kind="unit"
+    )
+    for i in (1, 2):
+        services.upsert_course_component(
+            sourced_id=f"lesson-{i}", title=f"Lesson {i}", course=course, parent=unit, kind="lesson"
+        )
+    for sid in ("stu-1", "stu-2"):
+        services.upsert_user(
+            sourced_id=sid,
+            first_name="S",
+            last_name=sid,
+            roles=[RoleAssignment(org=school, role="student")],
+        )
+    return Course.objects.get(sourced_id="course-1")
+
+
+@pytest.fixture
+def send(app_api, django_capture_on_commit_callbacks):
+    """send(*events) posts one envelope and runs what the commit hands to workers (eagerly)."""
+
+    def post(*events, api=None, path="/ims/caliper/v1p2/events"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = (api or app_api).post(path, envelope(*events), format="json")
+        return response
+
+    return post
