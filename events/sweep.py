@@ -25,7 +25,10 @@ def run(*, min_age: timedelta | None = None) -> dict:
     min_age = settings.SWEEP_MIN_AGE if min_age is None else min_age
     cutoff = timezone.now() - min_age
     pending = CaliperEvent.objects.filter(status=EventStatus.PENDING, received_at__lte=cutoff)
-    parked = CaliperEvent.objects.filter(status=EventStatus.PARKED)
+    # Parked events are retried while their references may still plausibly arrive.
+    parked = CaliperEvent.objects.filter(
+        status=EventStatus.PARKED, received_at__gte=timezone.now() - settings.PARKED_RETRY_WINDOW
+    )
     counts = {"pending": 0, "parked": 0}
     for name, queryset in (("pending", pending), ("parked", parked)):
         ids = list(

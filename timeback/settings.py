@@ -206,6 +206,7 @@ REJECTED_EVENTS_KEPT_PER_APP = env.int("REJECTED_EVENTS_KEPT_PER_APP", default=1
 REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body
 SWEEP_MIN_AGE = timedelta(seconds=env.int("SWEEP_MIN_AGE_SECONDS", default=30))
 SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)
+PARKED_RETRY_WINDOW = timedelta(days=env.int("PARKED_RETRY_DAYS", default=30))
 
 # --- Security when not in debug mode ---
 if not DEBUG:
