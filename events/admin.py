@@ -1,0 +1,74 @@
+"""Read-only admin views of the event store, rejections, facts and rollups: operators look,
+the pipeline writes."""
+
+from django.contrib import admin
+
+from .models import (
+    AssignableFact,
+    CaliperEvent,
+    DailyActivity,
+    RejectedEvent,
+    SessionFact,
+    TimeSpentFact,
+    ViewFact,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaliperEvent)
+class CaliperEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "event_id",
+        "type",
+        "action",
+        "status",
+        "student_ref",
+        "course_ref",
+        "event_time",
+        "partner_app",
+    )
+    list_filter = ("status", "type", "partner_app")
+    search_fields = ("event_id", "student_ref", "course_ref")
+    list_select_related = ("partner_app",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+
+@admin.register(RejectedEvent)
+class RejectedEventAdmin(ReadOnlyAdmin):
+    list_display = ("received_at", "partner_app", "type", "event_id", "index", "errors")
+    list_filter = ("partner_app", "type")
+    search_fields = ("event_id",)
+    list_select_related = ("partner_app",)
+
+
+@admin.register(DailyActivity)
+class DailyActivityAdmin(ReadOnlyAdmin):
+    list_display = (
+        "day",
+        "student",
+        "course",
+        "xp",
+        "active_seconds",
+        "wasted_seconds",
+        "items_answered",
+        "lessons_mastered",
+    )
+    list_filter = ("day",)
+    search_fields = ("student__sourced_id", "student__username", "course__sourced_id")
+    list_select_related = ("student", "course")
+    date_hierarchy = "day"
+
+
+@admin.register(TimeSpentFact, SessionFact, ViewFact, AssignableFact)
+class FactAdmin(ReadOnlyAdmin):
+    list_display = ("event", "student", "course", "lesson", "at")
+    list_select_related = ("event", "student", "course", "lesson")
+    search_fields = ("student__sourced_id",)
