@@ -43,7 +43,10 @@ def process(event_ids: list[int]) -> int:
         CaliperEvent.objects.filter(pk__in=[e.pk for e in ready]).update(
             status=EventStatus.PROCESSED, processed_at=timezone.now()
         )
-    rollups.recompute(touched.keys)
+        # In the batch's transaction: a worker killed (or a task retried after an error)
+        # before the rollups are written undoes the whole batch, so its events stay pending
+        # for the sweep, rather than "processed" with their rollups never written.
+        rollups.recompute(touched.keys)
     return len(ready)
 
 

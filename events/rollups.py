@@ -1,8 +1,9 @@
 """Daily rollups per student × course × day, recomputed from the ledger and facts.
 
 Never incremented: a key's row is derived again from its sources, under a per-key lock,
-after the batch that touched it committed. Two workers touching the same key therefore
-converge on the same row, whichever finishes last.
+at the end of the transaction of the batch that touched it (so a batch is never committed
+without its rollups). Two workers touching the same key converge on the same row: the lock
+is held until commit, and whoever takes it second sees the first one's committed batch.
 """
 
 import zlib
