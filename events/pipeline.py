@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from gradebook import services as gradebook
 from gradebook import xp as rules
-from gradebook.models import ItemResult
+from gradebook.models import ItemResult, LessonMastery
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
 from . import caliper, extract, rollups
@@ -40,6 +40,8 @@ def process(event_ids: list[int]) -> int:
             batch = [e for e in ready if e.type == handler_type]
             if batch:
                 handler(batch, touched)
+        # After every handler: each XP source is recomputed once, seeing all the batch's facts.
+        recompute_xp_sources(touched.xp_events, touched)
         CaliperEvent.objects.filter(pk__in=[e.pk for e in ready]).update(
             status=EventStatus.PROCESSED, processed_at=timezone.now()
         )
@@ -58,10 +60,12 @@ def _locked(manager):
 
 
 class Touched:
-    """The (student, course, day) rollup keys a batch changed."""
+    """The (student, course, day) rollup keys a batch changed, and the events whose XP
+    sources it must recompute."""
 
     def __init__(self):
         self.keys: set[tuple[int, int, object]] = set()
+        self.xp_events: list[CaliperEvent] = []
 
     def add(self, student_id, course_id, day):
         if student_id and course_id:
@@ -147,21 +151,19 @@ def handle_time_spent(batch, touched: Touched) -> None:
     TimeSpentFact.objects.bulk_create(facts, ignore_conflicts=True)
     # Active time changes the computed XP and the plausibility of reported XP of the same
     # runs, whichever arrived first.
-    runs = Q()
-    for event in batch:
-        runs |= Q(student_id=event.student_id, run_key=event.run_key)
+    runs = any_of(("student_id", "run_key"), {(e.student_id, e.run_key) for e in batch})
     credited = CaliperEvent.objects.filter(runs, type__in=["ActivityEvent", "GradeEvent"]).exclude(
         status=EventStatus.PARKED
     )
-    recompute_xp_sources(list(credited.select_related("course", "lesson", "partner_app")), touched)
+    touched.xp_events += credited.select_related("course", "lesson", "partner_app")
 
 
 def handle_activity(batch, touched: Touched) -> None:
-    recompute_xp_sources(batch, touched)
+    touched.xp_events += batch
 
 
 def handle_grade(batch, touched: Touched) -> None:
-    recompute_xp_sources([e for e in batch if _is_xp_grade(e)], touched)
+    touched.xp_events += [e for e in batch if _is_xp_grade(e)]
     for event in batch:
         given, maximum, score_type = caliper.score_of(parsed(event))
         if _is_xp(score_type) or given is None:
@@ -296,46 +298,92 @@ def xp_source_key(event: CaliperEvent) -> str:
 
 
 def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
-    """Bring the ledger, flags, mastery and results of each XP source up to date."""
+    """Bring the ledger, flags, mastery and results of each XP source up to date. What the
+    sources read (latest event of each attempt, active time of each run, lessons already
+    mastered) is read with one query each for all of them."""
     sources = {}
     for event in events:
         sources.setdefault(xp_source_key(event), event)
+    latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
+    sources = {key: latest.get(key, event) for key, event in sources.items()}
+    active = active_seconds_of_runs({(e.student_id, e.run_key) for e in sources.values()})
+    mastered = _mastered_lessons(sources.values())
     for key, event in sources.items():
+        seconds = active.get((event.student_id, event.run_key), 0)
         if event.type == "ActivityEvent":
-            _recompute_activity(key, _latest_of_attempt(event), touched)
+            _recompute_activity(key, event, touched, seconds, mastered)
         else:
-            _recompute_xp_grade(key, event, touched)
+            _recompute_xp_grade(key, event, touched, seconds)
 
 
-def _latest_of_attempt(event: CaliperEvent) -> CaliperEvent:
-    """The ActivityEvent whose values stand for its (student, activity, attempt): the
-    latest by event time, ties broken by id, so the answer does not depend on arrival."""
-    return (
+def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:
+    """{source key: the ActivityEvent whose values stand for its (student, activity,
+    attempt)}: the latest by event time, ties broken by id, so the answer does not depend
+    on arrival."""
+    if not events:
+        return {}
+    fields = ("partner_app_id", "student_id", "activity_key")
+    candidates = (
         CaliperEvent.objects.filter(
-            partner_app_id=event.partner_app_id,
-            student_id=event.student_id,
+            any_of(fields, {tuple(getattr(e, f) for f in fields) for e in events}),
             type="ActivityEvent",
-            activity_key=event.activity_key,
         )
         .exclude(status=EventStatus.PARKED)
-        .select_related("course", "lesson", "partner_app")
         .order_by("-event_time", "-event_id")
-        .first()
-        or event
+        .values_list("pk", *fields)
     )
+    chosen = {}
+    for pk, app_id, student_id, key in candidates:
+        chosen.setdefault(f"activity:{app_id}:{student_id}:{key}", pk)
+    in_hand = {e.pk: e for e in events}
+    missing = [pk for pk in chosen.values() if pk not in in_hand]
+    if missing:
+        in_hand.update(
+            (e.pk, e)
+            for e in CaliperEvent.objects.filter(pk__in=missing).select_related(
+                "course", "lesson", "partner_app"
+            )
+        )
+    return {key: in_hand[pk] for key, pk in chosen.items()}
 
 
-def active_seconds_of_run(student_id, run_key) -> int:
-    total = TimeSpentFact.objects.filter(student_id=student_id, run_key=run_key).aggregate(
-        s=Sum("active")
-    )["s"]
-    return total or 0
+def active_seconds_of_runs(runs: set[tuple]) -> dict[tuple, int]:
+    """{(student id, run key): active seconds of the run's TimeSpentEvents}."""
+    if not runs:
+        return {}
+    totals = (
+        TimeSpentFact.objects.filter(any_of(("student_id", "run_key"), runs))
+        .values_list("student_id", "run_key")
+        .annotate(s=Sum("active"))
+    )
+    return {(student_id, run_key): total or 0 for student_id, run_key, total in totals}
 
 
-def _recompute_activity(key: str, event: CaliperEvent, touched: Touched) -> None:
+def _mastered_lessons(events) -> dict[tuple, object]:
+    """{(student id, lesson id): mastered at} of the lessons the events are about."""
+    pairs = {(e.student_id, e.lesson_id) for e in events if e.lesson_id is not None}
+    if not pairs:
+        return {}
+    rows = LessonMastery.objects.filter(any_of(("student_id", "lesson_id"), pairs))
+    return {
+        (s, lesson): at
+        for s, lesson, at in rows.values_list("student_id", "lesson_id", "mastered_at")
+    }
+
+
+def any_of(fields: tuple[str, ...], values: set[tuple]) -> Q:
+    """Rows whose `fields` equal one of the `values` tuples."""
+    condition = Q()
+    for value in values:
+        condition |= Q(**dict(zip(fields, value, strict=True)))
+    return condition
+
+
+def _recompute_activity(
+    key: str, event: CaliperEvent, touched: Touched, active: int, mastered: dict
+) -> None:
     p = parsed(event)
     items = caliper.timeback_items(p)
-    active = active_seconds_of_run(event.student_id, event.run_key)
     total, correct = items.get("totalQuestions"), items.get("correctQuestions")
     common = {
         "student_id": event.student_id,
@@ -373,7 +421,7 @@ def _recompute_activity(key: str, event: CaliperEvent, touched: Touched) -> None
             occurred_on=day_of(event),
         )
     accuracy = _percent(correct, total) if total is not None and correct is not None else None
-    _maybe_master_lesson(event, accuracy)
+    _maybe_master_lesson(event, accuracy, mastered)
     if extract.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
@@ -387,9 +435,8 @@ def _recompute_activity(key: str, event: CaliperEvent, touched: Touched) -> None
         )
 
 
-def _recompute_xp_grade(key: str, event: CaliperEvent, touched: Touched) -> None:
+def _recompute_xp_grade(key: str, event: CaliperEvent, touched: Touched, active: int) -> None:
     given, _, _ = caliper.score_of(parsed(event))
-    active = active_seconds_of_run(event.student_id, event.run_key)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
@@ -424,9 +471,14 @@ def _result_metadata(items, xp_value, accuracy, attempt, correct, total) -> dict
     return metadata
 
 
-def _maybe_master_lesson(event: CaliperEvent, accuracy: Decimal | None) -> None:
+def _maybe_master_lesson(
+    event: CaliperEvent, accuracy: Decimal | None, mastered: dict | None = None
+) -> None:
     if accuracy is None or event.lesson_id is None or event.course is None:
         return
+    already = (mastered or {}).get((event.student_id, event.lesson_id))
+    if already is not None and already <= event.event_time:
+        return  # mastered no later than this event: the service would change nothing
     if accuracy >= gradebook.mastery_threshold(event.course):
         gradebook.record_lesson_mastery(
             student_id=event.student_id,
