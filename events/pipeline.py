@@ -10,6 +10,7 @@ It is safe to run twice and in any order (DESIGN.md):
   per-key lock, never incremented.
 """
 
+import zlib
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -304,6 +305,7 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
     sources = {}
     for event in events:
         sources.setdefault(xp_source_key(event), event)
+    _lock_xp_sources(sources)
     latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
     sources = {key: latest.get(key, event) for key, event in sources.items()}
     active = active_seconds_of_runs({(e.student_id, e.run_key) for e in sources.values()})
@@ -314,6 +316,28 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
             _recompute_activity(key, event, touched, seconds, mastered)
         else:
             _recompute_xp_grade(key, event, touched, seconds)
+
+
+XP_SOURCE_LOCKS = 0x5850  # the first key of the XP sources' advisory locks ("XP")
+
+
+def _lock_xp_sources(keys) -> None:
+    """One transaction at a time recomputes a given XP source, from what it reads after
+    taking the source's lock. Without it, two workers processing an activity and the time
+    spent on it at once could interleave: one reads the run's active time before the
+    other commits, and its ledger total after, and writes a correction back to the stale
+    value (a credit lost). PostgreSQL advisory locks held until commit, taken in one
+    statement in a fixed order (so two batches cannot deadlock); their two-key form keeps
+    them apart from the rollup locks. SQLite has one writer anyway."""
+    if connection.vendor != "postgresql" or not keys:
+        return
+    ids = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})  # as a signed int4
+    with connection.cursor() as cursor:
+        # PostgreSQL evaluates volatile output expressions in ORDER BY order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
+            [XP_SOURCE_LOCKS, ids],
+        )
 
 
 def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:
