@@ -185,6 +185,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_PUBLISH_RETRY = False
+# On a lost broker connection, stop the running task: its message is redelivered (acks_late)
+# and the work is idempotent, so nothing is done twice.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when Redis is down: the event is already stored and the sweep
 # brings it through later, so the client is not kept waiting.
