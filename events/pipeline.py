@@ -11,6 +11,7 @@ It is safe to run twice and in any order (DESIGN.md):
 """
 
 import zlib
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from gradebook import services as gradebook
 from gradebook import xp as rules
-from gradebook.models import ItemResult, LessonMastery
+from gradebook.models import ItemResult, LessonMastery, XpEntry
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
 from . import caliper, extract, rollups
@@ -42,7 +43,7 @@ def process(event_ids: list[int]) -> int:
             if batch:
                 handler(batch, touched)
         # After every handler: each XP source is recomputed once, seeing all the batch's facts.
-        recompute_xp_sources(touched.xp_events, touched)
+        recompute_xp_sources(touched.xp_events + _events(touched.xp_event_ids, ready), touched)
         CaliperEvent.objects.filter(pk__in=[e.pk for e in ready]).update(
             status=EventStatus.PROCESSED, processed_at=timezone.now()
         )
@@ -67,10 +68,25 @@ class Touched:
     def __init__(self):
         self.keys: set[tuple[int, int, object]] = set()
         self.xp_events: list[CaliperEvent] = []
+        self.xp_event_ids: set[int] = set()
 
     def add(self, student_id, course_id, day):
         if student_id and course_id:
             self.keys.add((student_id, course_id, day))
+
+
+def _events(ids: set[int], in_hand: list[CaliperEvent]) -> list[CaliperEvent]:
+    """The events `ids`, taken from `in_hand` when there, else read."""
+    known = {e.pk: e for e in in_hand if e.pk in ids}
+    missing = ids - known.keys()
+    if missing:
+        known.update(
+            (e.pk, e)
+            for e in CaliperEvent.objects.filter(pk__in=missing).select_related(
+                "course", "lesson", "partner_app"
+            )
+        )
+    return list(known.values())
 
 
 def resolve_parked(events: list[CaliperEvent]) -> list[CaliperEvent]:
@@ -156,7 +172,7 @@ def handle_time_spent(batch, touched: Touched) -> None:
     credited = CaliperEvent.objects.filter(runs, type__in=["ActivityEvent", "GradeEvent"]).exclude(
         status=EventStatus.PARKED
     )
-    touched.xp_events += credited.select_related("course", "lesson", "partner_app")
+    touched.xp_event_ids.update(credited.values_list("pk", flat=True))
 
 
 def handle_activity(batch, touched: Touched) -> None:
@@ -308,14 +324,29 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
     _lock_xp_sources(sources)
     latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
     sources = {key: latest.get(key, event) for key, event in sources.items()}
-    active = active_seconds_of_runs({(e.student_id, e.run_key) for e in sources.values()})
-    mastered = _mastered_lessons(sources.values())
+    reads = SourceReads(
+        active=active_seconds_of_runs({(e.student_id, e.run_key) for e in sources.values()}),
+        mastered=_mastered_lessons(sources.values()),
+        credited=_credited_xp(sources),
+    )
     for key, event in sources.items():
-        seconds = active.get((event.student_id, event.run_key), 0)
         if event.type == "ActivityEvent":
-            _recompute_activity(key, event, touched, seconds, mastered)
+            _recompute_activity(key, event, touched, reads)
         else:
-            _recompute_xp_grade(key, event, touched, seconds)
+            _recompute_xp_grade(key, event, touched, reads)
+
+
+@dataclass
+class SourceReads:
+    """What recomputing XP sources reads, read with one query each for all the sources of a
+    batch (after their locks are taken)."""
+
+    active: dict[tuple, int]  # (student id, run key) -> active seconds of the run
+    mastered: dict[tuple, object]  # (student id, lesson id) -> mastered at
+    credited: dict[str, Decimal]  # source key -> XP credited so far
+
+    def active_of(self, event) -> int:
+        return self.active.get((event.student_id, event.run_key), 0)
 
 
 XP_SOURCE_LOCKS = 0x5850  # the first key of the XP sources' advisory locks ("XP")
@@ -395,6 +426,20 @@ def _mastered_lessons(events) -> dict[tuple, object]:
     }
 
 
+def _credited_xp(keys) -> dict[str, Decimal]:
+    rows = XpEntry.objects.filter(source_key__in=keys).values_list("source_key")
+    return dict(rows.annotate(total=Sum("amount")))
+
+
+def _credit_xp(key: str, target: Decimal, reads: SourceReads, **fields) -> None:
+    """Credit the source up to `target`, unless it is credited exactly that already (most
+    sources of zero XP, and every source recomputed again without a change): the ledger
+    service would then write nothing, and its read is saved."""
+    if rules.correction(target=target, credited=reads.credited.get(key) or 0) == 0:
+        return
+    gradebook.credit_xp(source_key=key, target=target, **fields)
+
+
 def any_of(fields: tuple[str, ...], values: set[tuple]) -> Q:
     """Rows whose `fields` equal one of the `values` tuples."""
     condition = Q()
@@ -404,10 +449,11 @@ def any_of(fields: tuple[str, ...], values: set[tuple]) -> Q:
 
 
 def _recompute_activity(
-    key: str, event: CaliperEvent, touched: Touched, active: int, mastered: dict
+    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads
 ) -> None:
     p = parsed(event)
     items = caliper.timeback_items(p)
+    active = reads.active_of(event)
     total, correct = items.get("totalQuestions"), items.get("correctQuestions")
     common = {
         "student_id": event.student_id,
@@ -427,9 +473,10 @@ def _recompute_activity(
         kind = "computed"
     else:
         target, kind = Decimal(0), "reported"
-    gradebook.credit_xp(
-        source_key=key,
-        target=target,
+    _credit_xp(
+        key,
+        target,
+        reads,
         kind=kind,
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
@@ -445,7 +492,7 @@ def _recompute_activity(
             occurred_on=day_of(event),
         )
     accuracy = _percent(correct, total) if total is not None and correct is not None else None
-    _maybe_master_lesson(event, accuracy, mastered)
+    _maybe_master_lesson(event, accuracy, reads.mastered)
     if extract.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
@@ -459,8 +506,11 @@ def _recompute_activity(
         )
 
 
-def _recompute_xp_grade(key: str, event: CaliperEvent, touched: Touched, active: int) -> None:
+def _recompute_xp_grade(
+    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads
+) -> None:
     given, _, _ = caliper.score_of(parsed(event))
+    active = reads.active_of(event)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
@@ -471,9 +521,10 @@ def _recompute_xp_grade(key: str, event: CaliperEvent, touched: Touched, active:
     gradebook.record_xp_plausibility(
         source_key=key, reported_xp=target, active_seconds=active, **common
     )
-    gradebook.credit_xp(
-        source_key=key,
-        target=target,
+    _credit_xp(
+        key,
+        target,
+        reads,
         kind="reported",
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
