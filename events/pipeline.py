@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import BooleanField, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gradebook import services as gradebook
@@ -33,7 +34,9 @@ def process(event_ids: list[int]) -> int:
         events = list(
             _locked(CaliperEvent.objects)
             .filter(pk__in=event_ids, status__in=[EventStatus.PENDING, EventStatus.PARKED])
-            .select_related("course", "lesson", "partner_app")
+            # One query per relation: a batch names a few courses, lessons and apps, and
+            # joining them would build them again for every event.
+            .prefetch_related("course", "lesson", "partner_app")
             .order_by("pk")
         )
         ready = resolve_parked(events)
@@ -440,12 +443,16 @@ def _credit_xp(key: str, target: Decimal, reads: SourceReads, **fields) -> None:
     gradebook.credit_xp(source_key=key, target=target, **fields)
 
 
-def any_of(fields: tuple[str, ...], values: set[tuple]) -> Q:
-    """Rows whose `fields` equal one of the `values` tuples."""
-    condition = Q()
-    for value in values:
-        condition |= Q(**dict(zip(fields, value, strict=True)))
-    return condition
+def any_of(columns: tuple[str, ...], values: set[tuple]) -> RawSQL:
+    """A condition: `columns` equal one of the `values` tuples (none of them None). Written
+    as SQL, `(a = %s AND b = %s) OR ...`: compiling the same from Q objects costs the ORM
+    ~50 µs per term, more than the query itself."""
+    if not values:
+        return RawSQL("1 = 0", [], output_field=BooleanField())
+    quote = connection.ops.quote_name
+    term = "(" + " AND ".join(f"{quote(column)} = %s" for column in columns) + ")"
+    params = [part for value in values for part in value]
+    return RawSQL(" OR ".join([term] * len(values)), params, output_field=BooleanField())
 
 
 def _recompute_activity(
