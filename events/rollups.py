@@ -56,8 +56,11 @@ def _lock(keys) -> None:
         return
     ids = sorted({zlib.crc32(f"rollup:{s}:{c}:{d}".encode()) for s, c, d in keys})
     with connection.cursor() as cursor:
-        for lock_id in ids:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        # One statement for all the keys; PostgreSQL evaluates volatile output expressions
+        # in ORDER BY order, so the locks are still taken in ascending order.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids]
+        )
 
 
 def _derive(keys) -> dict:
