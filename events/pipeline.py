@@ -199,7 +199,7 @@ def handle_grade(batch, touched: Touched) -> None:
             score_date=event.event_time,
             metadata={"accuracy": float(accuracy)} if accuracy is not None else {},
         )
-        _maybe_master_lesson(event, accuracy)
+        _maybe_master_lesson(event, accuracy, touched)
 
 
 def handle_assessment(batch, touched: Touched) -> None:
@@ -499,7 +499,7 @@ def _recompute_activity(
             occurred_on=day_of(event),
         )
     accuracy = _percent(correct, total) if total is not None and correct is not None else None
-    _maybe_master_lesson(event, accuracy, reads.mastered)
+    _maybe_master_lesson(event, accuracy, touched, reads.mastered)
     if extract.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
@@ -554,7 +554,7 @@ def _result_metadata(items, xp_value, accuracy, attempt, correct, total) -> dict
 
 
 def _maybe_master_lesson(
-    event: CaliperEvent, accuracy: Decimal | None, mastered: dict | None = None
+    event: CaliperEvent, accuracy: Decimal | None, touched: Touched, mastered: dict | None = None
 ) -> None:
     if accuracy is None or event.lesson_id is None or event.course is None:
         return
@@ -562,13 +562,16 @@ def _maybe_master_lesson(
     if already is not None and already <= event.event_time:
         return  # mastered no later than this event: the service would change nothing
     if accuracy >= gradebook.mastery_threshold(event.course):
-        gradebook.record_lesson_mastery(
+        moved_from = gradebook.record_lesson_mastery(
             student_id=event.student_id,
             lesson_id=event.lesson_id,
             course_id=event.course_id,
             at=event.event_time,
             source_key=f"event:{event.pk}",
         )
+        touched.add(event.student_id, event.course_id, day_of(event))
+        if moved_from is not None:
+            touched.add(event.student_id, event.course_id, moved_from.date())
 
 
 def _is_xp(score_type) -> bool:

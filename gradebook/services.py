@@ -107,8 +107,9 @@ def mastery_threshold(course: Course) -> Decimal:
 
 def record_lesson_mastery(
     *, student_id, lesson_id, course_id, at: datetime, source_key: str
-) -> None:
-    """Mark the lesson mastered; the earliest qualifying time wins, whatever the order."""
+) -> datetime | None:
+    """Mark the lesson mastered; the earliest qualifying time wins, whatever the order.
+    Answers the earlier recorded time when this moved it (that day's count changes too)."""
     mastery, created = LessonMastery.objects.get_or_create(
         student_id=student_id,
         lesson_id=lesson_id,
@@ -118,6 +119,8 @@ def record_lesson_mastery(
         LessonMastery.objects.filter(pk=mastery.pk, mastered_at__gt=at).update(
             mastered_at=at, source_key=source_key
         )
+        return mastery.mastered_at
+    return None
 
 
 def line_item_for_lesson(lesson: CourseComponent, app: PartnerApp | None) -> AssessmentLineItem:

@@ -1,6 +1,7 @@
 """Events in, XP, mastery, time on task and rollups out (SPEC §4.2, §6), through the real
 endpoint and the real pipeline (tasks run eagerly here; tests/integration runs workers)."""
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -284,3 +285,46 @@ def test_students_outside_the_roster_are_not_created(catalogue, send):
     send(activity(student="ghost", xpEarned=3))
     assert not User.objects.filter(sourced_id="ghost").exists()
     assert Org.objects.filter(sourced_id="school").exists()
+
+
+def grade(student="stu-1", lesson="lesson-1", *, given, maximum, at):
+    return {
+        "@context": "http://purl.imsglobal.org/ctx/caliper/v1p2",
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": "GradeEvent",
+        "action": "Graded",
+        "eventTime": at.isoformat().replace("+00:00", "Z"),
+        "actor": {"id": "https://app.example/grader", "type": "SoftwareApplication"},
+        "object": {
+            "id": f"https://app.example/attempts/{uuid.uuid4()}",
+            "type": "Attempt",
+            "assignee": {"id": f"https://timeback.example/users/{student}", "type": "Person"},
+            "assignable": {
+                "id": f"https://app.example/lessons/{lesson}",
+                "type": "AssignableDigitalResource",
+            },
+        },
+        "generated": {
+            "id": f"https://app.example/scores/{uuid.uuid4()}",
+            "type": "Score",
+            "scoreGiven": given,
+            "maxScore": maximum,
+        },
+        "extensions": {"course": {"id": "course-1"}, "lesson": {"id": lesson}},
+    }
+
+
+def test_a_graded_lesson_counts_on_the_day_it_was_first_mastered_whatever_the_order(
+    catalogue, send
+):
+    later, earlier = START.replace(day=5), START.replace(day=3)
+    send(grade(given=95, maximum=100, at=later))
+    send(grade(given=92, maximum=100, at=earlier))
+
+    counts = dict(
+        DailyActivity.objects.filter(student__sourced_id="stu-1").values_list(
+            "day", "lessons_mastered"
+        )
+    )
+    assert counts == {earlier.date(): 1, later.date(): 0}
+    assert AssessmentResult.objects.count() == 2
