@@ -1,0 +1,603 @@
+"""Benchmark: Caliper ingestion (accepted events/s, latency) and processing (events/s, RSS).
+
+Runs against PostgreSQL through a real gunicorn server on 127.0.0.1 with a real bearer
+token, and a real Celery worker on Redis, then prints figures:
+
+    scripts/test-services.sh start      # throwaway PostgreSQL :55432 and Redis :56379
+    psql -h 127.0.0.1 -p 55432 -U postgres -c 'CREATE DATABASE timeback_bench_ingest'
+    DATABASE_URL=postgres://postgres@127.0.0.1:55432/timeback_bench_ingest \\
+    REDIS_URL=redis://127.0.0.1:56379/15 .venv/bin/python bench/ingest.py
+
+`--events 1000000 --single-events 2000 --poll 5` is the long run (about 25 minutes on 2
+cores, most of it processing). `make test` stops the shared servers when it ends: to keep
+it from doing so mid-run, prefix the command with
+`flock ${TMPDIR:-/tmp}/timeback-test-services-$(id -u).lock`, the lock `make test` and
+`make bench` take.
+
+The bench database is the bench's own: every run empties the event store and everything
+derived from it (the events and gradebook tables) and keeps the catalogue. The broker is
+database 15 of the Redis server of REDIS_URL, flushed at the start.
+
+Workload: `--students` students of one course (owned by the bench's partner app) with
+`--lessons` lessons; each run of a student is a TimeSpentEvent and an ActivityEvent
+(TimebackProfile, same runId): 10 questions, 60-100 % right, a quarter with xpEarned, a
+tenth with masteredUnits, an eighth asking for an AssessmentResult, every tenth a second
+attempt; 20,000 events a day. Every event is new (a new uuid per event and per run).
+
+Phases, in this order:
+1. setup: migrate; the partner app with new client credentials; course, lessons, students
+   (rostering.services).
+2. ingestion: `--clients` client processes POST to gunicorn (`--server-workers` sync
+   workers, CELERY_BROKER_URL = the Redis database: a request stores and enqueues, and no
+   worker runs meanwhile): accepted events/s with 1-event envelopes (`--single-events`),
+   sequential single-event POST latency (`--latency-requests`), accepted events/s with
+   `--envelope`-event envelopes (`--events`). Bodies are built before the clock starts.
+3. the rows of phase 2's big envelopes written with one plain `COPY` (psycopg) into an
+   unindexed jsonb table: events/s, and the ratio ingestion / COPY.
+4. processing by ONE worker: `celery -A timeback worker --pool=solo --concurrency=1`
+   started on the queue the ingestion filled (FIFO: the 1-event tasks first), timed from its
+   "ready" until no stored event is pending (polling the count every `--poll` seconds);
+   events/s overall and per envelope size; its VmRSS (/proc/<pid>/status) at each poll.
+"""
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeback.settings")
+
+PATH = "/ims/caliper/v1p2/events"
+DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
+USERS = "https://timeback.example/ims/oneroster/rostering/v1p2/users/"
+APP_NAME = "Bench Ingest App"
+COURSE = "bench-ingest-course"
+START = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
+RUNS_PER_DAY = 10_000  # 200 students x 50 activities a day: 20,000 events a day
+TARGETS = {
+    "accepted": 5_000,  # events/s, 100-event envelopes
+    "p50": 15.0,  # ms, single-event POST
+    "processed": 1_000,  # events/s, one worker
+    "rss": 10.0,  # percent, worker RSS drift first -> last
+}
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+class Shape:
+    """Which student, lesson, attempt and time event number `index` of a run is about."""
+
+    def __init__(self, seed: int, students: int, lessons: int):
+        self.seed, self.students, self.lessons = seed, students, lessons
+
+    def event(self, index: int) -> dict:
+        run, is_activity = divmod(index, 2)
+        student_number, nth = run % self.students, run // self.students
+        student = f"bench-stu-{student_number:04d}"
+        # The student's nth activity, ten to a lesson; every tenth is a second attempt at
+        # the activity before it.
+        lesson = f"bench-lesson-{nth // 10 % self.lessons:03d}"
+        activity, attempt = (nth - 1, 2) if nth % 10 == 9 else (nth, 1)
+        at = START + timedelta(seconds=run * 86_400 // RUNS_PER_DAY + is_activity)
+        mix = nth + student_number  # varies what each student's activities report
+        event = {
+            "@context": DATA_VERSION,
+            "id": f"urn:uuid:{uuid.UUID(int=(self.seed << 64) | index, version=4)}",
+            "type": "ActivityEvent" if is_activity else "TimeSpentEvent",
+            "action": "Completed" if is_activity else "SpentTime",
+            "profile": "TimebackProfile",
+            "eventTime": at.isoformat().replace("+00:00", "Z"),
+            "actor": {"id": USERS + student, "type": "TimebackUser"},
+            "object": {
+                "id": lesson,
+                "type": "TimebackActivityContext",
+                "activity": {"id": f"bench-activity-{student_number}-{activity}"},
+                "course": {"id": COURSE},
+            },
+            "extensions": {
+                "course": {"id": COURSE},
+                "lesson": {"id": lesson},
+                "runId": f"run-{self.seed:x}-{run}",
+            },
+        }
+        if is_activity:
+            items = [("totalQuestions", 10), ("correctQuestions", 6 + mix % 5)]
+            if mix % 4 == 0:
+                items.append(("xpEarned", 8 + mix % 5))
+            if mix % 10 == 0:
+                items.append(("masteredUnits", 1))
+            if mix % 8 == 1:
+                event["object"]["process"] = True  # asks for an AssessmentResult
+            event["generated"] = {
+                "id": f"urn:uuid:{uuid.UUID(int=(self.seed << 64) | index, version=1)}",
+                "type": "TimebackActivityMetricsCollection",
+                "attempt": attempt,
+                "items": [{"type": name, "value": value} for name, value in items],
+            }
+        else:
+            seconds = {"active": 240 + mix * 37 % 300, "inactive": 20 + mix % 40}
+            if mix % 6 == 0:
+                seconds["waste"] = 15
+            event["generated"] = {
+                "id": f"urn:uuid:{uuid.UUID(int=(self.seed << 64) | index, version=1)}",
+                "type": "TimebackTimeSpentMetricsCollection",
+                "items": [{"type": name, "value": value} for name, value in seconds.items()],
+            }
+        return event
+
+    def envelope(self, first: int, count: int) -> bytes:
+        return orjson.dumps(
+            {
+                "sensor": "https://bench-ingest.example",
+                "sendTime": START.isoformat().replace("+00:00", "Z"),
+                "dataVersion": DATA_VERSION,
+                "data": [self.event(i) for i in range(first, first + count)],
+            }
+        )
+
+
+# --- setup ----------------------------------------------------------------------------
+
+
+def setup_django():
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def empty_event_store() -> None:
+    """Every run starts from an empty event store and ledger (the catalogue stays)."""
+    from django.apps import apps
+    from django.db import connection
+
+    tables = [
+        model._meta.db_table
+        for label in ("events", "gradebook")
+        for model in apps.get_app_config(label).get_models()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+def ensure_catalogue(students: int, lessons: int):
+    from rostering import partners, services
+    from rostering.models import ComponentKind, CourseComponent, PartnerApp, User
+
+    app = PartnerApp.objects.filter(name=APP_NAME).first() or partners.create_partner_app(
+        name=APP_NAME
+    )
+    school, _ = services.upsert_org(sourced_id="bench-ingest-school", name="Bench", type="school")
+    course, _ = services.upsert_course(
+        sourced_id=COURSE, title="Bench Math", partner_app=app, metadata={"totalUnits": 10}
+    )
+    unit, _ = services.upsert_course_component(
+        sourced_id="bench-unit", title="Unit", course=course, kind=ComponentKind.UNIT
+    )
+    have = set(
+        CourseComponent.objects.filter(course=course, kind=ComponentKind.LESSON).values_list(
+            "sourced_id", flat=True
+        )
+    )
+    for n in range(lessons):
+        if f"bench-lesson-{n:03d}" not in have:
+            services.upsert_course_component(
+                sourced_id=f"bench-lesson-{n:03d}",
+                title=f"Lesson {n}",
+                course=course,
+                parent=unit,
+                kind=ComponentKind.LESSON,
+            )
+    have = set(
+        User.objects.filter(sourced_id__startswith="bench-stu-").values_list(
+            "sourced_id", flat=True
+        )
+    )
+    for n in range(students):
+        if f"bench-stu-{n:04d}" not in have:
+            services.upsert_user(
+                sourced_id=f"bench-stu-{n:04d}",
+                first_name="Student",
+                last_name=str(n),
+                roles=[services.RoleAssignment(org=school, role="student")],
+            )
+    client, secret = partners.issue_client_credentials(app=app)
+    return client.id, secret
+
+
+def bench_env(broker: str) -> dict:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-secret-key-not-for-production-use-0123456789",
+        "CELERY_BROKER_URL": broker,
+    }
+    env.setdefault("OIDC_PRIVATE_KEY", (ROOT / "var" / "oidc-dev-key.pem").read_text())
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, workers: int, broker: str) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "gunicorn", "timeback.wsgi"),
+            *("-b", f"127.0.0.1:{port}", "-w", str(workers), "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=bench_env(broker),
+    )
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+# --- clients --------------------------------------------------------------------------
+
+
+def post(port: int, token: str, body: bytes) -> dict:
+    """One POST on a new connection (gunicorn's sync workers close every connection)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request(
+            "POST",
+            PATH,
+            body,
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        data = response.read()
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise RuntimeError(f"POST answered {response.status}: {data[:300]!r}")
+    return orjson.loads(data)
+
+
+def _client(shape, port, token, envelopes, size, barrier, results) -> None:
+    bodies = [shape.envelope(first, size) for first in envelopes]  # built before the clock
+    accepted = duplicates = rejected = 0
+    barrier.wait()
+    for body in bodies:
+        answer = post(port, token, body)
+        accepted += answer["accepted"]
+        duplicates += answer["duplicates"]
+        rejected += len(answer["rejected"])
+    results.put((accepted, duplicates, rejected, time.perf_counter()))
+
+
+def ingest(shape, port, token, first: int, events: int, size: int, clients: int) -> dict:
+    """Post events [first, first + events) in envelopes of `size` from `clients` processes."""
+    from django.db import connections
+
+    connections.close_all()
+    starts = list(range(first, first + events, size))
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(clients + 1), context.Queue()
+    processes = [
+        context.Process(
+            target=_client,
+            args=(shape, port, token, starts[k::clients], size, barrier, results),
+        )
+        for k in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    began = time.perf_counter()
+    answers = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode:
+            raise SystemExit(f"a client failed (exit code {process.exitcode})")
+    seconds = max(a[3] for a in answers) - began
+    accepted = sum(a[0] for a in answers)
+    return {
+        "accepted": accepted,
+        "duplicates": sum(a[1] for a in answers),
+        "rejected": sum(a[2] for a in answers),
+        "seconds": seconds,
+        "rate": accepted / seconds,
+        "requests": len(starts),
+    }
+
+
+def latency(shape, port, token, first: int, count: int) -> dict:
+    bodies = [shape.envelope(first + i, 1) for i in range(count)]
+    timings = []
+    for body in bodies:
+        began = time.perf_counter()
+        answer = post(port, token, body)
+        timings.append((time.perf_counter() - began) * 1000)
+        if answer["accepted"] != 1:
+            raise SystemExit(f"a single event was not accepted: {answer}")
+    timings.sort()
+    return {
+        "p50": statistics.median(timings),
+        "p95": timings[int(len(timings) * 0.95) - 1],
+        "p99": timings[int(len(timings) * 0.99) - 1],
+        "mean": statistics.fmean(timings),
+    }
+
+
+# --- COPY -----------------------------------------------------------------------------
+
+
+def copy_rate(shape, first: int, events: int) -> dict:
+    """The same rows, written by one plain COPY into an unindexed jsonb table."""
+    from django.db import connection
+
+    rows = [orjson.dumps(shape.event(i)).decode() for i in range(first, first + events)]
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_copy_raw")
+        cursor.execute("CREATE TABLE bench_copy_raw (raw jsonb NOT NULL)")
+        began = time.perf_counter()
+        with cursor.copy("COPY bench_copy_raw (raw) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((row,))
+        seconds = time.perf_counter() - began
+        cursor.execute("SELECT count(*) FROM bench_copy_raw")
+        stored = cursor.fetchone()[0]
+        cursor.execute("DROP TABLE bench_copy_raw")
+    return {"events": stored, "seconds": seconds, "rate": stored / seconds}
+
+
+# --- worker ---------------------------------------------------------------------------
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def pending() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM events_caliperevent WHERE status = 'pending'")
+        return cursor.fetchone()[0]
+
+
+def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
+    """Start one solo worker, wait until nothing is pending; sample its RSS meanwhile."""
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "timeback", "worker"),
+            *("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        cwd=ROOT,
+        env=bench_env(broker),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    ready, problems = threading.Event(), []
+
+    def read_log():
+        for line in worker.stderr:
+            if " ready." in line:
+                ready.set()
+            elif "ERROR" in line or "Retry" in line or "Traceback" in line:
+                problems.append(line.rstrip())
+
+    threading.Thread(target=read_log, daemon=True).start()
+    if not ready.wait(120):
+        worker.kill()
+        raise SystemExit("the celery worker did not start")
+    began = time.perf_counter()
+    samples = []  # (seconds, pending, rss KiB)
+    tail_began = None
+    try:
+        while True:
+            left = pending()
+            now = time.perf_counter() - began
+            samples.append((now, left, rss_kib(worker.pid)))
+            if tail_began is None and left <= tail:
+                tail_began = now
+            if left == 0:
+                break
+            if worker.poll() is not None:
+                raise SystemExit(f"the worker exited ({worker.returncode}) with {left} pending")
+            stalled = [s for s in samples if s[1] == left]
+            if now - stalled[0][0] > 120:
+                raise SystemExit(f"no progress for 120 s with {left} events pending")
+            time.sleep(poll)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    seconds = samples[-1][0]
+    return {
+        "seconds": seconds,
+        "rate": total / seconds,
+        "tail_rate": tail / (seconds - tail_began),
+        "head_rate": (total - tail) / tail_began if tail_began else None,
+        "samples": samples,
+        "problems": problems,
+    }
+
+
+# --- main -----------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000, help="events in big envelopes")
+    parser.add_argument("--envelope", type=int, default=100, help="events per big envelope")
+    parser.add_argument("--single-events", type=int, default=10_000)
+    parser.add_argument("--latency-requests", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--server-workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--students", type=int, default=200)
+    parser.add_argument("--lessons", type=int, default=20)
+    parser.add_argument("--poll", type=float, default=1.0, help="seconds between samples")
+    parser.add_argument("--no-processing", action="store_true", help="stop after ingestion")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
+    if not os.environ.get("REDIS_URL"):
+        raise SystemExit("Set REDIS_URL to a Redis database for the broker (see the docstring).")
+    os.environ.pop("CELERY_BROKER_URL", None)  # this process enqueues nothing
+    broker = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/15"))
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+
+    setup_django()
+    empty_event_store()
+    client_id, secret = ensure_catalogue(args.students, args.lessons)
+    shape = Shape(random.getrandbits(64), args.students, args.lessons)
+    port = free_port()
+    server = start_server(port, args.server_workers, broker)
+    try:
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/auth/1.0/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+            timeout=10,
+        )
+        token = answer.json()["access_token"]
+        for _ in range(4 * args.server_workers):  # warm-up: each worker's first requests
+            requests.get(
+                f"http://127.0.0.1:{port}{PATH}", headers={"Authorization": f"Bearer {token}"}
+            )
+        print(
+            f"PostgreSQL, gunicorn {args.server_workers} sync workers on 127.0.0.1, broker "
+            f"{broker} (no worker running), {args.clients} client processes, "
+            f"{os.cpu_count()} cores; {args.students} students, {args.lessons} lessons; "
+            "TimeSpentEvent + ActivityEvent pairs (TimebackProfile); load average "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
+        first = 0
+        single = ingest(shape, port, token, first, args.single_events, 1, args.clients)
+        first += args.single_events
+        print(
+            f"accepted, 1-event envelopes:   {single['rate']:8.0f} events/s "
+            f"({single['accepted']} events, {single['seconds']:.1f} s)"
+        )
+        lat = latency(shape, port, token, first, args.latency_requests)
+        first += args.latency_requests
+        print(
+            f"single-event POST, sequential: p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms  "
+            f"p99 {lat['p99']:.1f} ms  mean {lat['mean']:.1f} ms ({args.latency_requests} requests)"
+        )
+        bulk_first = first
+        bulk = ingest(shape, port, token, first, args.events, args.envelope, args.clients)
+        print(
+            f"accepted, {args.envelope}-event envelopes: {bulk['rate']:8.0f} events/s "
+            f"({bulk['accepted']} events in {bulk['requests']} requests, {bulk['seconds']:.1f} s)"
+        )
+        for name, phase in (("1-event", single), (f"{args.envelope}-event", bulk)):
+            if phase["duplicates"] or phase["rejected"]:
+                print(
+                    f"  !! {name} envelopes: {phase['duplicates']} duplicates, "
+                    f"{phase['rejected']} rejected"
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    copied = copy_rate(shape, bulk_first, args.events)
+    print(
+        f"plain COPY of the same rows:   {copied['rate']:8.0f} events/s "
+        f"({copied['events']} rows into an unindexed jsonb table, {copied['seconds']:.1f} s); "
+        f"ingestion / COPY = {bulk['rate'] / copied['rate']:.2f}"
+    )
+    if args.no_processing:
+        return
+
+    total = pending()
+    print(f"processing {total} pending events with one worker (celery --pool=solo) ...")
+    done = process_all(broker, total, bulk["accepted"], args.poll)
+    head = total - bulk["accepted"]  # the 1-event envelopes' tasks, queued first (FIFO)
+    print(
+        f"processed, one worker:         {done['rate']:8.0f} events/s overall "
+        f"({total} events, {done['seconds']:.1f} s from 'ready'): "
+        f"{done['tail_rate']:.0f} events/s over the {bulk['accepted']} events of "
+        f"{args.envelope}-event envelopes, "
+        f"{done['head_rate'] or 0:.0f} events/s over the {head} of 1-event envelopes"
+    )
+    samples = [s for s in done["samples"] if s[1] < total] or done["samples"]
+    rss = [s[2] for s in samples]
+    drift = (rss[-1] - rss[0]) / rss[0] * 100
+    at = {}
+    for fraction in (0.1, 0.25, 0.5, 0.75, 1.0):
+        at[fraction] = next(s[2] for s in samples if total - s[1] >= fraction * total)
+    warm_drift = (rss[-1] - at[0.1]) / at[0.1] * 100
+    print(
+        f"worker RSS: first {rss[0] / 1024:.1f} MiB, last {rss[-1] / 1024:.1f} MiB "
+        f"({drift:+.1f} %; {warm_drift:+.1f} % from 10 % processed), "
+        f"min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f} MiB"
+    )
+    print(
+        "  RSS (MiB) at "
+        + ", ".join(f"{fraction:.0%} processed {kib / 1024:.1f}" for fraction, kib in at.items())
+    )
+    if done["problems"]:
+        print(f"  !! {len(done['problems'])} worker log lines with errors/retries, e.g.:")
+        for line in done["problems"][:5]:
+            print("    " + line[:200])
+    report_outcome()
+    print("load average " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(
+        "targets: accepted >= 5,000 events/s: "
+        f"{verdict(bulk['rate'] >= TARGETS['accepted'])}; single-event p50 <= 15 ms: "
+        f"{verdict(lat['p50'] <= TARGETS['p50'])}; one worker >= 1,000 events/s: "
+        f"{verdict(done['tail_rate'] >= TARGETS['processed'])}; RSS within +-10 %: "
+        f"{verdict(abs(drift) <= TARGETS['rss'])}"
+    )
+
+
+def report_outcome() -> None:
+    """What processing produced, as a sanity check of the figures."""
+    from django.db.models import Count
+
+    from events.models import CaliperEvent, DailyActivity, TimeSpentFact
+    from gradebook.models import AssessmentResult, LessonMastery, XpEntry, XpFlag
+
+    statuses = dict(CaliperEvent.objects.values_list("status").annotate(n=Count("id")))
+    print(
+        f"  events by status {statuses}; time facts {TimeSpentFact.objects.count()}, "
+        f"XP entries {XpEntry.objects.count()}, XP flags {XpFlag.objects.count()}, "
+        f"results {AssessmentResult.objects.count()}, "
+        f"lesson masteries {LessonMastery.objects.count()}, "
+        f"daily rollups {DailyActivity.objects.count()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
