@@ -282,7 +282,7 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
         return {}
     now = timezone.now()
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    placeholder = (
+    row_params_sql = (
         "(" + ", ".join(f"%s{json_cast}" if c in JSON_COLUMNS else "%s" for c in COLUMNS) + ")"
     )
     params = []
@@ -299,7 +299,7 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
             params.append(value)
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
     sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([placeholder] * len(rows))} "
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row_params_sql] * len(rows))} "
         "ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id"
     )
     with connection.cursor() as cursor:
