@@ -8,7 +8,7 @@ token, and a real Celery worker on Redis, then prints figures:
     DATABASE_URL=postgres://postgres@127.0.0.1:55432/timeback_bench_ingest \\
     REDIS_URL=redis://127.0.0.1:56379/15 .venv/bin/python bench/ingest.py
 
-`--events 1000000 --single-events 2000 --poll 5` is the long run (about 25 minutes on 2
+`--events 1000000 --single-events 2000 --poll 5` is the long run (about 27 minutes on 2
 cores, most of it processing). `make test` stops the shared servers when it ends: to keep
 it from doing so mid-run, prefix the command with
 `flock ${TMPDIR:-/tmp}/timeback-test-services-$(id -u).lock`, the lock `make test` and
@@ -554,19 +554,23 @@ def main():
     samples = [s for s in done["samples"] if s[1] < total] or done["samples"]
     rss = [s[2] for s in samples]
     drift = (rss[-1] - rss[0]) / rss[0] * 100
-    at = {}
-    for fraction in (0.1, 0.25, 0.5, 0.75, 1.0):
-        at[fraction] = next(s[2] for s in samples if total - s[1] >= fraction * total)
-    warm_drift = (rss[-1] - at[0.1]) / at[0.1] * 100
+    # (seconds, RSS) when each tenth of the events had been processed
+    at = {
+        tenth: next((t, kib) for t, left, kib in samples if total - left >= tenth * total / 10)
+        for tenth in range(1, 11)
+    }
+    warm_drift = (rss[-1] - at[1][1]) / at[1][1] * 100
     print(
         f"worker RSS: first {rss[0] / 1024:.1f} MiB, last {rss[-1] / 1024:.1f} MiB "
         f"({drift:+.1f} %; {warm_drift:+.1f} % from 10 % processed), "
         f"min {min(rss) / 1024:.1f}, max {max(rss) / 1024:.1f} MiB"
     )
-    print(
-        "  RSS (MiB) at "
-        + ", ".join(f"{fraction:.0%} processed {kib / 1024:.1f}" for fraction, kib in at.items())
-    )
+    print("  by tenth processed: events/s over the tenth, RSS (MiB) at its end")
+    previous = 0.0
+    for tenth, (t, kib) in at.items():
+        rate = total / 10 / (t - previous) if t > previous else float("nan")
+        print(f"    {tenth * 10:3d} %  {rate:7.0f} events/s  {kib / 1024:6.1f} MiB")
+        previous = t
     if done["problems"]:
         print(f"  !! {len(done['problems'])} worker log lines with errors/retries, e.g.:")
         for line in done["problems"][:5]:
