@@ -183,7 +183,7 @@ def handle_activity(batch, touched: Touched) -> None:
 
 
 def handle_grade(batch, touched: Touched) -> None:
-    touched.xp_events += [e for e in batch if _is_xp_grade(e)]
+    touched.xp_events += batch
     for event in batch:
         given, maximum, score_type = caliper.score_of(parsed(event))
         if _is_xp(score_type) or given is None:
@@ -323,7 +323,10 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
     mastered) is read with one query each for all of them."""
     sources = {}
     for event in events:
-        sources.setdefault(xp_source_key(event), event)
+        # Only ActivityEvents and GradeEvents scored in XP credit XP; a points grade of the
+        # same run is not an XP source.
+        if event.type == "ActivityEvent" or _is_xp_grade(event):
+            sources.setdefault(xp_source_key(event), event)
     _lock_xp_sources(sources)
     latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
     sources = {key: latest.get(key, event) for key, event in sources.items()}

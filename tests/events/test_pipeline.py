@@ -328,3 +328,13 @@ def test_a_graded_lesson_counts_on_the_day_it_was_first_mastered_whatever_the_or
     )
     assert counts == {earlier.date(): 1, later.date(): 0}
     assert AssessmentResult.objects.count() == 2
+
+
+def test_a_points_grade_never_becomes_xp_when_time_of_its_run_arrives(catalogue, send):
+    scored = grade(given=8, maximum=10, at=START)
+    scored["extensions"]["runId"] = "run-9"
+    send(scored)
+    send(time_spent(run="run-9", active=600))
+
+    assert total_xp() == 0
+    assert not XpFlag.objects.exists()
