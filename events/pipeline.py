@@ -153,12 +153,7 @@ def handle_time_spent(batch, touched: Touched) -> None:
         items = caliper.timeback_items(parsed(event))
         facts.append(
             TimeSpentFact(
-                event=event,
-                student_id=event.student_id,
-                course_id=event.course_id,
-                lesson_id=event.lesson_id,
-                at=event.event_time,
-                occurred_on=day_of(event),
+                **fact_fields(event),
                 run_key=event.run_key,
                 active=int(items.get("active", 0)),
                 inactive=int(items.get("inactive", 0)),
@@ -239,18 +234,23 @@ def handle_assessment_item(batch, touched: Touched) -> None:
     ItemResult.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def fact_fields(event: CaliperEvent) -> dict:
+    """What every fact row takes from its event."""
+    return {
+        "event": event,
+        "student_id": event.student_id,
+        "course_id": event.course_id,
+        "lesson_id": event.lesson_id,
+        "at": event.event_time,
+        "occurred_on": day_of(event),
+    }
+
+
 def handle_session(batch, touched: Touched) -> None:
     SessionFact.objects.bulk_create(
         [
             SessionFact(
-                event=e,
-                student_id=e.student_id,
-                course_id=e.course_id,
-                lesson_id=e.lesson_id,
-                at=e.event_time,
-                occurred_on=day_of(e),
-                action=e.action,
-                session_ref=extract.session_id(e.raw) or "",
+                **fact_fields(e), action=e.action, session_ref=extract.session_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -260,18 +260,7 @@ def handle_session(batch, touched: Touched) -> None:
 
 def handle_view(batch, touched: Touched) -> None:
     ViewFact.objects.bulk_create(
-        [
-            ViewFact(
-                event=e,
-                student_id=e.student_id,
-                course_id=e.course_id,
-                lesson_id=e.lesson_id,
-                at=e.event_time,
-                occurred_on=day_of(e),
-                object_ref=extract.object_id(e.raw) or "",
-            )
-            for e in batch
-        ],
+        [ViewFact(**fact_fields(e), object_ref=extract.object_id(e.raw) or "") for e in batch],
         ignore_conflicts=True,
     )
 
@@ -280,14 +269,7 @@ def handle_assignable(batch, touched: Touched) -> None:
     AssignableFact.objects.bulk_create(
         [
             AssignableFact(
-                event=e,
-                student_id=e.student_id,
-                course_id=e.course_id,
-                lesson_id=e.lesson_id,
-                at=e.event_time,
-                occurred_on=day_of(e),
-                action=e.action,
-                object_ref=extract.object_id(e.raw) or "",
+                **fact_fields(e), action=e.action, object_ref=extract.object_id(e.raw) or ""
             )
             for e in batch
         ],
