@@ -106,3 +106,9 @@ def _derive(keys) -> dict:
             "total"
         ]
     return values
+
+
+def on_learning_changed(sender, keys, **kwargs) -> None:
+    """gradebook.signals.learning_changed: XP, results or mastery changed outside the
+    pipeline (gradebook API, logger); bring those days' rollups up to date."""
+    recompute(keys)

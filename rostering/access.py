@@ -64,3 +64,42 @@ def require_resource_owner(app: PartnerApp | None, resource: Resource | None) ->
         return
     if app is None or resource.partner_app_id != app.pk:
         raise PermissionDenied(f"Resource '{resource.sourced_id}' belongs to another app.")
+
+
+# --- Reads: what a partner app may see (SPEC §5). Out-of-scope objects answer 404. ---
+#
+# A learning app sees its own courses and the students enrolled (as students) in classes of
+# those courses. A roster source (the school's SIS sync) sees the whole roster. Every read
+# surface (OneRoster, gradebook, read-back, EduBridge, logger, Caliper read-back) scopes
+# its querysets with these, so the rule lives here once.
+
+
+def app_sees_everything(app: PartnerApp | None) -> bool:
+    return can_write_roster_anywhere(app)
+
+
+def courses_visible_to_app(app: PartnerApp | None):
+    """Courses the app may read: its own (all of them for a roster source)."""
+    if app_sees_everything(app):
+        return Course.objects.all()
+    if app is None:
+        return Course.objects.none()
+    return Course.objects.filter(partner_app=app)
+
+
+def students_visible_to_app(app: PartnerApp | None):
+    """Users the app may read: students enrolled in a class of one of its courses."""
+    if app_sees_everything(app):
+        return User.objects.all()
+    if app is None:
+        return User.objects.none()
+    return User.objects.filter(pk__in=student_ids_of_app(app))
+
+
+def student_ids_of_app(app: PartnerApp):
+    """A subquery of the user ids enrolled as students in classes of the app's courses."""
+    from .models import Enrollment
+
+    return Enrollment.objects.filter(
+        role="student", klass__course__partner_app=app
+    ).values("user_id")

@@ -1,0 +1,18 @@
+"""Signals the gradebook sends to the apps above it (DESIGN.md: a lower app never imports a
+higher one).
+
+`learning_changed` is sent, inside the writing transaction, with `keys`: a set of
+(student_id, course_id, day) whose XP, time, results or mastery changed outside the Caliper
+pipeline (the gradebook API, the logger). The events app recomputes those daily rollups, so
+every surface reads the same numbers whatever the source.
+"""
+
+from django.dispatch import Signal
+
+learning_changed = Signal()
+
+
+def notify_learning_changed(keys) -> None:
+    keys = set(keys)
+    if keys:
+        learning_changed.send(sender=None, keys=keys)
