@@ -73,6 +73,10 @@ class RosterView(TimebackAPIView):
     def represent(self, obj, selection=None):
         return project(self.resource.represent(obj, refs_for(self.request)), selection)
 
+    def visible(self, queryset):
+        """The rows of `queryset` the calling app may see (rostering.access via the type)."""
+        return self.resource.visible_to(queryset, partner_app(self.request))
+
     def reread(self, obj):
         """The object again through the resource queryset, with what its representer reads."""
         return self.resource.queryset().get(pk=obj.pk)
@@ -99,8 +103,8 @@ class CollectionView(RosterView):
 
     def get_queryset(self, kwargs):
         if self.parent is None:
-            return self.resource.queryset()
-        return self.parent[1](self.find_parent(kwargs))
+            return self.visible(self.resource.queryset())
+        return self.visible(self.parent[1](self.find_parent(kwargs)))
 
     @extend_schema(parameters=COLLECTION_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
     def get(self, request, **kwargs):
@@ -150,7 +154,7 @@ class CollectionView(RosterView):
 
 class ObjectView(RosterView):
     def get_object(self, sourced_id):
-        obj = self.resource.queryset().filter(sourced_id=sourced_id).first()
+        obj = self.visible(self.resource.queryset()).filter(sourced_id=sourced_id).first()
         if obj is None:
             raise NotFound(f"No {self.resource.singular} with sourcedId '{sourced_id}'.")
         return obj

@@ -62,12 +62,18 @@ class ResourceType:
     write_scopes: list[str] = field(default_factory=lambda: ROSTER_WRITE)
     delete_scopes: list[str] = field(default_factory=lambda: ROSTER_DELETE)
     forced: dict = field(default_factory=dict)  # body values a route imposes (e.g. type=school)
+    # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
+    # outside it answer 404. None: every authenticated caller with the scope sees all rows.
+    visible: Callable | None = None
 
     def required_scopes(self) -> dict[str, list[str]]:
         scopes = {"GET": self.read_scopes}
         if self.write:
             scopes.update(POST=self.write_scopes, PUT=self.write_scopes, DELETE=self.delete_scopes)
         return scopes
+
+    def visible_to(self, queryset, app):
+        return queryset if self.visible is None else self.visible(queryset, app)
 
     def unwrap(self, body):
         """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
