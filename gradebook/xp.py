@@ -76,3 +76,11 @@ def is_implausible(*, reported_xp, active_seconds) -> bool:
 def correction(*, target, credited) -> Decimal:
     """The ledger entry that brings what was credited to the target (0: write nothing)."""
     return xp(as_decimal(target) - as_decimal(credited))
+
+
+def pct_complete(mastered_units, total_units) -> Decimal:
+    """pctCompleteApp (SPEC §6.2): mastered / total × 100, capped at 100; 0 without a total."""
+    total = as_decimal(total_units)
+    if total <= 0:
+        return Decimal(0)
+    return min(Decimal(100), max(Decimal(0), as_decimal(mastered_units) * 100 / total))
