@@ -8,7 +8,6 @@ import pytest
 
 from events.models import DailyActivity
 from rostering import services
-from rostering.models import AcademicSession
 from rostering.services import RoleAssignment
 
 TODAY = date(2026, 11, 20)  # a Friday
