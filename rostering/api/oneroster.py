@@ -63,7 +63,8 @@ class RosterView(TimebackAPIView):
 
     permission_classes = [IsTokenAuthenticated, HasScope]
     resource: types.ResourceType = None
-    # For nested collections: (find the parent object from the URL kwargs, rows of that parent).
+    # For nested collections: (find the parent object the caller may see from the URL kwargs
+    # and its app, rows of that parent).
     parent = None
 
     @property
@@ -96,7 +97,7 @@ class CollectionView(RosterView):
     nested_body = None
 
     def find_parent(self, kwargs):
-        parent_obj = self.parent[0](kwargs)
+        parent_obj = self.parent[0](kwargs, partner_app(self.request))
         if parent_obj is None:
             raise NotFound("No such object: " + ", ".join(f"'{v}'" for v in kwargs.values()) + ".")
         return parent_obj
