@@ -275,3 +275,13 @@ def can_view_student(user, student: User) -> bool:
 def can_view_class(user, klass: Class) -> bool:
     """True when `classes_visible_to_user(user)` includes `klass` (one query)."""
     return classes_visible_to_user(user).filter(pk=klass.pk).exists()
+
+
+def partner_apps_visible_to_user(user):
+    """The partner apps a developer owns (all of them for a superuser): the developer
+    portal and the developer dashboard show only these; any other app answers 404."""
+    if user_sees_everything(user):
+        return PartnerApp.objects.all()
+    if not _signed_in(user):
+        return PartnerApp.objects.none()
+    return PartnerApp.objects.filter(owners=user)
