@@ -227,17 +227,25 @@ def classes_visible_to_user(user):
         return Class.objects.all()
     if not _signed_in(user):
         return Class.objects.none()
+    return _classes_of(user, org_ids_administered_by(user))
+
+
+def _classes_of(user, admin_org_ids: set[int]):
     taught = Enrollment.objects.filter(user=user, role__in=TEACHING_ROLES).values("klass_id")
-    return Class.objects.filter(Q(pk__in=taught) | Q(school_id__in=org_ids_administered_by(user)))
+    return Class.objects.filter(Q(pk__in=taught) | Q(school_id__in=admin_org_ids))
 
 
 def children_of_guardian(user):
-    """The students linked to a guardian or parent (the user's agents holding a student role).
-    Empty for a user holding no guardian, parent or relative role."""
-    if not _signed_in(user) or not user.roles.filter(role__in=GUARDIAN_ROLES).exists():
+    """The students linked to a guardian or parent (the user's agents holding a student
+    role). Empty for a user holding no guardian, parent or relative role. Lazy: no query
+    until evaluated."""
+    if not _signed_in(user):
         return User.objects.none()
     students = UserRole.objects.filter(role=Role.STUDENT).values("user_id")
-    return User.objects.filter(agent_of=user, pk__in=students)
+    # One filter() call: the guardian role must belong to the same `agent_of` user.
+    return User.objects.filter(
+        agent_of=user, agent_of__roles__role__in=GUARDIAN_ROLES, pk__in=students
+    )
 
 
 def students_visible_to_user(user):
@@ -249,14 +257,17 @@ def students_visible_to_user(user):
     - an org administrator: the students holding a role in, having as primary org, or
       enrolled at a school in an org they administer or below;
     - a superuser: everyone. Anonymous or inactive users: no one.
+
+    Costs one query per level of administered orgs (one for a non-administrator) before
+    the queryset itself.
     """
     if user_sees_everything(user):
         return User.objects.all()
     if not _signed_in(user):
         return User.objects.none()
-    classes = classes_visible_to_user(user).values("pk")
-    in_classes = Enrollment.objects.filter(role=EnrollmentRole.STUDENT, klass__in=classes)
     admin_orgs = org_ids_administered_by(user)
+    classes = _classes_of(user, admin_orgs).values("pk")
+    in_classes = Enrollment.objects.filter(role=EnrollmentRole.STUDENT, klass__in=classes)
     at_orgs = UserRole.objects.filter(role=Role.STUDENT, org_id__in=admin_orgs)
     return User.objects.filter(
         Q(pk=user.pk)
@@ -268,12 +279,14 @@ def students_visible_to_user(user):
 
 
 def can_view_student(user, student: User) -> bool:
-    """True when `students_visible_to_user(user)` includes `student` (one query)."""
+    """True when `students_visible_to_user(user)` includes `student` (two queries for a
+    non-administrator)."""
     return students_visible_to_user(user).filter(pk=student.pk).exists()
 
 
 def can_view_class(user, klass: Class) -> bool:
-    """True when `classes_visible_to_user(user)` includes `klass` (one query)."""
+    """True when `classes_visible_to_user(user)` includes `klass` (two queries for a
+    non-administrator)."""
     return classes_visible_to_user(user).filter(pk=klass.pk).exists()
 
 

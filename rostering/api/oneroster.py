@@ -259,8 +259,9 @@ class StudentAgentView(RosterView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request, sourced_id, agent_id):
-        student = User.objects.filter(sourced_id=sourced_id).first()
-        agent = User.objects.filter(sourced_id=agent_id).first()
+        users = self.visible(User.objects.all())  # a user the app cannot see is 404
+        student = users.filter(sourced_id=sourced_id).first()
+        agent = users.filter(sourced_id=agent_id).first()
         if student is None or agent is None:
             raise NotFound(
                 f"No user with sourcedId '{sourced_id if student is None else agent_id}'."
