@@ -137,3 +137,22 @@ def test_the_credentials_page_answers_quickly_whatever_the_number_of_clients(
         partners.issue_client_credentials(app=app)
     with django_assert_max_num_queries(8):
         developer.get(credentials_url(app))
+
+
+def test_an_admin_rotates_a_secret_from_the_client_admin(world, admin_client):
+    client = world.oidc_clients["partner_a"]
+
+    response = admin_client.post(
+        "/admin/allauth_idp_oidc/client/",
+        {"action": "rotate_secret", "_selected_action": [client.pk]},
+        follow=True,
+    )
+
+    secret = re.search(rf"New secret for {client.pk}: (\S+) ", response.content.decode())[1]
+    assert obtain_token(client.pk, secret)
+    assert world.clients["partner_a"].get("/rostering/1.0/courses").status_code == 401
+
+
+def test_the_client_admin_lists_the_partner_app(world, admin_client):
+    page = admin_client.get("/admin/allauth_idp_oidc/client/").content.decode()
+    assert "Partner A" in page and "Partner B" in page
