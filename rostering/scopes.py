@@ -31,6 +31,10 @@ EVENTS_WRITE = "events.write"
 EVENTS_WRITE_URI = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/events.write"
 ANALYTICS_READONLY = "analytics.readonly"
 EVENTS_READONLY = "events.readonly"
+# "Sign in with Timeback" (OpenID Connect): `sourcedid` adds the student's sourcedId claim
+# to the ID token and userinfo.
+SOURCEDID = "sourcedid"
+SIGN_IN_SCOPES = ["openid", "profile", "email", SOURCEDID]
 
 
 def oneroster(name: str) -> str:

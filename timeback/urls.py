@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from events.api import urls as events_api
+from rostering import oidc
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found
@@ -20,7 +21,10 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # "Sign in with Timeback" requires PKCE of every client; then allauth's OIDC provider.
+    path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),
     path("", include("allauth.idp.urls")),
+    path("developers/", include("rostering.portal.urls")),
     # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).
     path("auth/1.0/token", oidc_views.token, name="partner-token"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),

@@ -63,7 +63,8 @@ class RosterView(TimebackAPIView):
 
     permission_classes = [IsTokenAuthenticated, HasScope]
     resource: types.ResourceType = None
-    # For nested collections: (find the parent object from the URL kwargs, rows of that parent).
+    # For nested collections: (find the parent object the caller may see from the URL kwargs
+    # and its app, rows of that parent).
     parent = None
 
     @property
@@ -96,7 +97,7 @@ class CollectionView(RosterView):
     nested_body = None
 
     def find_parent(self, kwargs):
-        parent_obj = self.parent[0](kwargs)
+        parent_obj = self.parent[0](kwargs, partner_app(self.request))
         if parent_obj is None:
             raise NotFound("No such object: " + ", ".join(f"'{v}'" for v in kwargs.values()) + ".")
         return parent_obj
@@ -258,8 +259,9 @@ class StudentAgentView(RosterView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request, sourced_id, agent_id):
-        student = User.objects.filter(sourced_id=sourced_id).first()
-        agent = User.objects.filter(sourced_id=agent_id).first()
+        users = self.visible(User.objects.all())  # a user the app cannot see is 404
+        student = users.filter(sourced_id=sourced_id).first()
+        agent = users.filter(sourced_id=agent_id).first()
         if student is None or agent is None:
             raise NotFound(
                 f"No user with sourcedId '{sourced_id if student is None else agent_id}'."
