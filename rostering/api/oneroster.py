@@ -18,7 +18,6 @@ from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
 from timeback.api.views import TimebackAPIView
 
-from .. import services
 from ..models import EnrollmentRole, User
 from . import resources as types
 from . import writers
@@ -45,7 +44,7 @@ COLLECTION_PARAMETERS = [
         "search", OpenApiTypes.STR, description="Free text over the main name fields."
     ),
 ]
-REFS_BASE = "/ims/oneroster/rostering/v1p2"
+REFS_BASE = "/ims/oneroster"
 
 
 def refs_for(request) -> Refs:
@@ -203,8 +202,8 @@ class ObjectView(RosterView):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be deleted.", http_status=405)
         obj = self.get_object(sourced_id)
-        writers.may_delete(partner_app(request), obj)
-        services.soft_delete(obj)
+        with transaction.atomic():
+            self.resource.delete_as(partner_app(request), obj)
         return Response(status=204)
 
 

@@ -11,7 +11,7 @@ from rest_framework import serializers
 from rostering import scopes as s
 from timeback.api.query import Field
 
-from .. import selectors
+from .. import selectors, services
 from ..models import (
     AcademicSession,
     Class,
@@ -65,6 +65,9 @@ class ResourceType:
     # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
     # outside it answer 404. None: every authenticated caller with the scope sees all rows.
     visible: Callable | None = None
+    # (partner app, object) -> None: check who may delete, then delete (softly). None: the
+    # rostering rules (writers.may_delete) and services.soft_delete.
+    delete: Callable | None = None
 
     def required_scopes(self) -> dict[str, list[str]]:
         scopes = {"GET": self.read_scopes}
@@ -74,6 +77,13 @@ class ResourceType:
 
     def visible_to(self, queryset, app):
         return queryset if self.visible is None else self.visible(queryset, app)
+
+    def delete_as(self, app, obj) -> None:
+        if self.delete is not None:
+            self.delete(app, obj)
+            return
+        writers.may_delete(app, obj)
+        services.soft_delete(obj)
 
     def unwrap(self, body):
         """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
