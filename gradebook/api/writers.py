@@ -1,6 +1,6 @@
-"""From a validated gradebook body to a write: resolve references (only to what the app may
-see, so ids of other apps do not leak), check who may write (gradebook.access), insist on
-what a new object needs, then upsert. Every writer takes (sourced_id, data, app, existing)
+"""From a validated gradebook body to a write: resolve references, check who may write
+(gradebook.access: 403 with the reason for another app's class or line item; a student
+the app may not see is unknown), insist on what a new object needs, then upsert. Every writer takes (sourced_id, data, app, existing)
 and answers (obj, created), like rostering.api.writers.
 """
 
@@ -35,12 +35,10 @@ def lookup_visible(queryset, sourced_id: str, field: str):
     return obj
 
 
-def visible_class(app, sourced_id, field="class"):
-    return lookup_visible(
-        access.classes_of_courses(Class.objects.select_related("course", "school"), app, "course"),
-        sourced_id,
-        field,
-    )
+def class_(sourced_id, field="class"):
+    """A class by sourcedId; whether the app may write its gradebook is checked after
+    (403 with the reason, as for rostering writes)."""
+    return lookup(Class, sourced_id, field)
 
 
 def visible_student(app, sourced_id, field="student"):
@@ -102,7 +100,7 @@ def write_score_scale(*, sourced_id, data, app, existing):
         access.require_class_owner(app, existing.klass)
     fields = {**common_fields(data), **copy_fields(data, {"title": "title", "type": "type"})}
     if data.get("class"):
-        fields["klass"] = visible_class(app, data["class"])
+        fields["klass"] = class_(data["class"])
         access.require_class_owner(app, fields["klass"])
     if "course" in data:
         fields["course"] = lookup(Course, data["course"], "course") if data["course"] else None
@@ -143,7 +141,7 @@ def write_line_item(*, sourced_id, data, app, existing):
         **_objectives(data),
     }
     if data.get("class"):
-        fields["klass"] = visible_class(app, data["class"])
+        fields["klass"] = class_(data["class"])
         access.require_class_owner(app, fields["klass"])
     klass = fields.get("klass") or existing.klass
     if data.get("school"):
@@ -213,11 +211,7 @@ def write_result(*, sourced_id, data, app, existing):
     fields = _result_fields(data, existing)
     line_item = None
     if data.get("lineItem"):
-        line_item = lookup_visible(
-            access.classes_of_courses(LineItem.objects.select_related("klass__course"), app),
-            data["lineItem"],
-            "lineItem",
-        )
+        line_item = lookup(LineItem, data["lineItem"], "lineItem")
         _fixed(existing, "line_item", line_item, "lineItem")
         access.require_class_owner(app, line_item.klass)
         fields.update(line_item=line_item, klass=line_item.klass)
@@ -270,7 +264,7 @@ def write_assessment_line_item(*, sourced_id, data, app, existing):
         fields["lesson"] = lookup(CourseComponent, data[lesson_field], lesson_field)
         fields["course"] = fields["lesson"].course
     if data.get("class"):
-        fields["klass"] = visible_class(app, data["class"])
+        fields["klass"] = class_(data["class"])
         fields.setdefault("course", fields["klass"].course)
     elif "class" in data:
         fields["klass"] = None
@@ -325,13 +319,7 @@ def write_assessment_result(*, sourced_id, data, app, existing):
         fields["score_percentile"] = None if value is None else round(value, 4)
     item = None
     if data.get("assessmentLineItem"):
-        item = lookup_visible(
-            access.visible_assessment_line_items(
-                AssessmentLineItem.objects.select_related("course"), app
-            ),
-            data["assessmentLineItem"],
-            "assessmentLineItem",
-        )
+        item = lookup(AssessmentLineItem, data["assessmentLineItem"], "assessmentLineItem")
         _fixed(existing, "line_item", item, "assessmentLineItem")
         access.require_assessment_line_item_owner(app, item)
         fields.update(line_item=item, course=item.course, lesson=item.lesson)
