@@ -79,3 +79,13 @@ def test_every_operation_of_the_binding_resolves_to_a_view_answering_it(mount, m
 )
 def test_the_partner_read_back_path_is_left_free(path):
     assert not any(p.pattern.regex.match(path) for p in gradebook_urls.urlpatterns)
+
+
+@pytest.mark.django_db
+def test_the_gradebook_is_described_in_the_openapi_schema(client):
+    schema = client.get("/api/schema/")
+
+    assert schema.status_code == 200
+    for mount in MOUNTS:
+        assert f"{mount}/assessmentResults/".encode() in schema.content
+        assert f"{mount}/classes/{{class_id}}/lineItems/".encode() in schema.content
