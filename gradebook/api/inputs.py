@@ -20,9 +20,23 @@ from rostering.api.inputs import (
 
 from ..models import ScoreStatus
 
-LARGEST = 10**8
+# What the columns hold (12 digits, 4 of them decimals; mastered units 10 digits, 2 decimals).
+LARGEST = 10**8 - 1
+LARGEST_FIGURE = 10**6
 # Timeback's figures in a result's metadata, which the gradebook counts (SPEC §6.1).
 NUMERIC_METADATA = ("xp", "accuracy", "totalQuestions", "correctQuestions", "masteredUnits")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
+
+
+class MomentField(LenientDateTimeField):
+    """A date-time (or a date, read as its UTC midnight) within years a school can mean;
+    far-off years would overflow when converted to UTC."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+            raise serializers.ValidationError(f"must be between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+        return value
 
 
 class ScoreField(serializers.FloatField):
@@ -46,6 +60,35 @@ class FlagField(serializers.BooleanField):
         return "true" if super().to_internal_value(data) else "false"
 
 
+class ListOf(serializers.Field):
+    """A list of objects, each validated in full by `serializer` even when the enclosing
+    body is a partial update (DRF's partial=True would otherwise let nested required
+    properties go missing, and the answer would break the official schema)."""
+
+    def __init__(self, serializer, *, min_length=0, max_length=200, **kwargs):
+        super().__init__(**kwargs)
+        self.serializer, self.min_length, self.max_length = serializer, min_length, max_length
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not self.min_length <= len(data) <= self.max_length:
+            raise serializers.ValidationError(
+                f"must be a list of {self.min_length} to {self.max_length} objects."
+            )
+        items, errors = [], {}
+        for i, item in enumerate(data):
+            serializer = self.serializer(data=item)
+            if serializer.is_valid():
+                items.append(serializer.validated_data)
+            else:
+                errors[f"[{i}]"] = serializer.errors
+        if errors:
+            raise serializers.ValidationError(errors)
+        return items
+
+    def to_representation(self, value):
+        return value
+
+
 class LearningObjectiveSetInput(serializers.Serializer):
     source = serializers.CharField(max_length=255)
     learningObjectiveIds = serializers.ListField(
@@ -61,7 +104,7 @@ class LearningObjectiveResultInput(serializers.Serializer):
 
 class LearningObjectiveScoreSetInput(serializers.Serializer):
     source = serializers.CharField(max_length=255)
-    learningObjectiveResults = LearningObjectiveResultInput(many=True, max_length=200)
+    learningObjectiveResults = ListOf(LearningObjectiveResultInput, min_length=1)
 
 
 class CategoryInput(BaseInput):
@@ -78,7 +121,7 @@ class ScoreScaleInput(BaseInput):
     title = text(required=False)
     type = text(required=False)
     course = RefField(required=False, allow_null=True)
-    scoreScaleValue = ScoreScaleValueInput(many=True, required=False, min_length=1, max_length=200)
+    scoreScaleValue = ListOf(ScoreScaleValueInput, required=False, min_length=1)
 
 
 ScoreScaleInput._declared_fields["class"] = RefField(required=False)
@@ -87,8 +130,8 @@ ScoreScaleInput._declared_fields["class"] = RefField(required=False)
 class LineItemInput(BaseInput):
     title = text(required=False)
     description = optional_text()
-    assignDate = LenientDateTimeField(required=False)
-    dueDate = LenientDateTimeField(required=False)
+    assignDate = MomentField(required=False)
+    dueDate = MomentField(required=False)
     school = RefField(required=False)
     category = RefField(required=False)
     gradingPeriod = RefField(required=False, allow_null=True)
@@ -96,8 +139,8 @@ class LineItemInput(BaseInput):
     scoreScale = RefField(required=False, allow_null=True)
     resultValueMin = score()
     resultValueMax = score()
-    learningObjectiveSet = LearningObjectiveSetInput(
-        many=True, required=False, allow_null=True, max_length=50
+    learningObjectiveSet = ListOf(
+        LearningObjectiveSetInput, required=False, allow_null=True, max_length=50
     )
 
     def validate(self, attrs):
@@ -123,8 +166,8 @@ class ResultFields(BaseInput):
     comment = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True, allow_null=True
     )
-    learningObjectiveSet = LearningObjectiveScoreSetInput(
-        many=True, required=False, allow_null=True, max_length=50
+    learningObjectiveSet = ListOf(
+        LearningObjectiveScoreSetInput, required=False, allow_null=True, max_length=50
     )
     inProgress = FlagField(required=False)
     incomplete = FlagField(required=False)
@@ -142,7 +185,7 @@ ResultInput._declared_fields["class"] = RefField(required=False, allow_null=True
 
 class AssessmentResultInput(ResultFields):
     assessmentLineItem = RefField(required=False)
-    scoreDate = LenientDateTimeField(required=False)
+    scoreDate = MomentField(required=False)
     scorePercentile = serializers.FloatField(
         required=False, allow_null=True, min_value=0, max_value=100
     )
@@ -154,7 +197,7 @@ class AssessmentResultInput(ResultFields):
                 isinstance(figure, bool) or not isinstance(figure, int | float)
             ):
                 raise serializers.ValidationError(f"'{name}' must be a number.")
-            if figure is not None and abs(figure) > LARGEST:
+            if figure is not None and abs(figure) > LARGEST_FIGURE:
                 raise serializers.ValidationError(f"'{name}' is out of range.")
         return value
 
@@ -170,8 +213,8 @@ class AssessmentLineItemInput(BaseInput):
     scoreScale = RefField(required=False, allow_null=True)
     resultValueMin = score()
     resultValueMax = score()
-    learningObjectiveSet = LearningObjectiveSetInput(
-        many=True, required=False, allow_null=True, max_length=50
+    learningObjectiveSet = ListOf(
+        LearningObjectiveSetInput, required=False, allow_null=True, max_length=50
     )
 
 

@@ -45,6 +45,7 @@ COLLECTION_PARAMETERS = [
     ),
 ]
 REFS_BASE = "/ims/oneroster"
+MAX_SOURCED_ID = 255  # OneRosterFields.sourced_id
 
 
 def refs_for(request) -> Refs:
@@ -176,6 +177,8 @@ class ObjectView(RosterView):
     def put(self, request, sourced_id):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be written.", http_status=405)
+        if len(sourced_id) > MAX_SOURCED_ID:
+            raise ValidationError({"sourcedId": f"must be at most {MAX_SOURCED_ID} characters."})
         data = self.validated_body()
         if data.get("sourcedId") not in (None, sourced_id):
             raise ValidationError(

@@ -106,6 +106,7 @@ def gradebook(a):
                     "scoreScale": {"sourcedId": "scale-1"},
                     "resultValueMin": 0,
                     "resultValueMax": 10,
+                    "learningObjectiveSet": [{"source": "case", "learningObjectiveIds": ["lo-1"]}],
                 }
             },
         )
@@ -120,6 +121,8 @@ def gradebook(a):
                     "scoreStatus": "fully graded",
                     "score": 8,
                     "scoreDate": "2026-11-02",
+                    "late": True,
+                    "comment": "Well done",
                 }
             },
         )
@@ -148,6 +151,15 @@ def gradebook(a):
                     "score": 70,
                     "scoreDate": "2026-11-02T10:00:00Z",
                     "metadata": {"xp": 5, "masteredUnits": 1, "accuracy": 70},
+                    "learningObjectiveSet": [
+                        {
+                            "source": "case",
+                            "learningObjectiveResults": [
+                                {"learningObjectiveId": "lo-1", "score": 0.5}
+                            ],
+                        }
+                    ],
+                    "inProgress": "false",
                 }
             },
         )
