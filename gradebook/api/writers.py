@@ -204,6 +204,28 @@ def _result_fields(data, existing) -> dict:
     return fields
 
 
+def _finish_result(fields, data, app, existing, item, now) -> None:
+    """What results and assessment results share: the student (one the app may see, fixed
+    once created), the score scale, defaults of a new result, the score warning."""
+    if data.get("student"):
+        fields["student"] = visible_student(app, data["student"])
+        _fixed(existing, "student", fields["student"], "student")
+    if "scoreScale" in data:
+        fields["score_scale"] = (
+            _score_scale(app, data["scoreScale"]) if data["scoreScale"] else None
+        )
+    if existing is None:
+        fields.setdefault("score_status", ScoreStatus.FULLY_GRADED)
+        fields.setdefault("score_date", now)
+    fields["metadata"] = _score_warning(
+        fields.get("metadata", existing.metadata if existing else {}),
+        fields.get("score", existing.score if existing else None),
+        item.result_value_min,
+        item.result_value_max,
+        item.sourced_id,
+    )
+
+
 def write_result(*, sourced_id, data, app, existing):
     require_for_create(existing, data, ["lineItem", "student"])
     if existing is not None:
@@ -218,24 +240,7 @@ def write_result(*, sourced_id, data, app, existing):
     line_item = line_item or existing.line_item
     if data.get("class") and data["class"] != line_item.klass.sourced_id:
         raise ValidationError({"class": f"line item '{line_item.sourced_id}' is of another class."})
-    if data.get("student"):
-        fields["student"] = visible_student(app, data["student"])
-        _fixed(existing, "student", fields["student"], "student")
-    if "scoreScale" in data:
-        fields["score_scale"] = (
-            _score_scale(app, data["scoreScale"]) if data["scoreScale"] else None
-        )
-    if existing is None:
-        fields.setdefault("score_status", ScoreStatus.FULLY_GRADED)
-        fields.setdefault("score_date", timezone.now().date())
-    score = fields.get("score", existing.score if existing else None)
-    fields["metadata"] = _score_warning(
-        fields.get("metadata", existing.metadata if existing else {}),
-        score,
-        line_item.result_value_min,
-        line_item.result_value_max,
-        line_item.sourced_id,
-    )
+    _finish_result(fields, data, app, existing, line_item, timezone.now().date())
     obj, created, _ = upsert_by_sourced_id(Result, sourced_id=sourced_id, fields=fields)
     return obj, created
 
@@ -324,24 +329,7 @@ def write_assessment_result(*, sourced_id, data, app, existing):
         access.require_assessment_line_item_owner(app, item)
         fields.update(line_item=item, course=item.course, lesson=item.lesson)
     item = item or existing.line_item
-    if data.get("student"):
-        fields["student"] = visible_student(app, data["student"])
-        _fixed(existing, "student", fields["student"], "student")
-    if "scoreScale" in data:
-        fields["score_scale"] = (
-            _score_scale(app, data["scoreScale"]) if data["scoreScale"] else None
-        )
-    if existing is None:
-        fields.setdefault("score_status", ScoreStatus.FULLY_GRADED)
-        fields.setdefault("score_date", timezone.now())
-    score = fields.get("score", existing.score if existing else None)
-    fields["metadata"] = _score_warning(
-        fields.get("metadata", existing.metadata if existing else {}),
-        score,
-        item.result_value_min,
-        item.result_value_max,
-        item.sourced_id,
-    )
+    _finish_result(fields, data, app, existing, item, timezone.now())
     return services.upsert_assessment_result(sourced_id=sourced_id, **fields)
 
 

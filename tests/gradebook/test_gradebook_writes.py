@@ -229,3 +229,40 @@ def test_event_derived_results_are_not_written_through_the_api(gradebook):
 
     assert response.status_code == 403
     assert "sending an event" in response.json()["imsx_description"]
+
+
+def test_a_set_of_line_items_posted_to_a_school_is_created(gradebook):
+    items = [{**LINE_ITEM, "sourcedId": f"li-s{i}"} for i in range(2)]
+
+    body = ok(
+        gradebook.api.post_json(f"{V1P2}/schools/school-1/lineItems", {"lineItems": items}), 201
+    )
+
+    assert [p["allocatedSourcedId"] for p in body["sourcedIdPairs"]] == ["li-s0", "li-s1"]
+    assert LineItem.objects.get(sourced_id="li-s1").school.sourced_id == "school-1"
+
+
+def test_results_posted_for_a_class_and_session_must_be_of_that_class(gradebook, b):
+    from rostering.models import AcademicSession
+
+    AcademicSession.objects.create(
+        sourced_id="term-1",
+        title="Fall",
+        type="term",
+        start_date="2026-08-01",
+        end_date="2026-12-20",
+        school_year="2027",
+    )
+    path = f"{V1P2}/classes/class-a/academicSessions/term-1/results"
+
+    created = gradebook.api.post_json(
+        path, {"results": [{"lineItem": "li-1", "student": "student-a"}]}
+    )
+
+    assert created.status_code == 201, created.json()
+    assert (
+        b.api.post_json(
+            path, {"results": [{"lineItem": "li-1", "student": "student-a"}]}
+        ).status_code
+        == 404
+    )
