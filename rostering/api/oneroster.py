@@ -18,7 +18,6 @@ from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
 from timeback.api.views import TimebackAPIView
 
-from .. import services
 from ..models import EnrollmentRole, User
 from . import resources as types
 from . import writers
@@ -45,7 +44,8 @@ COLLECTION_PARAMETERS = [
         "search", OpenApiTypes.STR, description="Free text over the main name fields."
     ),
 ]
-REFS_BASE = "/ims/oneroster/rostering/v1p2"
+REFS_BASE = "/ims/oneroster"
+MAX_SOURCED_ID = 255  # OneRosterFields.sourced_id
 
 
 def refs_for(request) -> Refs:
@@ -178,6 +178,8 @@ class ObjectView(RosterView):
     def put(self, request, sourced_id):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be written.", http_status=405)
+        if len(sourced_id) > MAX_SOURCED_ID:
+            raise ValidationError({"sourcedId": f"must be at most {MAX_SOURCED_ID} characters."})
         data = self.validated_body()
         if data.get("sourcedId") not in (None, sourced_id):
             raise ValidationError(
@@ -204,8 +206,8 @@ class ObjectView(RosterView):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be deleted.", http_status=405)
         obj = self.get_object(sourced_id)
-        writers.may_delete(partner_app(request), obj)
-        services.soft_delete(obj)
+        with transaction.atomic():
+            self.resource.delete_as(partner_app(request), obj)
         return Response(status=204)
 
 

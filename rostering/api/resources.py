@@ -12,7 +12,7 @@ from rostering import access
 from rostering import scopes as s
 from timeback.api.query import Field
 
-from .. import selectors
+from .. import selectors, services
 from ..models import (
     AcademicSession,
     Class,
@@ -66,6 +66,9 @@ class ResourceType:
     # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
     # outside it answer 404. None: every authenticated caller with the scope sees all rows.
     visible: Callable | None = None
+    # (partner app, object) -> None: check who may delete, then delete (softly). None: the
+    # rostering rules (writers.may_delete) and services.soft_delete.
+    delete: Callable | None = None
 
     def required_scopes(self) -> dict[str, list[str]]:
         scopes = {"GET": self.read_scopes}
@@ -75,6 +78,13 @@ class ResourceType:
 
     def visible_to(self, queryset, app):
         return queryset if self.visible is None else self.visible(queryset, app)
+
+    def delete_as(self, app, obj) -> None:
+        if self.delete is not None:
+            self.delete(app, obj)
+            return
+        writers.may_delete(app, obj)
+        services.soft_delete(obj)
 
     def unwrap(self, body):
         """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
