@@ -18,6 +18,7 @@ from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
 from timeback.api.views import TimebackAPIView
 
+from .. import access
 from ..models import EnrollmentRole, User
 from . import resources as types
 from . import writers
@@ -261,6 +262,7 @@ class StudentAgentView(RosterView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request, sourced_id, agent_id):
+        access.require_may_scaffold(partner_app(request))
         users = self.visible(User.objects.all())  # a user the app cannot see is 404
         student = users.filter(sourced_id=sourced_id).first()
         agent = users.filter(sourced_id=agent_id).first()
