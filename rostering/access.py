@@ -100,6 +100,6 @@ def student_ids_of_app(app: PartnerApp):
     """A subquery of the user ids enrolled as students in classes of the app's courses."""
     from .models import Enrollment
 
-    return Enrollment.objects.filter(
-        role="student", klass__course__partner_app=app
-    ).values("user_id")
+    return Enrollment.objects.filter(role="student", klass__course__partner_app=app).values(
+        "user_id"
+    )
