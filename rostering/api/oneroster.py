@@ -115,7 +115,7 @@ class CollectionView(RosterView):
         query = CollectionQuery(self.resource.fields, list(self.resource.search))
         page = query.paginate(query.apply(self.get_queryset(kwargs), params), params)
         body = {
-            self.resource.plural: [self.represent(o, selection) for o in page.items],
+            **self.resource.keyed([self.represent(o, selection) for o in page.items], many=True),
             "totalCount": page.total,
             "pageCount": page.page_count,
             "pageNumber": page.page_number,
@@ -148,7 +148,7 @@ class CollectionView(RosterView):
                     "suppliedSourcedId": supplied or sourced_id,
                     "allocatedSourcedId": sourced_id,
                 },
-                self.resource.singular: self.represent(self.reread(obj)),
+                **self.resource.keyed(self.represent(self.reread(obj)), many=False),
             },
             status=201,
         )
@@ -170,7 +170,7 @@ class ObjectView(RosterView):
             request.query_params.get("fields"), list(self.resource.output_fields)
         )
         return Response(
-            {self.resource.singular: self.represent(self.get_object(sourced_id), selection)}
+            self.resource.keyed(self.represent(self.get_object(sourced_id), selection), many=False)
         )
 
     @extend_schema(
@@ -198,7 +198,7 @@ class ObjectView(RosterView):
                 sourced_id=sourced_id, data=data, app=partner_app(request), existing=existing
             )
         return Response(
-            {self.resource.singular: self.represent(self.reread(obj))},
+            self.resource.keyed(self.represent(self.reread(obj)), many=False),
             status=201 if created else 200,
         )
 
