@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.api import urls as analytics_api
 from events.api import urls as events_api
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
@@ -30,9 +31,14 @@ urlpatterns = [
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
     *events_api.caliper_urlpatterns,
+    # Read-back and EduBridge; before any /gradebook/1.0/ include (exact routes).
+    *analytics_api.urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
-    re_path(r"^(ims|rostering|resources|gradebook|auth|events|api)/", json_not_found),
+    re_path(
+        r"^(ims|rostering|resources|gradebook|auth|events|api|xp|analytics|insights|edubridge)/",
+        json_not_found,
+    ),
 ]

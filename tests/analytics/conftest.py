@@ -126,3 +126,25 @@ GOOD_DAY = {
     "lessons_mastered": 3,
     "mastered_units": Decimal(2),
 }
+
+
+@pytest.fixture
+def math_app(make_partner):
+    return make_partner("Math App")
+
+
+@pytest.fixture
+def other_app(make_partner):
+    return make_partner("Other App")
+
+
+@pytest.fixture
+def math(math_app, make_course):
+    return make_course(math_app.app, "math", metadata={"totalUnits": 10})
+
+
+@pytest.fixture
+def ada(make_student, enroll, math):
+    student = make_student("ada")
+    enroll(student, math)
+    return student
