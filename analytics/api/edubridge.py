@@ -122,11 +122,13 @@ def _totals(keys) -> dict:
         .order_by()
         .values("student_id", "course_id")
         .annotate(
-            xp=Sum("xp"),
+            xp_total=Sum("xp"),
             last=Max("day", filter=Q(xp__gt=0) | Q(active_seconds__gt=0) | Q(items_answered__gt=0)),
         )
     )
-    return {(r["student_id"], r["course_id"]): (r["xp"] or Decimal(0), r["last"]) for r in rows}
+    return {
+        (r["student_id"], r["course_id"]): (r["xp_total"] or Decimal(0), r["last"]) for r in rows
+    }
 
 
 # --- the official client's activity facts ---------------------------------------------
