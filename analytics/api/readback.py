@@ -180,32 +180,38 @@ class ActivityView(AnalyticsView):
     )
     def get(self, request):
         filters = parse_filters(request.query_params, self.scope(), lesson=False, klass=True)
-        rows = selectors.activity_rows(
-            students=filters.students, courses=filters.courses, start=filters.start, end=filters.end
-        ).values(
-            "student_ref", "course_ref", "day", "xp", "active_seconds", "wasted_seconds",
-            "items_answered", "items_correct", "lessons_mastered", "mastered_units",
-        )  # fmt: skip
-        page = paginate(rows, request.query_params)
-        return paged_response(request, "activity", [_activity(r) for r in page.items], page)
+        where = {
+            "students": filters.students,
+            "courses": filters.courses,
+            "start": filters.start,
+            "end": filters.end,
+        }
+        rows = selectors.activity_rows(**where).values_list(*ACTIVITY_COLUMNS)
+        page = paginate(rows, request.query_params, counted=selectors.rollups(**where))
+        return paged_response(request, "activity", [_activity(*r) for r in page.items], page)
 
 
-def _activity(row) -> dict:
-    answered = row["items_answered"]
+ACTIVITY_COLUMNS = (
+    "student_ref", "course_ref", "day", "xp", "active_seconds", "wasted_seconds",
+    "items_answered", "items_correct", "lessons_mastered", "mastered_units",
+)  # fmt: skip
+
+
+def _activity(student, course, day, xp, active, wasted, answered, correct, lessons, units):
     return {
-        "studentId": row["student_ref"],
-        "courseId": row["course_ref"],
-        "date": row["day"].isoformat(),
-        "xp": number(row["xp"]),
-        "activeMinutes": round(row["active_seconds"] / 60, 1),
-        "wastedMinutes": round(row["wasted_seconds"] / 60, 1),
-        "activeSeconds": row["active_seconds"],
-        "wastedSeconds": row["wasted_seconds"],
-        "accuracy": round(100 * row["items_correct"] / answered, 1) if answered else None,
+        "studentId": student,
+        "courseId": course,
+        "date": day.isoformat(),
+        "xp": number(xp),
+        "activeMinutes": round(active / 60, 1),
+        "wastedMinutes": round(wasted / 60, 1),
+        "activeSeconds": active,
+        "wastedSeconds": wasted,
+        "accuracy": round(100 * correct / answered, 1) if answered else None,
         "itemsAnswered": answered,
-        "itemsCorrect": row["items_correct"],
-        "lessonsMastered": row["lessons_mastered"],
-        "masteredUnits": number(row["mastered_units"]),
+        "itemsCorrect": correct,
+        "lessonsMastered": lessons,
+        "masteredUnits": number(units),
     }
 
 
