@@ -132,7 +132,8 @@ def parse_filters(params, scope: AppScope, *, lesson=True, klass=False) -> Filte
         filters.lesson = scope.lesson(params["lesson"])
     if klass and params.get("class"):
         chosen = scope.klass(params["class"])
-        if filters.courses is not None and not _contains(filters.courses, chosen.course_id):
+        # The class is within the app's courses already; with a `course` too, they must agree.
+        if isinstance(filters.courses, list) and chosen.course_id not in filters.courses:
             raise NotFound(f"No class with sourcedId '{params['class']}' in that course.")
         filters.courses = [chosen.course_id]
         enrolled = chosen.enrollments.filter(role="student").values("user_id")
@@ -141,10 +142,6 @@ def parse_filters(params, scope: AppScope, *, lesson=True, klass=False) -> Filte
         )
     filters.start, filters.end = date_range(params)
     return filters
-
-
-def _contains(ids, pk) -> bool:
-    return pk in ids if isinstance(ids, list) else ids.filter(pk=pk).exists()
 
 
 def date_range(params, start_name="startDate", end_name="endDate", required=False):

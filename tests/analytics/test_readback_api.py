@@ -112,6 +112,7 @@ def test_activity_is_filtered_by_date_range_student_course_and_class(
     assert keys("?student=bea&startDate=2026-11-20") == [("bea", "math", "20")]
     assert keys("?course=science") == [("ada", "science", "20")]
     assert keys("?class=science-class") == [("ada", "science", "20")]
+    assert math_app.get(ACTIVITY + "?class=science-class&course=math").status_code == 404
 
 
 def test_activity_pages_with_total_count_and_link_headers(math_app, ada, math):
