@@ -155,6 +155,7 @@ def main():
     cases = [
         ("activity, one class, 180 days, limit 3000", f"/analytics/1.0/activity?class={klass}&{window}&limit=3000"),
         ("activity, one class, 180 days, first 100", f"/analytics/1.0/activity?class={klass}&{window}"),
+        ("activity, whole app, 180 days, first 100", f"/analytics/1.0/activity?{window}"),
         ("activity, one student, 180 days", f"/analytics/1.0/activity?student={student}&{window}&limit=3000"),
         ("insights, one student", f"/insights/1.0/users/{student}?date={end}"),
         ("xp entries, one student, first 100", f"/xp/1.0/users/{student}/entries"),

@@ -136,10 +136,12 @@ def parse_filters(params, scope: AppScope, *, lesson=True, klass=False) -> Filte
         if isinstance(filters.courses, list) and chosen.course_id not in filters.courses:
             raise NotFound(f"No class with sourcedId '{params['class']}' in that course.")
         filters.courses = [chosen.course_id]
-        enrolled = chosen.enrollments.filter(role="student").values("user_id")
-        filters.students = (
-            enrolled if filters.students is None else enrolled.filter(user_id__in=filters.students)
-        )
+        enrolled = chosen.enrollments.filter(role="student")
+        if filters.students is not None:
+            enrolled = enrolled.filter(user_id__in=filters.students)
+        # Ids, not a subquery: PostgreSQL then knows it is a class, not the whole school, and
+        # reads the rollups by student (a subquery here cost 150 ms over 20,000 rollups).
+        filters.students = list(enrolled.values_list("user_id", flat=True))
     filters.start, filters.end = date_range(params)
     return filters
 
