@@ -97,8 +97,8 @@ class XpEntriesView(AnalyticsView):
         rows = (
             entries.annotate(
                 event_ref=Subquery(event_ids[:1]),
-                course_ref=_ref("course"),
-                lesson_ref=_ref("lesson"),
+                course_ref=F("course__sourced_id"),
+                lesson_ref=F("lesson__sourced_id"),
             )
             .order_by("occurred_on", "created_at", "pk")
             .values(
@@ -111,9 +111,9 @@ class XpEntriesView(AnalyticsView):
                 "event_ref",
                 "course_ref",
                 "lesson_ref",
-            )  # fmt: skip
+            )
         )
-        page = paginate(rows, request.query_params)
+        page = paginate(rows, request.query_params, counted=entries)
         items = [
             {
                 "id": e["pk"],
@@ -130,10 +130,6 @@ class XpEntriesView(AnalyticsView):
             for e in page.items
         ]
         return paged_response(request, "entries", items, page, totalXp=number(total))
-
-
-def _ref(relation):
-    return F(f"{relation}__sourced_id")
 
 
 def _timestamp(moment):
