@@ -40,15 +40,18 @@ def activity_rows(
     end: date | None = None,
 ) -> QuerySet:
     """DailyActivity rows (student × course × UTC day) in [start, end], oldest day first,
-    annotated with `student_ref` and `course_ref` (sourcedIds). Lazy: page it."""
+    annotated with `student_ref` and `course_ref` (sourcedIds). Lazy: page it (count
+    `rollups(...)` with the same arguments: the same rows without the joins)."""
     return (
-        _rollups(students=students, courses=courses, start=start, end=end)
+        rollups(students=students, courses=courses, start=start, end=end)
         .annotate(student_ref=F("student__sourced_id"), course_ref=F("course__sourced_id"))
         .order_by("day", "student_id", "course_id")
     )
 
 
-def _rollups(*, students=None, courses=None, start=None, end=None) -> QuerySet:
+def rollups(*, students=None, courses=None, start=None, end=None) -> QuerySet:
+    """The DailyActivity rows of the students and courses (ids or id subqueries; None = all)
+    within [start, end], unordered."""
     rows = DailyActivity.objects.all()
     if students is not None:
         rows = rows.filter(student_id__in=students)
@@ -221,7 +224,7 @@ def _goals_and_courses(student_ids, courses):
 
 def _rows_by_student(student_ids, courses) -> dict[int, list[DailyActivity]]:
     rows = defaultdict(list)
-    for row in _rollups(students=student_ids, courses=courses).only(
+    for row in rollups(students=student_ids, courses=courses).only(
         "student_id",
         "course_id",
         "day",

@@ -38,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import orjson
+from ingest import empty_event_store  # the same reset as the ingestion bench
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -121,20 +122,6 @@ def build_school(
         events=stored,
         timings=timings,
     )
-
-
-def empty_event_store() -> None:
-    """Every build starts from an empty event store and ledger (the roster stays)."""
-    from django.apps import apps
-    from django.db import connection
-
-    tables = [
-        model._meta.db_table
-        for label in ("events", "gradebook")
-        for model in apps.get_app_config(label).get_models()
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
 
 
 # --- roster ---------------------------------------------------------------------------
@@ -399,27 +386,11 @@ def _reserve_ids(model, count: int) -> int:
 class _Tables:
     """Rows waiting to be COPYed, per table."""
 
-    EVENT_COLUMNS = (
-        "id",
-        "partner_app_id",
-        "event_id",
-        "envelope_id",
-        "type",
-        "action",
-        "event_time",
-        "received_at",
-        "raw",
-        "student_ref",
-        "course_ref",
-        "lesson_refs",
-        "student_id",
-        "course_id",
-        "lesson_id",
-        "run_key",
-        "activity_key",
-        "status",
-        "processed_at",
-    )
+    @property
+    def event_columns(self):
+        from events.services import COLUMNS  # the columns ingestion writes
+
+        return ("id", *COLUMNS, "processed_at")
 
     def __init__(self):
         self.rows = {name: [] for name in ("event", "time", "xp", "credit", "mastery", "item")}
@@ -574,7 +545,7 @@ class _Tables:
             "anti_pattern",
         )
         plan = [
-            (CaliperEvent, self.EVENT_COLUMNS, "event"),
+            (CaliperEvent, self.event_columns, "event"),
             (TimeSpentFact, time_columns, "time"),
             (
                 XpEntry,

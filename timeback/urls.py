@@ -6,9 +6,10 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.api import urls as analytics_api
 from events.api import urls as events_api
-from rostering import oidc
 from gradebook.api import urls as gradebook_api
+from rostering import oidc
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found
@@ -35,6 +36,8 @@ urlpatterns = [
         "rostering/1.0/",
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
+    # Read-back and EduBridge; before the /gradebook/1.0/ include (exact routes).
+    *analytics_api.urlpatterns,
     # OneRoster gradebook: one implementation, two mounts (SPEC §4.1, §4.6).
     path("ims/oneroster/gradebook/v1p2/", include(gradebook_api.urlpatterns)),
     path("gradebook/1.0/", include(gradebook_api.urlpatterns)),
@@ -43,5 +46,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
-    re_path(r"^(ims|rostering|resources|gradebook|auth|events|api|caliper|jobs)/", json_not_found),
+    re_path(
+        r"^(ims|rostering|resources|gradebook|auth|events|api|caliper|jobs|xp|analytics|insights|edubridge)/",
+        json_not_found,
+    ),
 ]

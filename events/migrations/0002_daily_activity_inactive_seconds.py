@@ -32,4 +32,10 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(backfill_inactive_seconds, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="dailyactivity",
+            index=models.Index(
+                fields=["day", "student", "course"], name="rollup_day_student_course"
+            ),
+        ),
     ]

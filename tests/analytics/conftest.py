@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from events import rollups
 from events.models import DailyActivity
 from rostering import services
 from rostering.services import RoleAssignment
@@ -103,17 +104,7 @@ def enroll():
 
 def rollup(student, course, day, **figures):
     """One DailyActivity row, as events.rollups would leave it."""
-    values = {
-        "xp": Decimal(0),
-        "active_seconds": 0,
-        "wasted_seconds": 0,
-        "inactive_seconds": 0,
-        "items_answered": 0,
-        "items_correct": 0,
-        "lessons_mastered": 0,
-        "mastered_units": Decimal(0),
-    }
-    values.update(figures)
+    values = {**rollups.EMPTY, **figures}
     return DailyActivity.objects.create(student=student, course=course, day=day, **values)
 
 
@@ -126,3 +117,25 @@ GOOD_DAY = {
     "lessons_mastered": 3,
     "mastered_units": Decimal(2),
 }
+
+
+@pytest.fixture
+def math_app(make_partner):
+    return make_partner("Math App")
+
+
+@pytest.fixture
+def other_app(make_partner):
+    return make_partner("Other App")
+
+
+@pytest.fixture
+def math(math_app, make_course):
+    return make_course(math_app.app, "math", metadata={"totalUnits": 10})
+
+
+@pytest.fixture
+def ada(make_student, enroll, math):
+    student = make_student("ada")
+    enroll(student, math)
+    return student
