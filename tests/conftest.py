@@ -59,21 +59,27 @@ class PartnerClient(APIClient):
         return self.post(path, body, format="json")
 
 
+def new_partner(
+    name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None
+) -> PartnerClient:
+    """A partner app with one OAuth2 client and a real token (for fixtures of any scope)."""
+    app = partners.create_partner_app(name=name, sandbox=sandbox)
+    if roster_source:
+        app.roster_source = True
+        app.save()
+    return PartnerClient(app, new_token(app, scopes=scopes, scope_request=scope_request))
+
+
+def new_token(app, *, scopes=None, scope_request=None) -> str:
+    """A token of a new client of `app`, granted `scopes` (default: a learning app's)."""
+    client, secret = partners.issue_client_credentials(app=app, scopes=scopes)
+    return obtain_token(client.id, secret, scope_request)
+
+
 @pytest.fixture
 def make_partner(db):
     """make_partner(name, sandbox=False, roster_source=False, scopes=None) → PartnerClient."""
-
-    def make(
-        name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None
-    ):
-        app = partners.create_partner_app(name=name, sandbox=sandbox)
-        if roster_source:
-            app.roster_source = True
-            app.save()
-        client, secret = partners.issue_client_credentials(app=app, scopes=scopes)
-        return PartnerClient(app, obtain_token(client.id, secret, scope_request))
-
-    return make
+    return new_partner
 
 
 @pytest.fixture

@@ -8,15 +8,24 @@
 `world.clients[role]` is a client acting as that role: browser roles are signed in with a
 session; partner roles carry their app's real bearer token *and* a session of the app's
 developer (so one client exercises both the APIs and the developer pages).
+
+`add_learning(world)` adds what partner A's students did, through the real APIs and
+pipeline: a Caliper envelope (its job, events, XP ledger, daily rollups and the assessment
+result the pipeline derives) and a gradebook (category, score scale, line item, result,
+assessment line item and result) of class-a. `shared_world` builds it all once per module.
 """
 
+import copy
 from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
-from django.test import Client
+from django.db import transaction
+from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
+from events.models import DailyActivity
+from gradebook.models import XpEntry
 from rostering import partners, services
 from rostering.models import (
     AcademicSession,
@@ -31,6 +40,8 @@ from rostering.models import (
     User,
     UserRole,
 )
+from tests.conftest import new_partner
+from tests.events.conftest import activity, envelope, time_spent
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI_A = "https://a.example/callback"
@@ -52,6 +63,19 @@ class World:
     apps: dict = field(default_factory=dict)
     oidc_clients: dict = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    # Filled by add_learning: partner A's Caliper job (envelope) id.
+    job_a: str = ""
+
+    _signed_in: dict = field(default_factory=dict)
+
+    def fresh_clients(self) -> None:
+        """New clients with the sessions and tokens the world signed in with: nothing a
+        test's requests set (cookies, messages) carries over to the next test."""
+        self._signed_in = self._signed_in or dict(self.clients)
+        for role, signed_in in self._signed_in.items():
+            client = copy.copy(signed_in)
+            client.cookies = copy.deepcopy(signed_in.cookies)
+            self.clients[role] = client
 
 
 def person(username, role, org, *, email="", **extra):
@@ -94,13 +118,17 @@ def catalogue(app, key, school):
 
 
 @pytest.fixture
-def world(db, make_partner) -> World:
+def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     w = World()
     district = Org.objects.create(sourced_id="district", name="District", type="district")
     school = Org.objects.create(sourced_id="sch", name="School", type="school", parent=district)
 
     for key, role in (("a", "partner_a"), ("b", "partner_b")):
-        api = make_partner(f"Partner {key.upper()}")
+        api = new_partner(f"Partner {key.upper()}")
         developer = User.objects.create_user(username=f"dev-{key}", password=PASSWORD)
         api.app.owners.add(developer)
         # A plain client (no JSON default, which allauth would take for AJAX) with the
@@ -157,3 +185,80 @@ def world(db, make_partner) -> World:
         w.clients[role] = Client()
         w.clients[role].force_login(w.users[role])
     return w
+
+
+EVENT_A = "urn:uuid:aaaaaaaa-0000-4000-8000-00000000000a"
+SENSOR_A = "https://sensor-a.example"
+GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
+GRADEBOOK_A = {
+    "categories/cat-a": {"category": {"title": "Quizzes"}},
+    "scoreScales/scale-a": {
+        "scoreScale": {
+            "title": "Letters",
+            "type": "letter",
+            "class": {"sourcedId": "class-a"},
+            "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
+        }
+    },
+    "lineItems/li-a": {
+        "lineItem": {
+            "title": "Quiz",
+            "assignDate": "2026-11-01T08:00:00Z",
+            "dueDate": "2026-11-08T08:00:00Z",
+            "class": {"sourcedId": "class-a"},
+            "category": {"sourcedId": "cat-a"},
+            "academicSession": {"sourcedId": "term-1"},
+        }
+    },
+    "results/res-a": {
+        "result": {
+            "lineItem": {"sourcedId": "li-a"},
+            "student": {"sourcedId": "stu"},
+            "scoreStatus": "fully graded",
+            "score": 8,
+            "scoreDate": "2026-11-02",
+        }
+    },
+    "assessmentLineItems/ali-a": {
+        "assessmentLineItem": {"title": "Lesson quiz", "component": {"sourcedId": "lesson-a"}}
+    },
+    "assessmentResults/ar-a": {
+        "assessmentResult": {
+            "assessmentLineItem": {"sourcedId": "ali-a"},
+            "student": {"sourcedId": "stu"},
+            "scoreStatus": "fully graded",
+            "score": 70,
+            "scoreDate": "2026-11-02T10:00:00Z",
+        }
+    },
+}
+
+
+def add_learning(w: World) -> None:
+    """Partner A's learning data, written as partner A would: through its APIs."""
+    partner_a = w.clients["partner_a"]
+    run = {"student": "stu", "lesson": "lesson-a", "course": "course-a", "run": "run-a"}
+    graded = {**activity(**run, totalQuestions=10, correctQuestions=8), "id": EVENT_A}
+    sent = {**envelope(time_spent(**run, active=600), graded), "sensor": SENSOR_A}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        answer = partner_a.post("/caliper/event", sent, format="json")
+    assert answer.status_code == 200 and answer.json()["accepted"] == 2, answer.content
+    w.job_a = answer.json()["jobId"]
+    for path, body in GRADEBOOK_A.items():
+        written = partner_a.put(f"{GRADEBOOK}/{path}", body, format="json")
+        assert written.status_code == 201, (path, written.content)
+    # The pipeline ran: without these rows the read-back rows would prove nothing.
+    assert XpEntry.objects.filter(student=w.users["student"]).exists()
+    assert DailyActivity.objects.filter(student=w.users["student"]).exists()
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """One world with learning data for a whole module, rolled back at its end. Each test
+    runs inside it (pytest-django's per-test transaction nests as a savepoint), so a test's
+    writes are undone before the next."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        w = build_world()
+        add_learning(w)
+        yield w
+        transaction.set_rollback(True)

@@ -18,6 +18,14 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from .conftest import PEOPLE, REDIRECT_URI_A, ROLES
 
+
+@pytest.fixture
+def world(shared_world, db):
+    """The module's shared world (built once; each test's writes are rolled back)."""
+    shared_world.fresh_clients()
+    return shared_world
+
+
 V1P2 = "/ims/oneroster/rostering/v1p2"
 PARTNER = "/rostering/1.0"
 NO_TOKEN = {role: 401 for role in ("anonymous", *PEOPLE)}
