@@ -7,6 +7,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from events.api import urls as events_api
+from gradebook.api import logger_urls
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found
@@ -30,6 +31,7 @@ urlpatterns = [
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
     *events_api.caliper_urlpatterns,
+    *logger_urls.logger_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
