@@ -62,3 +62,6 @@ class LearningFactAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+from . import logger_admin  # noqa: E402, F401 - registers the logger logs

@@ -238,3 +238,10 @@ def test_the_start_answer_reads_a_bounded_window_of_a_long_history(
     assert len(response.json()["pastattempts"]) == 5
     assert response.json()["totalattempts"] == AttemptLog.objects.count() == 100
     assert any("LIMIT 5" in q["sql"] for q in captured.captured_queries)
+
+
+def test_the_admin_lists_the_logs_read_only(admin_client, browser, two_tries):
+    for model in ("contentsummarylog", "contentsessionlog", "masterylog", "attemptlog"):
+        response = admin_client.get(f"/admin/gradebook/{model}/")
+        assert response.status_code == 200, model
+    assert admin_client.get("/admin/gradebook/attemptlog/add/").status_code == 403
