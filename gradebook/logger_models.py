@@ -60,7 +60,8 @@ class ContentSummaryLog(models.Model):
 
 class MasteryLog(models.Model):
     """One try at an assessment. `mastery_level` numbers the tries of a summary (1, 2, ...);
-    `attempt_count` is the number of its attempt logs (they are numbered 1..count)."""
+    `attempt_count` is the number of its attempt logs (numbered 1..count) and `correct` the
+    sum of their scores, kept with them under the summary's row lock."""
 
     id = models.UUIDField(primary_key=True)
     summary = models.ForeignKey(
@@ -77,6 +78,7 @@ class MasteryLog(models.Model):
     completion_timestamp = models.DateTimeField(null=True, blank=True)
     time_spent = models.FloatField(default=0)
     attempt_count = models.PositiveIntegerField(default=0)
+    correct = models.FloatField(default=0)
 
     class Meta:
         constraints = [

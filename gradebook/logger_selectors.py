@@ -3,8 +3,7 @@ caller may read, and the lists the API answers. Bounded: every list is paged or 
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from rostering import access
 from rostering.models import (
@@ -181,23 +180,12 @@ def total_progress(student: User, courses=None) -> int:
 
 
 def tries(caller: Caller, *, student: User, content_id: str):
-    """A student's tries at one content, most recent first, with their correct total."""
-    correct = (
-        AttemptLog.objects.filter(mastery_log=OuterRef("pk"))
-        .order_by()
-        .values("mastery_log")
-        .annotate(total=Sum("correct"))
-        .values("total")
-    )
-    return (
-        MasteryLog.objects.filter(
-            student=student,
-            summary__content_id=content_id,
-            summary__course__in=courses_of_caller(caller),
-        )
-        .annotate(correct=Coalesce(Subquery(correct), Value(0.0)))
-        .order_by(*TRIES_ORDER)
-    )
+    """A student's tries at one content, most recent first."""
+    return MasteryLog.objects.filter(
+        student=student,
+        summary__content_id=content_id,
+        summary__course__in=courses_of_caller(caller),
+    ).order_by(*TRIES_ORDER)
 
 
 def attempts_of_caller(caller: Caller):

@@ -4,8 +4,10 @@ sessions, with mastery evaluated here on the server (gradebook/mastery.py).
 A session feeds the learning engine through the same gradebook services as the Caliper
 pipeline, so the dashboards cannot tell the two sources apart:
 - its time counts as active time (SessionTime, per UTC day, read by the daily rollups);
-- its XP is SPEC §6.1's computed XP from its time, the accuracy of its attempts and the
-  try number, credited to one ledger source per session (a later update corrects it);
+- its XP is SPEC §6.1's computed XP of the try (the logger's "activity attempt"): the try's
+  time, the accuracy of its attempts and its number, credited to one ledger source per try
+  (a later update writes a correcting entry), so how a client splits a try into sessions
+  does not change what it earns;
 - a met mastery masters the lesson (record_lesson_mastery);
 and the touched (student, course, day) rollups are rebuilt in the same transaction.
 """
@@ -16,7 +18,6 @@ from datetime import datetime, timedelta
 from itertools import groupby
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from rostering.models import PartnerApp, User
@@ -272,7 +273,9 @@ def _record_interactions(session, mastery_log, interactions, now) -> list[Attemp
             attempt = _new_attempt(session, mastery_log, first, now)
             group = group[1:]
         for _, interaction in group:
+            before = attempt.correct
             _update_attempt(attempt, interaction, now)
+            mastery_log.correct += attempt.correct - before
         attempt.save()
         attempts.append(attempt)
     return attempts
@@ -293,6 +296,7 @@ def _existing_attempt(mastery_log, interaction, position) -> AttemptLog | None:
 
 def _new_attempt(session, mastery_log, interaction, now) -> AttemptLog:
     mastery_log.attempt_count += 1
+    mastery_log.correct += interaction["correct"]
     complete = interaction.get("complete", False)
     return AttemptLog(
         mastery_log=mastery_log,
@@ -383,7 +387,7 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
     if update.time_spent_delta or attempts:
         keys.add(key)
     if session.mastery_log_id is not None and keys:
-        if _credit_session_xp(session, today):
+        if _credit_try_xp(session, today):
             keys.add(key)
     if mastered and session.lesson_id is not None:
         moved_from = record_lesson_mastery(
@@ -399,21 +403,19 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
     notify_learning_changed(keys)
 
 
-def _credit_session_xp(session: ContentSessionLog, today) -> bool:
-    """SPEC §6.1 computed XP of the whole session, from what is stored (so the order of
-    updates does not matter and nothing is counted twice): its time, the accuracy of its
-    attempts and the try number as the attempt. Answers whether the ledger changed."""
-    answered = AttemptLog.objects.filter(session=session).aggregate(
-        total=Count("id"), correct=Sum("correct")
-    )
+def _credit_try_xp(session: ContentSessionLog, today) -> bool:
+    """SPEC §6.1 computed XP of the session's try, from what is stored on it (so the order
+    of updates does not matter and nothing is counted twice): its time, the accuracy of its
+    attempts, and its number as the attempt. Answers whether the ledger changed."""
+    try_ = session.mastery_log
     target = xp_rules.computed_xp(
-        active_seconds=session.time_spent,
-        correct=answered["correct"] or 0,
-        total=answered["total"],
-        attempt=session.mastery_log.mastery_level,
+        active_seconds=try_.time_spent,
+        correct=try_.correct,
+        total=try_.attempt_count,
+        attempt=try_.mastery_level,
     )
     entry = credit_xp(
-        source_key=f"logger:session:{session.pk}",
+        source_key=f"logger:try:{try_.pk}",
         target=target,
         kind=XpEntry.Kind.COMPUTED,
         student_id=session.student_id,

@@ -311,7 +311,19 @@ def test_a_repeated_try_earns_the_re_attempt_multiplier(browser, student, logger
     again = start(browser, exercise_start(repeat=True))["session_id"]
     put(browser, again, {"time_spent_delta": 600, "interactions": [answer("q1"), answer("q2")]})
 
-    assert XpEntry.objects.get(source_key=f"logger:session:{again}").amount == 6.25
+    second_try = MasteryLog.objects.get(mastery_level=2)
+    # 10 minutes, all right, first re-attempt: 10 × 1.25 × 0.5.
+    assert XpEntry.objects.get(source_key=f"logger:try:{second_try.pk}").amount == 6.25
+
+
+def test_splitting_a_try_into_sessions_earns_the_same_xp(browser, student, logger_course):
+    model = {"type": "m_of_n", "m": 5, "n": 5}
+    for item, correct in (("q1", 1), ("q2", 1), ("q3", 1), ("q4", 1), ("q5", 0)):
+        session = start(browser, exercise_start(model=model))["session_id"]
+        put(browser, session, {"time_spent_delta": 120, "interactions": [answer(item, correct)]})
+
+    # One try: 10 minutes at 80 % → 10 × 1.0 × 1.0, whatever each session's own accuracy.
+    assert today_row(student, logger_course).xp == 10
 
 
 def test_a_video_session_earns_no_xp_without_questions(browser, student, logger_course):
