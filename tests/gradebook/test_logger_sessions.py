@@ -428,3 +428,26 @@ def test_midnight_splits_a_sessions_time_between_days(browser, student, logger_c
 
     by_day = dict(SessionTime.objects.values_list("occurred_on", "seconds"))
     assert by_day == {date.today(): 30, tomorrow.date(): 20}
+
+
+@pytest.mark.parametrize(
+    ("model", "pattern", "complete"),
+    [
+        ({"type": "m_of_n", "m": 3, "n": 5}, "10101", True),
+        ({"type": "m_of_n", "m": 3, "n": 5}, "110001", False),
+        ({"type": "num_correct_in_a_row_2"}, "1011", True),
+        ({"type": "num_correct_in_a_row_3"}, "11011", False),
+        ({"type": "num_correct_in_a_row_5"}, "011111", True),
+        ({"type": "num_correct_in_a_row_10"}, "1" * 9, False),
+        ({"type": "do_all", "n": 3}, "111", True),
+        ({"type": "do_all", "n": 3}, "1101", False),
+    ],
+)
+def test_each_mastery_model_completes_the_exercise_on_the_server(browser, model, pattern, complete):
+    session = start(browser, exercise_start(model=model))["session_id"]
+    for i, right in enumerate(pattern):
+        result = answered(browser, session, answer(f"q{i}", correct=int(right)))
+
+    assert result["complete"] is complete
+    assert MasteryLog.objects.get().complete is complete
+    assert LessonMastery.objects.exists() is complete
