@@ -167,28 +167,25 @@ class ContentSessionView(LoggerView):
         student = self.student(data.get("user_id"))
         content = self._content(data)
         if data.get("quiz_id"):
-            start = services.Start(
-                student=student,
-                content=content,
-                content_id=data["quiz_id"],
-                kind=services.QUIZ_KIND,
-                criterion=mastery.Criterion(mastery.QUIZ),
-                context={"quiz_id": data["quiz_id"]},
-                repeat=data["repeat"],
-                app=self.caller().app,
-            )
+            content_id, kind = data["quiz_id"], services.QUIZ_KIND
+            criterion = mastery.Criterion(mastery.QUIZ)
+            context = {"quiz_id": data["quiz_id"]}
         else:
-            start = services.Start(
-                student=student,
-                content=content,
-                content_id=data.get("content_id") or data["node_id"],
-                kind=data["kind"],
-                criterion=self._criterion(data, content),
-                context={"node_id": data["node_id"]}
-                | ({"lesson_id": data["lesson_id"]} if data.get("lesson_id") else {}),
-                repeat=data["repeat"],
-                app=self.caller().app,
-            )
+            content_id = data.get("content_id") or data["node_id"]
+            kind, criterion = data["kind"], self._criterion(data, content)
+            context = {"node_id": data["node_id"]}
+            if data.get("lesson_id"):
+                context["lesson_id"] = data["lesson_id"]
+        start = services.Start(
+            student=student,
+            content=content,
+            content_id=content_id,
+            kind=kind,
+            criterion=criterion,
+            context=context,
+            repeat=data["repeat"],
+            app=self.caller().app,
+        )
         try:
             return Response(services.start_session(start))
         except services.LoggerError as error:
@@ -261,9 +258,9 @@ class TotalContentProgressView(LoggerView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, user_id):
         student = self.student(user_id)
-        courses = selectors.courses_of_caller(self.caller())
-        if self.caller().student is not None:
-            courses = None  # a student's own progress counts everywhere
+        caller = self.caller()
+        # A student's own progress counts everywhere; a partner's, in its courses only.
+        courses = None if caller.student else selectors.courses_of_caller(caller)
         return Response({"id": user_id, "progress": selectors.total_progress(student, courses)})
 
 
