@@ -184,13 +184,13 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     now = now or timezone.now()
     session = (
         sessions.select_for_update(of=("self", "summary"))
-        .select_related("summary", "mastery_log")
+        .select_related("summary")
         .filter(pk=session_id)
         .first()
     )
     if session is None:
         raise LoggerError("session_id", f"No content session {session_id}.", status=404)
-    summary, mastery_log = session.summary, session.mastery_log
+    summary, mastery_log = session.summary, _locked_try(session)
     if request_key and request_key == session.last_request_key:
         return {"complete": summary.progress >= 1}
     _refuse_finished_quiz(mastery_log)
@@ -220,6 +220,16 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     if update.interactions:
         answer["attempts"] = [{f: getattr(a, f) for f in ATTEMPT_FIELDS} for a in attempts]
     return answer
+
+
+def _locked_try(session: ContentSessionLog) -> MasteryLog | None:
+    """The session's try, read after the summary's lock is held: a row joined to the locking
+    query would be the version from before the wait (PostgreSQL re-reads only the rows it
+    locks), and a concurrent update's attempts would be numbered twice."""
+    if session.mastery_log_id is None:
+        return None
+    session.mastery_log = MasteryLog.objects.select_for_update().get(pk=session.mastery_log_id)
+    return session.mastery_log
 
 
 def _is_exercise(mastery_log: MasteryLog | None) -> bool:
