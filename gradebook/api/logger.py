@@ -10,7 +10,7 @@ reaches only the students enrolled in classes of its courses, and those courses'
 from allauth.idp.oidc.models import Token
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
@@ -255,7 +255,10 @@ class ContentSessionUpdateView(LoggerView):
 
 
 class TotalContentProgressView(LoggerView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="{id, progress}: the student's completed content and completed tries.",
+    )
     def get(self, request, user_id):
         student = self.student(user_id)
         caller = self.caller()
@@ -356,18 +359,37 @@ class MasteryLogReads(LoggerView):
         return group_filters(self.request, tries)
 
 
+def query_parameters(*names: str, required: tuple[str, ...] = ()) -> list[OpenApiParameter]:
+    return [OpenApiParameter(name, str, required=name in required) for name in names]
+
+
+GROUPS_AND_PAGES = ("facility", "classroom", "learner_group", "page_size", "page")
+TRIES_PARAMETERS = query_parameters(
+    "content", "user", "complete", "quiz", *GROUPS_AND_PAGES, required=("content", "user")
+)
+
+
 def try_rows(tries) -> list[dict]:
     return list(tries.values(*selectors.MASTERY_LOG_FIELDS))
 
 
 class MasteryLogListView(MasteryLogReads):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=TRIES_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        description="A student's tries at one content, most recent first.",
+    )
     def get(self, request):
         return paged(request, self.tries(), try_rows)
 
 
 class MasteryLogDiffView(MasteryLogReads):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=TRIES_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+        description="The try at `index` (0: the most recent) with its differences from the "
+        "try before: diff {correct, time_spent}, and attemptlogs each with diff {correct}.",
+    )
     def get(self, request, index):
         pair = try_rows(self.tries()[index : index + 2])
         if not pair:
@@ -396,7 +418,13 @@ class MasteryLogDiffView(MasteryLogReads):
 
 
 class AttemptLogListView(LoggerView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=query_parameters(
+            "masterylog", "user", "content", "item", "complete", "mastery_level", *GROUPS_AND_PAGES
+        ),
+        responses={200: OpenApiTypes.OBJECT},
+        description="Attempt logs (one per item shown in a try), most recent first.",
+    )
     def get(self, request):
         params = request.query_params
         attempts = selectors.attempts_of_caller(self.caller())
