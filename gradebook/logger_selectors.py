@@ -150,15 +150,20 @@ def lesson_in_course(lesson_id: str, course: Course) -> CourseComponent | None:
     ).first()
 
 
-def sessions_of(caller: Caller):
-    """Content sessions the caller may update."""
-    sessions = ContentSessionLog.objects.all()
+def in_reach(caller: Caller, logs):
+    """The logs (sessions, attempts) of a caller's reach: a student's own; a partner's
+    students' in its courses."""
     if caller.student is not None:
-        return sessions.filter(student=caller.student)
-    return sessions.filter(
+        return logs.filter(student=caller.student)
+    return logs.filter(
         course__in=access.courses_visible_to_app(caller.app),
         student__in=access.students_visible_to_app(caller.app),
     )
+
+
+def sessions_of(caller: Caller):
+    """Content sessions the caller may update."""
+    return in_reach(caller, ContentSessionLog.objects.all())
 
 
 def past_attempts(mastery_log: MasteryLog, window: int) -> list[dict]:
@@ -189,13 +194,7 @@ def tries(caller: Caller, *, student: User, content_id: str):
 
 
 def attempts_of_caller(caller: Caller):
-    attempts = AttemptLog.objects.all()
-    if caller.student is not None:
-        return attempts.filter(student=caller.student)
-    return attempts.filter(
-        course__in=access.courses_visible_to_app(caller.app),
-        student__in=access.students_visible_to_app(caller.app),
-    )
+    return in_reach(caller, AttemptLog.objects.all())
 
 
 def attempt_rows(attempts) -> list[dict]:
