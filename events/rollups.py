@@ -14,7 +14,14 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from gradebook.models import ItemResult, LessonMastery, MasteryCredit, XpEntry
+from gradebook.models import (
+    AttemptLog,
+    ItemResult,
+    LessonMastery,
+    MasteryCredit,
+    SessionTime,
+    XpEntry,
+)
 
 from .models import DailyActivity, TimeSpentFact
 
@@ -109,7 +116,26 @@ def _derive(keys) -> dict:
         values[(row["student_id"], row["course_id"], row["occurred_on"])]["mastered_units"] = row[
             "total"
         ]
+    _add_logger_sessions(values, days, scope)
     return values
+
+
+def _add_logger_sessions(values, days, scope) -> None:
+    """Progress-tracking ("logger") sessions (SPEC §4.5) count like Caliper events: their
+    time is active time, and their attempts are items answered."""
+    time = SessionTime.objects.filter(occurred_on__in=days, **scope).values(
+        "student_id", "course_id", "occurred_on"
+    )
+    for row in time.annotate(seconds=Sum("seconds")):
+        key = (row["student_id"], row["course_id"], row["occurred_on"])
+        values[key]["active_seconds"] += round(row["seconds"])
+    attempts = AttemptLog.objects.filter(occurred_on__in=days, **scope).values(
+        "student_id", "course_id", "occurred_on"
+    )
+    for row in attempts.annotate(answered=Count("id"), correct=Count("id", filter=Q(correct=1))):
+        key = (row["student_id"], row["course_id"], row["occurred_on"])
+        values[key]["items_answered"] += row["answered"]
+        values[key]["items_correct"] += row["correct"]
 
 
 def on_learning_changed(sender, keys, **kwargs) -> None:

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.api import urls as analytics_api
 from events.api import urls as events_api
+from gradebook.api import logger_urls
 from gradebook.api import urls as gradebook_api
 from rostering import oidc
 from rostering.api import urls as rostering_api
@@ -42,6 +43,7 @@ urlpatterns = [
     path("ims/oneroster/gradebook/v1p2/", include(gradebook_api.urlpatterns)),
     path("gradebook/1.0/", include(gradebook_api.urlpatterns)),
     *events_api.caliper_urlpatterns,
+    *logger_urls.logger_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
