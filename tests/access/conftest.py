@@ -12,7 +12,8 @@ developer (so one client exercises both the APIs and the developer pages).
 `add_learning(world)` adds what partner A's students did, through the real APIs and
 pipeline: a Caliper envelope (its job, events, XP ledger, daily rollups and the assessment
 result the pipeline derives) and a gradebook (category, score scale, line item, result,
-assessment line item and result) of class-a. `shared_world` builds it all once per module.
+assessment line item and result) of class-a, and a try at lesson-a through the
+progress-tracking API. `shared_world` builds it all once per module.
 """
 
 import copy
@@ -63,8 +64,9 @@ class World:
     apps: dict = field(default_factory=dict)
     oidc_clients: dict = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
-    # Filled by add_learning: partner A's Caliper job (envelope) id.
+    # Filled by add_learning: partner A's Caliper job (envelope) id and logger session id.
     job_a: str = ""
+    session_a: str = ""
 
     _signed_in: dict = field(default_factory=dict)
 
@@ -239,6 +241,7 @@ def add_learning(w: World) -> None:
     partner_a = w.clients["partner_a"]
     run = {"student": "stu", "lesson": "lesson-a", "course": "course-a", "run": "run-a"}
     graded = {**activity(**run, totalQuestions=10, correctQuestions=8), "id": EVENT_A}
+    graded["object"]["process"] = True  # asks the pipeline for an assessment result
     sent = {**envelope(time_spent(**run, active=600), graded), "sensor": SENSOR_A}
     with TestCase.captureOnCommitCallbacks(execute=True):
         answer = partner_a.post("/caliper/event", sent, format="json")
@@ -247,9 +250,31 @@ def add_learning(w: World) -> None:
     for path, body in GRADEBOOK_A.items():
         written = partner_a.put(f"{GRADEBOOK}/{path}", body, format="json")
         assert written.status_code == 201, (path, written.content)
+    w.session_a = logger_try(partner_a)
     # The pipeline ran: without these rows the read-back rows would prove nothing.
     assert XpEntry.objects.filter(student=w.users["student"]).exists()
     assert DailyActivity.objects.filter(student=w.users["student"]).exists()
+
+
+def logger_try(partner_a) -> str:
+    """A try at lesson-a through the progress-tracking API: a session, an attempt log and a
+    mastery log of stu. Answers the session id."""
+    start = {
+        "user_id": "stu",
+        "node_id": "lesson-a",
+        "channel_id": "course-a",
+        "kind": "exercise",
+        "mastery_model": {"type": "num_correct_in_a_row_2"},
+    }
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = partner_a.post("/api/logger/contentsession", start, format="json")
+        assert started.status_code == 200, started.content
+        session = started.json()["session_id"]
+        item = {"item": "q1", "correct": 1, "time_spent": 10, "answer": {"x": 1}}
+        body = {"user_id": "stu", "time_spent_delta": 10, "interactions": [item]}
+        answered = partner_a.put(f"/api/logger/contentsession/{session}", body, format="json")
+        assert answered.status_code == 200, answered.content
+    return session
 
 
 @pytest.fixture(scope="module")
