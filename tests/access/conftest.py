@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 
 from events.models import DailyActivity
 from gradebook.models import XpEntry
-from rostering import partners, services
+from rostering import partners, scopes, services
 from rostering.models import (
     AcademicSession,
     Class,
@@ -41,7 +41,7 @@ from rostering.models import (
     User,
     UserRole,
 )
-from tests.conftest import new_partner
+from tests.conftest import new_partner, new_token
 from tests.events.conftest import activity, envelope, time_spent
 
 PASSWORD = "correct horse battery staple"
@@ -67,6 +67,8 @@ class World:
     # Filled by add_learning: partner A's Caliper job (envelope) id and logger session id.
     job_a: str = ""
     session_a: str = ""
+    # Filled by shared_world: partner A's clients granted a single scope each, by scope.
+    narrow: dict[str, APIClient] = field(default_factory=dict)
 
     _signed_in: dict = field(default_factory=dict)
 
@@ -221,6 +223,15 @@ GRADEBOOK_A = {
             "scoreDate": "2026-11-02",
         }
     },
+    "results/res-a-twin": {
+        "result": {
+            "lineItem": {"sourcedId": "li-a"},
+            "student": {"sourcedId": "twin"},
+            "scoreStatus": "fully graded",
+            "score": 7,
+            "scoreDate": "2026-11-02",
+        }
+    },
     "assessmentLineItems/ali-a": {
         "assessmentLineItem": {"title": "Lesson quiz", "component": {"sourcedId": "lesson-a"}}
     },
@@ -233,34 +244,58 @@ GRADEBOOK_A = {
             "scoreDate": "2026-11-02T10:00:00Z",
         }
     },
+    "assessmentResults/ar-a-twin": {
+        "assessmentResult": {
+            "assessmentLineItem": {"sourcedId": "ali-a"},
+            "student": {"sourcedId": "twin"},
+            "scoreStatus": "fully graded",
+            "score": 60,
+            "scoreDate": "2026-11-02T10:00:00Z",
+        }
+    },
 }
 
 
 def add_learning(w: World) -> None:
-    """Partner A's learning data, written as partner A would: through its APIs."""
+    """Partner A's learning data, written as partner A would: through its APIs. Its
+    students are stu and twin; twin is also partner B's student (in class-b), so B may
+    read about twin, but never what twin did in A's course."""
+    twin = person("twin", "student", Org.objects.get(sourced_id="sch"))
+    for klass in Class.objects.filter(sourced_id__in=("class-a", "class-b")):
+        enrol(twin, klass, "student")
+    w.users["twin"] = twin
     partner_a = w.clients["partner_a"]
-    run = {"student": "stu", "lesson": "lesson-a", "course": "course-a", "run": "run-a"}
-    graded = {**activity(**run, totalQuestions=10, correctQuestions=8), "id": EVENT_A}
-    graded["object"]["process"] = True  # asks the pipeline for an assessment result
-    sent = {**envelope(time_spent(**run, active=600), graded), "sensor": SENSOR_A}
+    sent = {**envelope(*events_of("stu", EVENT_A), *events_of("twin")), "sensor": SENSOR_A}
     with TestCase.captureOnCommitCallbacks(execute=True):
         answer = partner_a.post("/caliper/event", sent, format="json")
-    assert answer.status_code == 200 and answer.json()["accepted"] == 2, answer.content
+    assert answer.status_code == 200 and answer.json()["accepted"] == 4, answer.content
     w.job_a = answer.json()["jobId"]
     for path, body in GRADEBOOK_A.items():
         written = partner_a.put(f"{GRADEBOOK}/{path}", body, format="json")
         assert written.status_code == 201, (path, written.content)
-    w.session_a = logger_try(partner_a)
+    w.session_a = logger_try(partner_a, "stu")
+    logger_try(partner_a, "twin")
     # The pipeline ran: without these rows the read-back rows would prove nothing.
-    assert XpEntry.objects.filter(student=w.users["student"]).exists()
-    assert DailyActivity.objects.filter(student=w.users["student"]).exists()
+    for student in (w.users["student"], twin):
+        assert XpEntry.objects.filter(student=student).exists()
+        assert DailyActivity.objects.filter(student=student).exists()
 
 
-def logger_try(partner_a) -> str:
-    """A try at lesson-a through the progress-tracking API: a session, an attempt log and a
-    mastery log of stu. Answers the session id."""
+def events_of(student, graded_id=None) -> list[dict]:
+    """Ten minutes on lesson-a, then a graded activity asking for an assessment result."""
+    run = {"student": student, "lesson": "lesson-a", "course": "course-a", "run": f"run-{student}"}
+    graded = activity(**run, totalQuestions=10, correctQuestions=8)
+    graded["object"]["process"] = True  # asks the pipeline for an assessment result
+    if graded_id:
+        graded["id"] = graded_id
+    return [time_spent(**run, active=600), graded]
+
+
+def logger_try(partner_a, student) -> str:
+    """A mastered try at lesson-a through the progress-tracking API: a session, attempt
+    logs and a mastery log of the student. Answers the session id."""
     start = {
-        "user_id": "stu",
+        "user_id": student,
         "node_id": "lesson-a",
         "channel_id": "course-a",
         "kind": "exercise",
@@ -270,11 +305,22 @@ def logger_try(partner_a) -> str:
         started = partner_a.post("/api/logger/contentsession", start, format="json")
         assert started.status_code == 200, started.content
         session = started.json()["session_id"]
-        item = {"item": "q1", "correct": 1, "time_spent": 10, "answer": {"x": 1}}
-        body = {"user_id": "stu", "time_spent_delta": 10, "interactions": [item]}
+        items = [
+            {"item": item, "correct": 1, "time_spent": 10, "answer": {"x": 1}}
+            for item in ("q1", "q2")
+        ]
+        body = {"user_id": student, "time_spent_delta": 20, "interactions": items}
         answered = partner_a.put(f"/api/logger/contentsession/{session}", body, format="json")
         assert answered.status_code == 200, answered.content
     return session
+
+
+NARROW_SCOPES = (
+    scopes.oneroster("roster-core.readonly"),
+    scopes.oneroster("gradebook.readonly"),
+    scopes.EVENTS_WRITE,
+    scopes.ANALYTICS_READONLY,
+)
 
 
 @pytest.fixture(scope="module")
@@ -285,5 +331,9 @@ def shared_world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         w = build_world()
         add_learning(w)
+        for scope in NARROW_SCOPES:
+            w.narrow[scope] = APIClient()
+            token = new_token(w.apps["partner_a"], scopes=[scope])
+            w.narrow[scope].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         yield w
         transaction.set_rollback(True)

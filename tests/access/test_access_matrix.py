@@ -17,6 +17,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, resolve
 
 from gradebook.models import EVENT_RESULT_PREFIX
+from rostering import scopes
 from timeback.api.errors import handler404 as json_not_found
 
 from .conftest import EVENT_A, PEOPLE, REDIRECT_URI_A, ROLES, SENSOR_A
@@ -59,13 +60,11 @@ def api(method, path, a=200, b=404, body=None):
     return Row(method, path, {**NO_TOKEN, "partner_a": a, "partner_b": b}, body)
 
 
-def logger(method, path, others=404, everyone=None, body=None):
+def logger(method, path, student=200, others=404, b=404, body=None):
     """The progress-tracking API: a student's browser session acts for the student itself,
     a partner token for a student of its courses; anyone else naming stu finds no one."""
-    student = 200 if everyone is None else everyone
-    people = dict.fromkeys(PEOPLE, others if everyone is None else everyone)
-    expected = {**people, "anonymous": 401, "student": student, "partner_a": 200}
-    return Row(method, path, {**expected, "partner_b": 404 if everyone is None else 200}, body)
+    people = {**dict.fromkeys(PEOPLE, others), "student": student}
+    return Row(method, path, {**people, "anonymous": 401, "partner_a": 200, "partner_b": b}, body)
 
 
 def same_for_all(method, path, status):
@@ -242,6 +241,20 @@ ROWS = [
     api("GET", "/edubridge/analytics/enrollment/class-a:stu"),
     api("GET", "/edubridge/enrollments/user/stu"),
     api("GET", "/edubridge/enrollments/user/stu2", a=404, b=200),
+    # twin learns in both partners' classes: B reads about twin, never twin's work in
+    # partner A's course (lists checked below, figures in test_partner_b_reads_...).
+    api("GET", f"{GRADEBOOK_V1P2}/students/twin/assessmentResults", b=200),
+    api("GET", f"{GRADEBOOK_PARTNER}/students/twin/assessmentResults", b=200),
+    api("GET", f"{GRADEBOOK_V1P2}/results?filter=student.sourcedId='twin'", b=200),
+    api("GET", "/xp/1.0/users/twin/entries", b=200),
+    api("GET", "/analytics/1.0/activity?student=twin", b=200),
+    api("GET", "/insights/1.0/users/twin", b=200),
+    api("GET", f"{GRADEBOOK_PARTNER}/assessment-results?student=twin", b=200),
+    api("GET", "/ims/edubridge/analytics/v1p0/enrollmentFacts?studentId=twin", b=200),
+    api("GET", f"/edubridge/analytics/activity?studentId=twin&{NOVEMBER}", b=200),
+    api("GET", "/edubridge/enrollments/user/twin", b=200),
+    api("GET", "/edubridge/analytics/enrollment/class-a:twin"),
+    api("GET", "/edubridge/analytics/enrollment/class-b:twin", a=404, b=200),
     # Progress tracking (logger): stu's try at lesson-a, started by partner A (add_learning).
     logger(
         "POST",
@@ -257,8 +270,11 @@ ROWS = [
     logger("GET", "/api/logger/masterylog?content=lesson-a&user=stu"),
     logger("GET", "/api/logger/masterylog/0/diff?content=lesson-a&user=stu"),
     logger("GET", "/api/logger/attemptlog?user=stu"),
+    logger("GET", "/api/logger/totalcontentprogress/twin", student=404, b=200),
+    logger("GET", "/api/logger/masterylog?content=lesson-a&user=twin", student=404, b=200),
+    logger("GET", "/api/logger/attemptlog?user=twin", student=404, b=200),
     # Without a user: each caller's own attempts (none for anyone but stu and partner A).
-    logger("GET", "/api/logger/attemptlog", everyone=200),
+    logger("GET", "/api/logger/attemptlog", others=200, b=200),
     # Writes: an app changes its own catalogue; another app's is refused with an explanation
     # (403, the write rule) or, when it must first be found, not found (404).
     api("PUT", f"{V1P2}/courses/course-a", a=200, b=403, body={"course": {"title": "New"}}),
@@ -480,3 +496,102 @@ A_ONLY = (
 def test_partner_b_never_sees_partner_as_objects(world, row):
     body = call(world.clients["partner_b"], row, fill(row.path, world)).content.decode()
     assert [name for name in A_ONLY if name in body] == []
+
+
+def twin_figures():
+    """What each read-back says twin did in partner A's course (partner B: nothing)."""
+
+    def count(key):
+        return lambda body: len(body[key])
+
+    return [
+        ("/xp/1.0/users/twin/entries", count("entries")),
+        ("/analytics/1.0/activity?student=twin", count("activity")),
+        ("/insights/1.0/users/twin", lambda body: body["insights"]["lastActivityDate"] or 0),
+        (f"{GRADEBOOK_PARTNER}/assessment-results?student=twin", count("assessmentResults")),
+        (f"{GRADEBOOK_V1P2}/students/twin/assessmentResults", count("assessmentResults")),
+        (f"{GRADEBOOK_V1P2}/results?filter=student.sourcedId='twin'", count("results")),
+        (
+            "/ims/edubridge/analytics/v1p0/enrollmentFacts?studentId=twin",
+            lambda body: sum(fact["xpEarned"] for fact in body["enrollmentFacts"]),
+        ),
+        (f"/edubridge/analytics/activity?studentId=twin&{NOVEMBER}", count("facts")),
+        ("/api/logger/totalcontentprogress/twin", lambda body: body["progress"]),
+        ("/api/logger/masterylog?content=lesson-a&user=twin", len),
+        ("/api/logger/attemptlog?user=twin", len),
+    ]
+
+
+@pytest.mark.parametrize(("path", "figure"), twin_figures(), ids=[p for p, _ in twin_figures()])
+def test_partner_b_reads_nothing_twin_did_in_partner_as_course(world, path, figure):
+    assert figure(world.clients["partner_a"].get(path).json())  # A sees it: the check bites
+
+    assert not figure(world.clients["partner_b"].get(path).json())
+
+
+# Missing scope → 403 (SPEC §5), before anything is looked up: partner A's clients granted
+# a single scope each (shared_world), on the APIs merged after the matrix was built.
+ROSTER_ONLY = scopes.oneroster("roster-core.readonly")
+GRADEBOOK_ONLY = scopes.oneroster("gradebook.readonly")
+START_STU = {"user_id": "stu", "node_id": "lesson-a", "channel_id": "course-a", "kind": "video"}
+SCOPE_ROWS = [
+    *(
+        (ROSTER_ONLY, "GET", path, 403, None)
+        for path in (
+            "/caliper/events",
+            "/caliper/events/{event_a}",
+            "/jobs/{job_a}/status",
+            f"{GRADEBOOK_V1P2}/lineItems",
+            f"{GRADEBOOK_PARTNER}/assessmentResults",
+            "/xp/1.0/users/stu/entries",
+            "/analytics/1.0/activity",
+            "/insights/1.0/users/stu",
+            f"{GRADEBOOK_PARTNER}/assessment-results",
+            "/ims/edubridge/analytics/v1p0/enrollmentFacts",
+            f"/edubridge/analytics/activity?studentId=stu&{NOVEMBER}",
+            "/edubridge/analytics/enrollment/class-a:stu",
+            "/edubridge/enrollments/user/stu",
+            "/api/logger/totalcontentprogress/stu",
+            "/api/logger/masterylog?content=lesson-a&user=stu",
+            "/api/logger/attemptlog",
+        )
+    ),
+    (ROSTER_ONLY, "POST", "/caliper/event", 403, EMPTY_ENVELOPE),
+    (ROSTER_ONLY, "POST", "/caliper/event/validate", 403, EMPTY_ENVELOPE),
+    (ROSTER_ONLY, "POST", "/api/logger/contentsession", 403, START_STU),
+    # Gradebook reads do not cover assessments, nor writes.
+    (GRADEBOOK_ONLY, "GET", f"{GRADEBOOK_V1P2}/lineItems", 200, None),
+    (GRADEBOOK_ONLY, "GET", f"{GRADEBOOK_V1P2}/assessmentLineItems", 403, None),
+    (GRADEBOOK_ONLY, "PUT", f"{GRADEBOOK_V1P2}/lineItems/li-a", 403, {"lineItem": {"title": "X"}}),
+    (GRADEBOOK_ONLY, "DELETE", f"{GRADEBOOK_V1P2}/results/res-a", 403, None),
+    # A sensor sends, and follows what it sent; it reads no learning data.
+    (scopes.EVENTS_WRITE, "POST", "/caliper/event", 200, EMPTY_ENVELOPE),
+    (scopes.EVENTS_WRITE, "GET", "/caliper/events", 200, None),
+    (scopes.EVENTS_WRITE, "GET", "/jobs/{job_a}/status", 200, None),
+    (scopes.EVENTS_WRITE, "POST", "/api/logger/contentsession", 200, START_STU),
+    (scopes.EVENTS_WRITE, "GET", "/analytics/1.0/activity", 403, None),
+    (scopes.EVENTS_WRITE, "GET", "/api/logger/attemptlog", 403, None),
+    (scopes.EVENTS_WRITE, "GET", f"{V1P2}/users", 403, None),
+    # A dashboard reads back (events too), and writes nothing.
+    (scopes.ANALYTICS_READONLY, "GET", "/analytics/1.0/activity", 200, None),
+    (scopes.ANALYTICS_READONLY, "GET", "/caliper/events/{event_a}", 200, None),
+    (scopes.ANALYTICS_READONLY, "POST", "/caliper/event", 403, EMPTY_ENVELOPE),
+    (
+        scopes.ANALYTICS_READONLY,
+        "PUT",
+        "/api/logger/contentsession/{session_a}",
+        403,
+        {"user_id": "stu", "time_spent_delta": 5},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("scope", "method", "path", "status", "body"),
+    SCOPE_ROWS,
+    ids=[f"{scope.rsplit('/', 1)[-1]} {method} {path}" for scope, method, path, *_ in SCOPE_ROWS],
+)
+def test_a_token_without_the_scope_is_refused(world, scope, method, path, status, body):
+    row = Row(method, path, {}, body)
+
+    assert call(world.narrow[scope], row, fill(path, world)).status_code == status
