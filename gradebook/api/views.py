@@ -20,17 +20,8 @@ MAX_SET = 1000
 
 
 class GradebookCollectionView(CollectionView):
-    """`parent` finders take (url kwargs, partner app), so a parent the app may not see
-    answers 404 like any object outside its scope."""
-
-    def find_parent(self, kwargs):
-        parent_obj = self.parent[0](kwargs, partner_app(self.request))
-        if parent_obj is None:
-            raise OneRosterError(
-                "No such object: " + ", ".join(f"'{v}'" for v in kwargs.values()) + ".",
-                http_status=404,
-            )
-        return parent_obj
+    """Rostering's collection view (a nested parent the app may not see answers 404), plus
+    the POSTs of a set."""
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, **kwargs):

@@ -154,3 +154,10 @@ def test_a_set_post_answers_the_official_guid_pair_set(gradebook):
     pairs = response.json()["sourcedIdPairs"]
     assert pairs[0] == {"suppliedSourcedId": "res-2", "allocatedSourcedId": "res-2"}
     assert len(pairs) == 2
+
+
+def test_a_nested_read_under_an_unknown_parent_answers_404_unknownobject(gradebook):
+    response = gradebook.api.get(f"{V1P2}/classes/no-such-class/lineItems")
+
+    assert response.status_code == 404
+    assert code_minor(response.json()) == "unknownobject"

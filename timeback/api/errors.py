@@ -45,13 +45,12 @@ def status_payload(description: str, *, http_status: int, code_minor: str | None
 
 
 class OneRosterError(exceptions.APIException):
-    """A client error with an explicit OneRoster code minor (e.g. invalid_filter_field)."""
+    """A client error with an explicit OneRoster code minor (e.g. invalid_filter_field);
+    without one, the status's (a 404 is unknownobject, a 403 forbidden)."""
 
     status_code = status.HTTP_400_BAD_REQUEST
 
-    def __init__(
-        self, description: str, *, code_minor: str = "invaliddata", http_status: int = 400
-    ):
+    def __init__(self, description: str, *, code_minor: str | None = None, http_status: int = 400):
         super().__init__(description)
         self.code_minor = code_minor
         self.status_code = http_status
