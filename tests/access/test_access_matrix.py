@@ -2,10 +2,15 @@
 
 One row per (method, path). Adding an endpoint means adding one row here:
 `test_every_route_has_a_row` fails, naming the route, until it has one. Paths may name
-`{app_a}`, `{app_b}`, `{client_a}` and `{challenge}`, filled in from the world fixture.
+`{app_a}`, `{client_a}`, `{challenge}`, `{event_a}`, `{job_a}`, `{session_a}`, ...,
+filled in from the world (see `fill`).
 
-Token APIs answer 401 to everyone without a bearer token (browser sessions included);
-partner B gets 404 for anything of partner A's, and never sees A's rows in a list.
+Token APIs answer 401 to everyone without a bearer token (browser sessions included; the
+logger API, where a student's session acts for the student, is the exception); partner B
+gets 404 for anything of partner A's, never sees A's rows in a list, and reads nothing
+twin (a student of both) did in A's course; a token without the scope answers 403.
+
+The world is built once per module (`shared_world`): each test runs in a savepoint of it.
 """
 
 import base64
