@@ -476,13 +476,17 @@ def _recompute_activity(
         **common,
     )
     touched.add(event.student_id, event.course_id, day_of(event))
-    if "masteredUnits" in items:
+    if "masteredUnits" in items or total is not None:
+        # The activity's own report of mastery and questions (EduBridge's totalQuestions and
+        # correctQuestions, the dashboards' accuracy); a repeat of the attempt replaces it.
         gradebook.set_mastered_units(
             source_key=key,
-            units=items["masteredUnits"],
+            units=items.get("masteredUnits", 0),
             student_id=event.student_id,
             course_id=event.course_id,
             occurred_on=day_of(event),
+            questions=total,
+            correct_questions=correct,
         )
     accuracy = _percent(correct, total) if total is not None and correct is not None else None
     _maybe_master_lesson(event, accuracy, touched, reads.mastered)

@@ -275,8 +275,9 @@ class ItemResult(models.Model):
 
 
 class MasteryCredit(models.Model):
-    """Mastered units reported by one source (an activity attempt or an assessment result).
-    The latest report of a source replaces its value; the per-course total is the sum."""
+    """What one source (an activity attempt or an assessment result) reports of mastery and
+    questions: mastered units, questions answered and answered correctly. The latest report
+    of a source replaces its values; per-course and per-day figures are sums."""
 
     source_key = models.CharField(max_length=400, unique=True)
     student = models.ForeignKey(
@@ -284,6 +285,8 @@ class MasteryCredit(models.Model):
     )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="+")
     units = models.DecimalField(max_digits=10, decimal_places=2)
+    questions = models.PositiveIntegerField(default=0)
+    correct_questions = models.PositiveIntegerField(default=0)
     occurred_on = models.DateField()
 
     class Meta:

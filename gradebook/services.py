@@ -84,17 +84,30 @@ def record_xp_plausibility(
     return flagged
 
 
-def set_mastered_units(*, source_key, units, student_id, course_id, occurred_on) -> None:
-    """The mastered units one source reports; a later report of the source replaces it."""
+def set_mastered_units(
+    *, source_key, units, student_id, course_id, occurred_on, questions=0, correct_questions=0
+) -> None:
+    """The mastered units (and questions answered, answered correctly) one source reports;
+    a later report of the source replaces them."""
     MasteryCredit.objects.update_or_create(
         source_key=source_key,
         defaults={
             "student_id": student_id,
             "course_id": course_id,
             "units": rules.as_decimal(units),
+            "questions": question_count(questions),
+            "correct_questions": question_count(correct_questions),
             "occurred_on": occurred_on,
         },
     )
+
+
+def question_count(value) -> int:
+    """A reported number of questions as a count: whole, not negative, 0 when absent."""
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, ArithmeticError):
+        return 0
 
 
 def mastery_threshold(course: Course) -> Decimal:
@@ -222,14 +235,18 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
     metadata = result.metadata or {}
     _credit_result_xp(result, day, rules.as_decimal(metadata.get("xp", 0)) if active else 0)
     units = metadata.get("masteredUnits", 0) if active else 0
+    questions = metadata.get("totalQuestions", 0) if active else 0
+    correct = metadata.get("correctQuestions", 0) if active else 0
     key = result_source_key(result.sourced_id)
-    if units or MasteryCredit.objects.filter(source_key=key).exists():
+    if units or questions or MasteryCredit.objects.filter(source_key=key).exists():
         set_mastered_units(
             source_key=key,
             units=units,
             student_id=result.student_id,
             course_id=result.course_id,
             occurred_on=day,
+            questions=questions,
+            correct_questions=correct,
         )
     if active and result.lesson_id and reaches_mastery(result.course, result_accuracy(result)):
         moved_from = record_lesson_mastery(

@@ -12,7 +12,8 @@ from gradebook import mastery
 from gradebook.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 from rostering.models import CourseComponent, User
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: like tests/integration, so the data migrations' rows survive the flush.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def in_threads(count: int, work) -> None:
