@@ -1,14 +1,24 @@
 """Daily rollups per student × course × day, recomputed from the ledger and facts.
 
-Never incremented: a key's row is derived again from its sources, under a per-key lock,
-at the end of the transaction of the batch that touched it (so a batch is never committed
-without its rollups). Two workers touching the same key converge on the same row: the lock
-is held until commit, and whoever takes it second sees the first one's committed batch.
+Never incremented: a key's row is derived again from its sources, under a per-key lock.
+The Caliper pipeline does it at the end of the transaction of the batch that touched it (so
+a batch is never committed without its rollups). Two workers touching the same key converge
+on the same row: the lock is held until commit, and whoever takes it second sees the first
+one's committed batch.
+
+Changes from outside the pipeline (gradebook.signals.learning_changed: the gradebook API,
+the logger) are recomputed after their commit by a Celery task when there is a broker
+(settings.ROLLUPS_AFTER_COMMIT), so a request does not pay for the recompute: the writer's
+transaction marks the keys stale (StaleRollup), and the task claims the markers and
+recomputes what it claimed; the sweep repairs markers whose task was lost.
 """
 
+import logging
 import zlib
 from collections import defaultdict
+from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
@@ -23,7 +33,9 @@ from gradebook.models import (
     XpEntry,
 )
 
-from .models import DailyActivity, TimeSpentFact
+from .models import DailyActivity, StaleRollup, TimeSpentFact
+
+logger = logging.getLogger(__name__)
 
 
 def recompute(keys: set[tuple]) -> None:
@@ -140,5 +152,77 @@ def _add_logger_sessions(values, days, scope) -> None:
 
 def on_learning_changed(sender, keys, **kwargs) -> None:
     """gradebook.signals.learning_changed: XP, results or mastery changed outside the
-    pipeline (gradebook API, logger); bring those days' rollups up to date."""
-    recompute(keys)
+    pipeline (gradebook API, logger); bring those days' rollups up to date: after the
+    commit when a broker runs the tasks, else (the demo, the tests) in this transaction."""
+    if not settings.ROLLUPS_AFTER_COMMIT:
+        recompute(keys)
+        return
+    keys = sorted(keys)
+    mark_stale(keys)
+    transaction.on_commit(lambda: enqueue_recompute(keys))
+
+
+def mark_stale(keys) -> None:
+    """Marks the keys' rollups stale in the writer's transaction (sorted, so two writers lock
+    the markers in the same order). The marker's row stays locked until the writer commits,
+    so a recompute cannot claim it before it can see the writer's change."""
+    table = connection.ops.quote_name(StaleRollup._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(keys))
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (student_id, course_id, day, since) VALUES {rows}"
+            f" ON CONFLICT (student_id, course_id, day) DO UPDATE SET since = {table}.since",
+            [value for s, c, d in keys for value in (s, c, d, now)],
+        )
+
+
+def enqueue_recompute(keys) -> None:
+    """Hand the stale keys to a worker. Their markers are committed, so a broker outage
+    loses nothing: the sweep re-queues markers that stay."""
+    from .tasks import recompute_rollups
+
+    try:
+        recompute_rollups.apply_async(
+            args=[[[s, c, d.isoformat()] for s, c, d in keys]], retry=False
+        )
+    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
+        logger.warning("Could not enqueue %d rollups (%s); the sweep will.", len(keys), error)
+
+
+def recompute_stale(keys) -> int:
+    """Recompute those of the keys still marked stale, and remove their markers; answers how
+    many. Keys whose markers another run claimed first are skipped: their change is in the
+    rows that run writes (coalescing a burst of updates into one recompute)."""
+    keys = [(s, c, date.fromisoformat(d) if isinstance(d, str) else d) for s, c, d in keys]
+    if not keys:
+        return 0
+    with transaction.atomic():
+        claimed = _claim(keys)
+        recompute(claimed)
+    return len(claimed)
+
+
+def _claim(keys) -> set[tuple]:
+    """Lock the keys' markers in key order (a writer holding one makes this wait for its
+    commit, so the recompute sees its change) and delete them."""
+    which = Q()
+    for s, c, d in keys:
+        which |= Q(student_id=s, course_id=c, day=d)
+    markers = list(
+        StaleRollup.objects.select_for_update()
+        .filter(which)
+        .order_by("student_id", "course_id", "day")
+        .values_list("pk", "student_id", "course_id", "day")
+    )
+    StaleRollup.objects.filter(pk__in=[pk for pk, *_ in markers]).delete()
+    return {tuple(key) for _, *key in markers}
+
+
+def stale_keys(*, marked_before, limit: int) -> list[tuple]:
+    """Keys marked stale before `marked_before` (their task is late or lost), oldest first."""
+    return list(
+        StaleRollup.objects.filter(since__lte=marked_before)
+        .order_by("since")
+        .values_list("student_id", "course_id", "day")[:limit]
+    )
