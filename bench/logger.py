@@ -6,10 +6,16 @@ session, as a student's exercise sends them; then the latency of the start answe
 (`POST /api/logger/contentsession` of an exercise) and of the PUT for a student with no
 history and for one with `--history` (6,000) past attempts on the same exercise.
 
-    scripts/test-services.sh start      # throwaway PostgreSQL (and Redis, unused here)
+As in production, the web processes hand the daily rollups to a broker (Redis, `--broker`,
+default REDIS_URL) and one Celery worker recomputes them on the same machine; at the end the
+bench waits for the worker and checks every rollup against a fresh recompute.
+`--in-process N` instead measures the CPU one PUT costs this process (Django test client),
+which depends less on the machine's load; `--profile` adds a cProfile of those PUTs.
+
+    eval "$(scripts/test-services.sh start)"      # throwaway PostgreSQL and Redis
     psql -h 127.0.0.1 -p 55432 -U postgres -c 'CREATE DATABASE timeback_bench_logger'
-    DATABASE_URL=postgres://postgres@127.0.0.1:55432/timeback_bench_logger \\
-        .venv/bin/python bench/logger.py [--requests 2000] [--server-workers 4]
+    DATABASE_URL=postgres://postgres@127.0.0.1:55432/timeback_bench_logger REDIS_URL=... \\
+        .venv/bin/python bench/logger.py [--requests 2000] [--server-workers 4] [--in-process N]
 
 The bench database is the bench's own: it is migrated, and each run deletes the logs,
 XP, mastery and rollups of the bench course before it starts. Targets (issue 5): ≥ 300
@@ -21,10 +27,12 @@ import http.client
 import json
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 
-from ingest import ROOT, free_port, setup_django, start_server  # noqa: F401 - ROOT sets sys.path
+from ingest import ROOT, bench_env, free_port, setup_django, start_server
 
 APP_NAME = "Bench Logger App"
 COURSE = "bench-logger-course"
@@ -37,7 +45,7 @@ TARGETS = {"rate": 300.0, "p99": 50.0}
 def ensure_catalogue(students: int):
     """The bench app's course, one lesson, one class with `students` students; the logs of
     earlier runs deleted. Answers the app's client id and secret."""
-    from events.models import DailyActivity
+    from events.models import DailyActivity, StaleRollup
     from gradebook.models import ContentSummaryLog, LessonMastery, XpEntry
     from rostering import partners, services
     from rostering.models import PartnerApp
@@ -66,7 +74,7 @@ def ensure_catalogue(students: int):
             sourced_id=f"bench-logger-enrollment-{i}", user=student, klass=klass, role="student"
         )
     ContentSummaryLog.objects.filter(course=course).delete()
-    for model in (XpEntry, LessonMastery, DailyActivity):
+    for model in (XpEntry, LessonMastery, DailyActivity, StaleRollup):
         model.objects.filter(course=course).delete()
     return client.id, secret
 
@@ -182,6 +190,131 @@ def with_history(client: Client, student: int, attempts: int, samples: int) -> d
     return {"start": summary(starts), "put": summary(puts)}
 
 
+def in_process(requests: int, profile: bool) -> None:
+    """CPU cost of one PUT in this process (Django test client, same database): less
+    sensitive to the machine's load than the rates above. Prints CPU ms and queries per PUT,
+    and with `profile` the cProfile of the measured PUTs."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client as DjangoClient
+
+    client_id, secret = ensure_catalogue(students=16)
+    browser = DjangoClient()
+    answer = browser.post(
+        "/auth/1.0/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json()
+    headers = {"Authorization": f"Bearer {answer['access_token']}"}
+
+    def call(method, path, body):
+        response = getattr(browser, method)(
+            path, body, content_type="application/json", **{"headers": headers}
+        )
+        assert response.status_code == 200, response.content[:300]
+        return response.json()
+
+    start = {"user_id": "bench-logger-student-0", "node_id": LESSON, "kind": "exercise"}
+    session = call("post", START_PATH, {**start, "mastery_model": MODEL})["session_id"]
+    path = f"{START_PATH}/{session}"
+    for n in range(50):  # warm-up: imports, connection, caches
+        call("put", path, {"time_spent_delta": 5, "interactions": [interaction(n)]})
+    queries = []  # counted by a wrapper: each request resets Django's own query log
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
+    ):
+        call("put", path, {"time_spent_delta": 5, "interactions": [interaction(50)]})
+    profiler = cProfile.Profile() if profile else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    for n in range(requests):
+        call("put", path, {"time_spent_delta": 5, "interactions": [interaction(51 + n)]})
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(f"PUT contentsession with one interaction, in process, {requests} requests:")
+    print(
+        f"  {cpu / requests * 1000:.2f} ms CPU (this process) and {wall / requests * 1000:.2f} ms"
+    )
+    print(f"  wall per PUT; {len(queries)} SQL queries per PUT")
+    if profile:
+        print("\n".join(q[:300] for q in queries))
+    if profiler:
+        profiler.dump_stats("/tmp/loggerperf.prof")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+    settle_in_process()
+
+
+def settle_in_process() -> None:
+    """No worker ran: recompute what the PUTs left stale, and drop their queued tasks."""
+    from celery import current_app
+
+    from events import rollups
+    from events.models import StaleRollup
+
+    rollups.recompute_stale(list(StaleRollup.objects.values_list("student_id", "course_id", "day")))
+    if os.environ["CELERY_BROKER_URL"]:
+        current_app.control.purge()
+
+
+def start_worker(broker: str) -> subprocess.Popen:
+    """One solo Celery worker: it recomputes the rollups the PUTs mark stale."""
+    worker = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "timeback", "worker"),
+            *("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
+            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+        ],
+        cwd=ROOT,
+        env=bench_env(broker),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    ready = threading.Event()
+
+    def read_log():
+        for log_line in worker.stderr:
+            if " ready." in log_line:
+                ready.set()
+            elif "ERROR" in log_line or "Traceback" in log_line:
+                print("worker:", log_line.rstrip(), file=sys.stderr)
+
+    threading.Thread(target=read_log, daemon=True).start()
+    if not ready.wait(120):
+        worker.kill()
+        raise SystemExit("the celery worker did not start")
+    return worker
+
+
+def rollups_settled(timeout: float = 120) -> dict:
+    """Wait until the worker has recomputed every stale rollup of the bench course; answers
+    how long that took after the load and whether every row equals a fresh derivation."""
+    from events import rollups
+    from events.models import DailyActivity, StaleRollup
+
+    began = time.perf_counter()
+    stale = StaleRollup.objects.filter(course__sourced_id=COURSE)
+    while stale.exists():
+        if time.perf_counter() - began > timeout:
+            raise SystemExit(f"{stale.count()} rollups still stale after {timeout} s")
+        time.sleep(0.05)
+    lag = time.perf_counter() - began
+    rows = DailyActivity.objects.filter(course__sourced_id=COURSE)
+    keys = set(rows.values_list("student_id", "course_id", "day"))
+    fresh = rollups._derive(keys)
+    fields = list(rollups.EMPTY)
+    wrong = [
+        row
+        for row in rows
+        if [getattr(row, f) for f in fields]
+        != [fresh[(row.student_id, row.course_id, row.day)][f] for f in fields]
+    ]
+    return {"lag": lag, "rows": len(keys), "wrong": len(wrong)}
+
+
 def line(name: str, figures: dict) -> str:
     rate = f"{figures['rate']:7.0f} req/s  " if figures["rate"] else " " * 14
     return f"  {name:<38} {rate}p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f} ms"
@@ -193,15 +326,29 @@ def main():
     parser.add_argument("--server-workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--history", type=int, default=6000, help="past attempts of one student")
     parser.add_argument("--samples", type=int, default=200, help="starts measured per history")
+    parser.add_argument(
+        "--in-process", type=int, metavar="N", help="only: CPU ms of N PUTs in this process"
+    )
+    parser.add_argument("--profile", action="store_true", help="with --in-process: cProfile")
+    parser.add_argument(
+        "--broker",
+        default=os.environ.get("REDIS_URL", ""),
+        help="Celery broker (default REDIS_URL): rollups recomputed after commit by one worker;"
+        " empty: recomputed in the request, as without a broker",
+    )
     args = parser.parse_args()
 
+    os.environ["CELERY_BROKER_URL"] = args.broker
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    if args.in_process:
+        return in_process(args.in_process, args.profile)
     client_id, secret = ensure_catalogue(students=16)
     port = free_port()
-    server = start_server(port, args.server_workers, broker="")
+    server = start_server(port, args.server_workers, broker=args.broker)
+    worker = start_worker(args.broker) if args.broker else None
     try:
         client = Client(port, token(port, client_id, secret))
         put_load(client, 10, 2, 200)  # warm-up: every worker imports and connects
@@ -209,12 +356,20 @@ def main():
         four = put_load(client, 1, 4, args.requests)
         fresh = with_history(client, 5, 0, args.samples)
         long = with_history(client, 6, args.history, args.samples)
+        settled = rollups_settled()
     finally:
         server.terminate()
         server.wait()
+        if worker:
+            worker.terminate()
+            worker.wait(timeout=30)
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Logger API, gunicorn {args.server_workers} sync workers, PostgreSQL, 127.0.0.1")
+    if args.broker:
+        print("Rollups recomputed after commit by one Celery worker (solo) on the same machine")
+    else:
+        print("No broker: rollups recomputed in each request")
     print(f"Load average at the end (1, 5, 15 min): {load}")
     print(f"PUT contentsession with one interaction ({args.requests} requests per phase):")
     print(line("1 client", one))
@@ -224,6 +379,10 @@ def main():
     print(line(f"start, {args.history} past attempts", long["start"]))
     print(line("PUT, no past attempts", fresh["put"]))
     print(line(f"PUT, {args.history} past attempts", long["put"]))
+    print(
+        f"Rollups: {settled['rows']} rows, settled {settled['lag']:.2f} s after the last request,"
+        f" {settled['wrong']} differing from a fresh recompute"
+    )
     met = four["rate"] >= TARGETS["rate"] and four["p99"] < TARGETS["p99"]
     print(
         f"Targets: ≥ {TARGETS['rate']:.0f} PUT/s and p99 < {TARGETS['p99']:.0f} ms at 4 clients: "
