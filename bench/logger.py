@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from ingest import ROOT, bench_env, free_port, setup_django, start_server
 
@@ -190,10 +191,12 @@ def with_history(client: Client, student: int, attempts: int, samples: int) -> d
     return {"start": summary(starts), "put": summary(puts)}
 
 
-def in_process(requests: int, profile: bool) -> None:
-    """CPU cost of one PUT in this process (Django test client, same database): less
-    sensitive to the machine's load than the rates above. Prints CPU ms and queries per PUT,
-    and with `profile` the cProfile of the measured PUTs."""
+def in_process(requests: int, profile: str | None) -> None:
+    """CPU cost of one PUT (Django test client in this process, same database), which
+    depends less on the machine's load than the rates: this process's CPU, its PostgreSQL
+    backend's (read from /proc: the server must run on this machine), and the queries; then
+    the same for the recompute of one rollup, the worker's share of a PUT when nothing
+    coalesces. With `profile`, writes a cProfile of the PUTs to that file."""
     import cProfile
     import pstats
 
@@ -210,7 +213,7 @@ def in_process(requests: int, profile: bool) -> None:
 
     def call(method, path, body):
         response = getattr(browser, method)(
-            path, body, content_type="application/json", **{"headers": headers}
+            path, body, content_type="application/json", headers=headers
         )
         assert response.status_code == 200, response.content[:300]
         return response.json()
@@ -225,26 +228,81 @@ def in_process(requests: int, profile: bool) -> None:
         lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
     ):
         call("put", path, {"time_spent_delta": 5, "interactions": [interaction(50)]})
+
     profiler = cProfile.Profile() if profile else None
-    cpu, wall = time.process_time(), time.perf_counter()
+    with cpu_meter(connection) as put_cpu:
+        if profiler:
+            profiler.enable()
+        for n in range(requests):
+            call("put", path, {"time_spent_delta": 5, "interactions": [interaction(51 + n)]})
+        if profiler:
+            profiler.disable()
+    print(f"PUT contentsession with one interaction, in process, {requests} requests, per PUT:")
+    print(cpu_line(put_cpu, requests) + f"; {len(queries)} queries")
     if profiler:
-        profiler.enable()
-    for n in range(requests):
-        call("put", path, {"time_spent_delta": 5, "interactions": [interaction(51 + n)]})
-    if profiler:
-        profiler.disable()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"PUT contentsession with one interaction, in process, {requests} requests:")
-    print(
-        f"  {cpu / requests * 1000:.2f} ms CPU (this process) and {wall / requests * 1000:.2f} ms"
-    )
-    print(f"  wall per PUT; {len(queries)} SQL queries per PUT")
-    if profile:
-        print("\n".join(q[:300] for q in queries))
-    if profiler:
-        profiler.dump_stats("/tmp/loggerperf.prof")
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
+        profiler.dump_stats(profile)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     settle_in_process()
+    recompute_cost(requests)
+
+
+def recompute_cost(times: int) -> None:
+    """The recompute of one rollup key, as the worker's task runs it (marker included)."""
+    from django.db import connection
+
+    from events import rollups
+    from events.models import DailyActivity
+
+    key = DailyActivity.objects.filter(course__sourced_id=COURSE).values_list(
+        "student_id", "course_id", "day"
+    )[0]
+    with cpu_meter(connection) as cpu:
+        for _ in range(times):
+            rollups.mark_stale([key])
+            rollups.recompute_stale([key])
+    print("Recompute of one rollup key (the worker's task, without Celery's own overhead):")
+    print(cpu_line(cpu, times))
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds a process of this machine has used, None when /proc does not show it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class cpu_meter:
+    """CPU seconds of this process and of its PostgreSQL backend (None when /proc does not
+    show the backend), and wall seconds, spent inside the block."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def backend(self) -> float | None:
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        return process_cpu(pid)
+
+    def __enter__(self):
+        self.started = (time.process_time(), self.backend(), time.perf_counter())
+        return self
+
+    def __exit__(self, *exc):
+        ended = (time.process_time(), self.backend(), time.perf_counter())
+        self.python = ended[0] - self.started[0]
+        self.postgres = None if ended[1] is None else ended[1] - self.started[1]
+        self.wall = ended[2] - self.started[2]
+
+
+def cpu_line(cpu: cpu_meter, times: int) -> str:
+    postgres = "n/a" if cpu.postgres is None else f"{cpu.postgres / times * 1000:.2f} ms"
+    return (
+        f"  {cpu.python / times * 1000:.2f} ms CPU in Python, {postgres} CPU in PostgreSQL,"
+        f" {cpu.wall / times * 1000:.2f} ms wall"
+    )
 
 
 def settle_in_process() -> None:
@@ -329,7 +387,7 @@ def main():
     parser.add_argument(
         "--in-process", type=int, metavar="N", help="only: CPU ms of N PUTs in this process"
     )
-    parser.add_argument("--profile", action="store_true", help="with --in-process: cProfile")
+    parser.add_argument("--profile", metavar="FILE", help="with --in-process: cProfile to FILE")
     parser.add_argument(
         "--broker",
         default=os.environ.get("REDIS_URL", ""),
@@ -352,8 +410,11 @@ def main():
     try:
         client = Client(port, token(port, client_id, secret))
         put_load(client, 10, 2, 200)  # warm-up: every worker imports and connects
+        worker_cpu = [process_cpu(worker.pid) if worker else None]
         one = put_load(client, 0, 1, args.requests)
         four = put_load(client, 1, 4, args.requests)
+        settled_load = rollups_settled()
+        worker_cpu.append(process_cpu(worker.pid) if worker else None)
         fresh = with_history(client, 5, 0, args.samples)
         long = with_history(client, 6, args.history, args.samples)
         settled = rollups_settled()
@@ -374,6 +435,10 @@ def main():
     print(f"PUT contentsession with one interaction ({args.requests} requests per phase):")
     print(line("1 client", one))
     print(line("4 clients", four))
+    if None not in worker_cpu:
+        per_put = (worker_cpu[1] - worker_cpu[0]) / (2 * args.requests) * 1000
+        print(f"  the worker's CPU: {per_put:.2f} ms per PUT (its recomputes coalesce under load)")
+        print(f"  rollups settled {settled_load['lag']:.2f} s after the last PUT")
     print(f"Start answer and PUT of an exercise, {args.samples} sequential requests each:")
     print(line("start, no past attempts", fresh["start"]))
     print(line(f"start, {args.history} past attempts", long["start"]))

@@ -15,13 +15,11 @@ recomputes what it claimed; the sweep repairs markers whose task was lost.
 
 import logging
 import zlib
-from collections import defaultdict
 from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Q
 from django.utils import timezone
 
 from gradebook.models import (
@@ -84,70 +82,75 @@ def _lock(keys) -> None:
 
 
 def _derive(keys) -> dict:
-    students = {s for s, _, _ in keys}
-    courses = {c for _, c, _ in keys}
-    days = {d for _, _, d in keys}
-    scope = {"student_id__in": students, "course_id__in": courses}
-    values = defaultdict(lambda: dict(EMPTY))
-    for row in (
-        XpEntry.objects.filter(occurred_on__in=days, **scope)
-        .values("student_id", "course_id", "occurred_on")
-        .annotate(total=Sum("amount"))
-    ):
-        values[(row["student_id"], row["course_id"], row["occurred_on"])]["xp"] = row["total"]
-    time = TimeSpentFact.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in time.annotate(
-        active=Sum("active"),
-        wasted=Sum(F("inactive") + F("waste") + F("anti_pattern")),
-        inactive=Sum("inactive"),
-    ):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["active_seconds"] = row["active"]
-        values[key]["wasted_seconds"] = row["wasted"]
-        values[key]["inactive_seconds"] = row["inactive"]
-    items = ItemResult.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in items.annotate(answered=Count("id"), correct=Count("id", filter=Q(correct=True))):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["items_answered"] = row["answered"]
-        values[key]["items_correct"] = row["correct"]
-    mastered = (
-        LessonMastery.objects.filter(**scope)
-        .annotate(day=TruncDate("mastered_at"))
-        .filter(day__in=days)
-    )
-    for row in mastered.values("student_id", "course_id", "day").annotate(n=Count("id")):
-        values[(row["student_id"], row["course_id"], row["day"])]["lessons_mastered"] = row["n"]
-    units = MasteryCredit.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in units.annotate(total=Sum("units")):
-        values[(row["student_id"], row["course_id"], row["occurred_on"])]["mastered_units"] = row[
-            "total"
-        ]
-    _add_logger_sessions(values, days, scope)
+    """Each key's rollup values, read from its sources in one statement per chunk of keys:
+    for each key, one indexed aggregate per source (a few keys, as a request or a worker's
+    task brings, cost one round trip instead of one query per source)."""
+    keys = list(keys)
+    values = {}
+    for start in range(0, len(keys), DERIVE_CHUNK):
+        chunk = keys[start : start + DERIVE_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(_derive_sql(len(chunk)), _derive_params(chunk))
+            for position, *sums in cursor.fetchall():
+                values[chunk[position]] = _rollup_values(*sums)
     return values
 
 
-def _add_logger_sessions(values, days, scope) -> None:
-    """Progress-tracking ("logger") sessions (SPEC §4.5) count like Caliper events: their
-    time is active time, and their attempts are items answered."""
-    time = SessionTime.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
+DERIVE_CHUNK = 500
+
+
+def _rollup_values(
+    xp, active, wasted, inactive, answered, correct, lessons, units, logged, attempts, right
+) -> dict:
+    # Progress-tracking ("logger") sessions (SPEC §4.5) count like Caliper events: their
+    # time is active time, and their attempts are items answered.
+    return {
+        "xp": xp or 0,
+        "active_seconds": (active or 0) + round(logged or 0),
+        "wasted_seconds": wasted or 0,
+        "inactive_seconds": inactive or 0,
+        "items_answered": answered + attempts,
+        "items_correct": (correct or 0) + (right or 0),
+        "lessons_mastered": lessons,
+        "mastered_units": units or 0,
+    }
+
+
+def _derive_sql(count: int) -> str:
+    postgresql = connection.vendor == "postgresql"
+    row = "(%s::integer, %s::bigint, %s::bigint, %s::date)" if postgresql else "(%s, %s, %s, %s)"
+    # A lesson counts on the UTC day it was mastered (the connection's time zone is UTC).
+    mastered_on = (
+        "t.mastered_at >= k.d AND t.mastered_at < k.d + 1"
+        if postgresql
+        else "date(t.mastered_at) = k.d"
     )
-    for row in time.annotate(seconds=Sum("seconds")):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["active_seconds"] += round(row["seconds"])
-    attempts = AttemptLog.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
+    sums = [
+        _of(XpEntry, "SUM(t.amount)"),
+        _of(TimeSpentFact, "SUM(t.active)"),
+        _of(TimeSpentFact, "SUM(t.inactive + t.waste + t.anti_pattern)"),
+        _of(TimeSpentFact, "SUM(t.inactive)"),
+        _of(ItemResult, "COUNT(*)"),
+        _of(ItemResult, "SUM(CASE WHEN t.correct THEN 1 ELSE 0 END)"),
+        _of(LessonMastery, "COUNT(*)", day=mastered_on),
+        _of(MasteryCredit, "SUM(t.units)"),
+        _of(SessionTime, "SUM(t.seconds)"),
+        _of(AttemptLog, "COUNT(*)"),
+        _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
+    ]
+    rows = ", ".join([row] * count)
+    return f"WITH k(i, s, c, d) AS (VALUES {rows}) SELECT k.i, {', '.join(sums)} FROM k"
+
+
+def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
+    return (
+        f"(SELECT {aggregate} FROM {connection.ops.quote_name(model._meta.db_table)} t"
+        f" WHERE t.student_id = k.s AND t.course_id = k.c AND {day})"
     )
-    for row in attempts.annotate(answered=Count("id"), correct=Count("id", filter=Q(correct=1))):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["items_answered"] += row["answered"]
-        values[key]["items_correct"] += row["correct"]
+
+
+def _derive_params(keys) -> list:
+    return [value for position, key in enumerate(keys) for value in (position, *key)]
 
 
 def on_learning_changed(sender, keys, **kwargs) -> None:
