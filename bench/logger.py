@@ -6,11 +6,13 @@ session, as a student's exercise sends them; then the latency of the start answe
 (`POST /api/logger/contentsession` of an exercise) and of the PUT for a student with no
 history and for one with `--history` (6,000) past attempts on the same exercise.
 
-As in production, the web processes hand the daily rollups to a broker (Redis, `--broker`,
-default REDIS_URL) and one Celery worker recomputes them on the same machine; at the end the
-bench waits for the worker and checks every rollup against a fresh recompute.
-`--in-process N` instead measures the CPU one PUT costs this process (Django test client),
-which depends less on the machine's load; `--profile` adds a cProfile of those PUTs.
+The web processes get a broker (`--broker`, default REDIS_URL) as in production. Each PUT
+recomputes its daily rollup in the request; with `--deferred-rollups` (ROLLUPS_AFTER_COMMIT)
+it marks it stale and one Celery worker on the same machine recomputes it after the commit.
+At the end the bench checks every rollup against a fresh recompute. `--in-process N`
+instead measures the CPU one PUT costs (Django test client in this process, and its
+PostgreSQL backend), which depends less on the machine's load; `--profile FILE` adds a
+cProfile of those PUTs.
 
     eval "$(scripts/test-services.sh start)"      # throwaway PostgreSQL and Redis
     psql -h 127.0.0.1 -p 55432 -U postgres -c 'CREATE DATABASE timeback_bench_logger'
@@ -200,6 +202,7 @@ def in_process(requests: int, profile: str | None) -> None:
     import cProfile
     import pstats
 
+    from django.conf import settings
     from django.db import connection
     from django.test import Client as DjangoClient
 
@@ -243,7 +246,8 @@ def in_process(requests: int, profile: str | None) -> None:
         profiler.dump_stats(profile)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     settle_in_process()
-    recompute_cost(requests)
+    if settings.ROLLUPS_AFTER_COMMIT:
+        recompute_cost(requests)
 
 
 def recompute_cost(times: int) -> None:
@@ -389,14 +393,19 @@ def main():
     )
     parser.add_argument("--profile", metavar="FILE", help="with --in-process: cProfile to FILE")
     parser.add_argument(
-        "--broker",
-        default=os.environ.get("REDIS_URL", ""),
-        help="Celery broker (default REDIS_URL): rollups recomputed after commit by one worker;"
-        " empty: recomputed in the request, as without a broker",
+        "--broker", default=os.environ.get("REDIS_URL", ""), help="default: REDIS_URL"
+    )
+    parser.add_argument(
+        "--deferred-rollups",
+        action="store_true",
+        help="ROLLUPS_AFTER_COMMIT: rollups recomputed after commit by one Celery worker",
     )
     args = parser.parse_args()
+    if args.deferred_rollups and not args.broker:
+        parser.error("--deferred-rollups needs a broker")
 
     os.environ["CELERY_BROKER_URL"] = args.broker
+    os.environ["ROLLUPS_AFTER_COMMIT"] = "true" if args.deferred_rollups else "false"
     setup_django()
     from django.core.management import call_command
 
@@ -406,7 +415,7 @@ def main():
     client_id, secret = ensure_catalogue(students=16)
     port = free_port()
     server = start_server(port, args.server_workers, broker=args.broker)
-    worker = start_worker(args.broker) if args.broker else None
+    worker = start_worker(args.broker) if args.deferred_rollups else None
     try:
         client = Client(port, token(port, client_id, secret))
         put_load(client, 10, 2, 200)  # warm-up: every worker imports and connects
@@ -427,10 +436,10 @@ def main():
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"Logger API, gunicorn {args.server_workers} sync workers, PostgreSQL, 127.0.0.1")
-    if args.broker:
+    if worker:
         print("Rollups recomputed after commit by one Celery worker (solo) on the same machine")
     else:
-        print("No broker: rollups recomputed in each request")
+        print("Rollups recomputed in each request (ROLLUPS_AFTER_COMMIT off)")
     print(f"Load average at the end (1, 5, 15 min): {load}")
     print(f"PUT contentsession with one interaction ({args.requests} requests per phase):")
     print(line("1 client", one))

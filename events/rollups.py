@@ -7,9 +7,9 @@ on the same row: the lock is held until commit, and whoever takes it second sees
 one's committed batch.
 
 Changes from outside the pipeline (gradebook.signals.learning_changed: the gradebook API,
-the logger) are recomputed after their commit by a Celery task when there is a broker
-(settings.ROLLUPS_AFTER_COMMIT), so a request does not pay for the recompute: the writer's
-transaction marks the keys stale (StaleRollup), and the task claims the markers and
+the logger) are recomputed in the writer's transaction too, unless
+settings.ROLLUPS_AFTER_COMMIT hands them to a Celery task after the commit: the writer's
+transaction then marks the keys stale (StaleRollup), and the task claims the markers and
 recomputes what it claimed; the sweep repairs markers whose task was lost.
 """
 
@@ -155,8 +155,8 @@ def _derive_params(keys) -> list:
 
 def on_learning_changed(sender, keys, **kwargs) -> None:
     """gradebook.signals.learning_changed: XP, results or mastery changed outside the
-    pipeline (gradebook API, logger); bring those days' rollups up to date: after the
-    commit when a broker runs the tasks, else (the demo, the tests) in this transaction."""
+    pipeline (gradebook API, logger); bring those days' rollups up to date, in this
+    transaction or, with ROLLUPS_AFTER_COMMIT, by a worker after the commit."""
     if not settings.ROLLUPS_AFTER_COMMIT:
         recompute(keys)
         return

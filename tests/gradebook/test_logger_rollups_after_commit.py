@@ -1,6 +1,6 @@
-"""With a broker (settings.ROLLUPS_AFTER_COMMIT), a logger PUT does not recompute the daily
-rollup in the request: it marks the rollup stale and a task recomputes it after the commit;
-the sweep repairs a rollup whose task was lost."""
+"""With settings.ROLLUPS_AFTER_COMMIT (a broker's worker recomputes), a logger PUT does not
+recompute the daily rollup in the request: it marks the rollup stale and a task recomputes
+it after the commit; the sweep repairs a rollup whose task was lost."""
 
 from datetime import timedelta
 from unittest import mock
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _with_a_broker(settings):
+def _rollups_after_commit(settings):
     settings.ROLLUPS_AFTER_COMMIT = True
 
 
