@@ -29,13 +29,11 @@ import http.client
 import json
 import os
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-from ingest import ROOT, bench_env, free_port, setup_django, start_server
+from ingest import free_port, setup_django, start_server, start_worker
 
 APP_NAME = "Bench Logger App"
 COURSE = "bench-logger-course"
@@ -321,36 +319,6 @@ def settle_in_process() -> None:
         current_app.control.purge()
 
 
-def start_worker(broker: str) -> subprocess.Popen:
-    """One solo Celery worker: it recomputes the rollups the PUTs mark stale."""
-    worker = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "timeback", "worker"),
-            *("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
-            *("--without-gossip", "--without-mingle", "--without-heartbeat"),
-        ],
-        cwd=ROOT,
-        env=bench_env(broker),
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    ready = threading.Event()
-
-    def read_log():
-        for log_line in worker.stderr:
-            if " ready." in log_line:
-                ready.set()
-            elif "ERROR" in log_line or "Traceback" in log_line:
-                print("worker:", log_line.rstrip(), file=sys.stderr)
-
-    threading.Thread(target=read_log, daemon=True).start()
-    if not ready.wait(120):
-        worker.kill()
-        raise SystemExit("the celery worker did not start")
-    return worker
-
-
 def rollups_settled(timeout: float = 120) -> dict:
     """Wait until the worker has recomputed every stale rollup of the bench course; answers
     how long that took after the load and whether every row equals a fresh derivation."""
@@ -415,7 +383,8 @@ def main():
     client_id, secret = ensure_catalogue(students=16)
     port = free_port()
     server = start_server(port, args.server_workers, broker=args.broker)
-    worker = start_worker(args.broker) if args.deferred_rollups else None
+    problems = []  # the worker's log lines with errors or retries
+    worker = start_worker(args.broker, problems) if args.deferred_rollups else None
     try:
         client = Client(port, token(port, client_id, secret))
         put_load(client, 10, 2, 200)  # warm-up: every worker imports and connects
@@ -453,6 +422,8 @@ def main():
     print(line(f"start, {args.history} past attempts", long["start"]))
     print(line("PUT, no past attempts", fresh["put"]))
     print(line(f"PUT, {args.history} past attempts", long["put"]))
+    for problem in problems[:5]:
+        print(f"  !! worker: {problem}")
     print(
         f"Rollups: {settled['rows']} rows, settled {settled['lag']:.2f} s after the last request,"
         f" {settled['wrong']} differing from a fresh recompute"
