@@ -234,6 +234,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 0,
 }
+# Daily rollups of changes made outside the Caliper pipeline (gradebook API, logger): by
+# default recomputed in the writer's transaction (one statement); true hands them to a
+# worker after the commit (needs a broker; pays off when workers have their own CPUs:
+# docs/performance.md, logger PUT).
+ROLLUPS_AFTER_COMMIT = env.bool("ROLLUPS_AFTER_COMMIT", default=False) and bool(CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {
         "task": "events.tasks.sweep_pending",
