@@ -100,17 +100,30 @@ DERIVE_CHUNK = 500
 
 
 def _rollup_values(
-    xp, active, wasted, inactive, answered, correct, lessons, units, logged, attempts, right
+    xp,
+    active,
+    wasted,
+    inactive,
+    answered,
+    correct,
+    lessons,
+    units,
+    reported,
+    reported_right,
+    logged,
+    attempts,
+    right,
 ) -> dict:
-    # Progress-tracking ("logger") sessions (SPEC §4.5) count like Caliper events: their
-    # time is active time, and their attempts are items answered.
+    # Questions count whether answered one by one (AssessmentItemEvents), reported as an
+    # activity's or a result's totals (totalQuestions/correctQuestions), or attempted in a
+    # progress-tracking ("logger") session (SPEC §4.5), whose time is active time too.
     return {
         "xp": xp or 0,
         "active_seconds": (active or 0) + round(logged or 0),
         "wasted_seconds": wasted or 0,
         "inactive_seconds": inactive or 0,
-        "items_answered": answered + attempts,
-        "items_correct": (correct or 0) + (right or 0),
+        "items_answered": answered + (reported or 0) + attempts,
+        "items_correct": (correct or 0) + (reported_right or 0) + (right or 0),
         "lessons_mastered": lessons,
         "mastered_units": units or 0,
     }
@@ -134,6 +147,8 @@ def _derive_sql(count: int) -> str:
         _of(ItemResult, "SUM(CASE WHEN t.correct THEN 1 ELSE 0 END)"),
         _of(LessonMastery, "COUNT(*)", day=mastered_on),
         _of(MasteryCredit, "SUM(t.units)"),
+        _of(MasteryCredit, "SUM(t.questions)"),
+        _of(MasteryCredit, "SUM(t.correct_questions)"),
         _of(SessionTime, "SUM(t.seconds)"),
         _of(AttemptLog, "COUNT(*)"),
         _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
