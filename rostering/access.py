@@ -8,6 +8,7 @@
 - Refusals are 403 with an explanation, so an app developer knows what to do.
 """
 
+from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 
 from .models import SANDBOX_ORG_SOURCED_ID, Course, Org, PartnerApp, Resource, User
@@ -100,6 +101,90 @@ def student_ids_of_app(app: PartnerApp):
     """A subquery of the user ids enrolled as students in classes of the app's courses."""
     from .models import Enrollment
 
-    return Enrollment.objects.filter(
-        role="student", klass__course__partner_app=app
-    ).values("user_id")
+    return Enrollment.objects.filter(role="student", klass__course__partner_app=app).values(
+        "user_id"
+    )
+
+
+# --- Reads: what a logged-in person may see (SPEC §5). Out-of-scope objects answer 404. ---
+#
+# A student sees themselves; a guardian their linked children; a guide the classes they teach
+# and their students; an administrator the classes and students of their org and the orgs
+# below it; a superuser everything. A person with several roles sees the union.
+
+GUARDIAN_ROLES = ("guardian", "parent", "relative")
+ADMIN_ROLES = ("administrator", "siteAdministrator", "districtAdministrator", "systemAdministrator")
+MAX_ORG_DEPTH = 8  # national > state > district > school > department, with room to spare
+
+
+def roles_of_user(user) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(user.roles.values_list("role", flat=True))
+
+
+def _org_subtree(org_ids: set[int]) -> set[int]:
+    """The orgs and every org below them, one query per level."""
+    seen, frontier = set(org_ids), set(org_ids)
+    for _ in range(MAX_ORG_DEPTH):
+        frontier = set(Org.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier -= seen
+        if not frontier:
+            break
+        seen |= frontier
+    return seen
+
+
+def _administered_orgs(user) -> set[int]:
+    return _org_subtree(
+        set(user.roles.filter(role__in=ADMIN_ROLES).values_list("org_id", flat=True))
+    )
+
+
+def classes_visible_to_user(user):
+    """Classes a person may open: those they teach; those of orgs they administer."""
+    from .models import Class, Enrollment
+
+    if not getattr(user, "is_authenticated", False):
+        return Class.objects.none()
+    if user.is_superuser:
+        return Class.objects.all()
+    taught = Enrollment.objects.filter(user=user, role="teacher", status="active")
+    scope = Q(pk__in=taught.values("klass_id"))
+    administered = _administered_orgs(user)
+    if administered:
+        scope |= Q(school_id__in=administered)
+    return Class.objects.filter(scope)
+
+
+def students_visible_to_user(user):
+    """Users whose learning a person may see: themselves, their linked children (guardians),
+    the students of the classes they may open."""
+    from .models import Enrollment
+
+    if not getattr(user, "is_authenticated", False):
+        return User.objects.none()
+    if user.is_superuser:
+        return User.objects.all()
+    scope = Q(pk=user.pk)
+    roles = roles_of_user(user)
+    if roles & set(GUARDIAN_ROLES):
+        scope |= Q(agents=user)
+    enrolled = Enrollment.objects.filter(
+        role="student", status="active", klass__in=classes_visible_to_user(user)
+    )
+    scope |= Q(pk__in=enrolled.values("user_id"))
+    return User.objects.filter(scope).distinct()
+
+
+def can_view_student(user, student) -> bool:
+    return students_visible_to_user(user).filter(pk=student.pk).exists()
+
+
+def apps_visible_to_user(user):
+    """Partner apps whose developer dashboard a person may open: the apps they own."""
+    if not getattr(user, "is_authenticated", False):
+        return PartnerApp.objects.none()
+    if user.is_superuser:
+        return PartnerApp.objects.all()
+    return PartnerApp.objects.filter(owners=user)

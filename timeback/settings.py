@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "rostering",
     "gradebook",
     "events",
+    "django_htmx",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "timeback.urls"
@@ -73,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboards.context_processors.navigation",
             ],
         },
     },
@@ -116,7 +120,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/dashboard/"  # dashboards.views.landing: each role to its page
 
 
 def _oidc_private_key() -> str:

@@ -19,6 +19,7 @@ handler500 = "timeback.api.errors.handler500"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
+    path("", include("dashboards.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("allauth.idp.urls")),
     # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).

@@ -1,0 +1,625 @@
+"""Reads behind the dashboards (SPEC §7). Every page costs a constant number of queries,
+whatever the number of students, days and events: each function reads the daily rollups
+(events.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
+assembles in Python with the pure rules of gradebook.goals / gradebook.diagnosis.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+
+from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
+from gradebook.diagnosis import Flag, Thresholds, diagnose
+from gradebook.goals import (
+    DayFigures,
+    Goals,
+    TimeBack,
+    goals_from_metadata,
+    judge_day,
+    streak,
+    time_back,
+)
+from gradebook.goals import is_school_day as school_day
+from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
+from gradebook.selectors import Progress, course_progress
+from rostering.models import (
+    ComponentKind,
+    Course,
+    CourseComponent,
+    Enrollment,
+    EnrollmentRole,
+    PartnerApp,
+    Status,
+    User,
+)
+
+from . import figures
+
+CHART_DAYS = 28  # the student's XP chart: the last four weeks
+WEEK_DAYS = 7  # "this week" on every page: the last seven days, today included
+HISTORY_DAYS = 366  # streaks and time back look back one school year at most
+RECENT_MASTERED = 8
+DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
+OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
+REJECTION_SAMPLE = 500  # top rejection reasons are counted over the newest rejections
+FLAGGED_SHOWN = 20
+ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+
+
+def diagnosis_thresholds() -> Thresholds:
+    return Thresholds(
+        low_effort_minutes_per_day=Decimal(str(settings.DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY)),
+        low_effort_waste_percent=Decimal(str(settings.DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT)),
+        too_hard_accuracy=Decimal(str(settings.DIAGNOSIS_TOO_HARD_ACCURACY)),
+        too_easy_accuracy=Decimal(str(settings.DIAGNOSIS_TOO_EASY_ACCURACY)),
+        too_easy_minutes_per_day=Decimal(str(settings.DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY)),
+        min_items_for_accuracy=settings.DIAGNOSIS_MIN_ITEMS,
+    )
+
+
+def _time_back(met_school_days: int) -> TimeBack:
+    return time_back(
+        met_school_days,
+        school_day_hours=Decimal(str(settings.TIME_BACK_SCHOOL_DAY_HOURS)),
+        learning_hours=Decimal(str(settings.TIME_BACK_LEARNING_HOURS)),
+    )
+
+
+def diagnosis_start(today: date) -> date:
+    return today - timedelta(days=settings.DIAGNOSIS_WINDOW_DAYS - 1)
+
+
+# --- Student ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseToday:
+    course: Course
+    goals: Goals
+    today: DayFigures
+    met: bool
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    student: User
+    today: date
+    courses: list[CourseToday]
+    streak: int
+    time_back: TimeBack
+    daily_xp: list[tuple[date, Decimal]]
+    week_active_seconds: int
+    week_wasted_seconds: int
+    recent_mastered: list
+    flags: list[Flag]
+
+    @property
+    def xp_today(self) -> Decimal:
+        return sum((c.today.xp for c in self.courses), Decimal(0))
+
+    @property
+    def xp_goal(self) -> Decimal:
+        return sum((c.goals.daily_xp for c in self.courses), Decimal(0))
+
+    @property
+    def xp_goal_percent(self) -> int:
+        if not self.xp_goal:
+            return 100
+        return min(100, int(self.xp_today * 100 / self.xp_goal))
+
+    @property
+    def goal_met_today(self) -> bool:
+        return bool(self.courses) and all(c.met for c in self.courses)
+
+    @property
+    def week_active_minutes(self) -> Decimal:
+        return Decimal(self.week_active_seconds) / 60
+
+    @property
+    def week_waste_percent(self) -> Decimal | None:
+        return figures.waste_percent(self.week_active_seconds, self.week_wasted_seconds)
+
+
+def enrolled_courses(student: User) -> list[tuple[Course, Goals]]:
+    """The courses a student is enrolled in (active enrollments) with their goals: the
+    enrollment's `metadata.goals` over the course's. One query."""
+    enrollments = (
+        Enrollment.objects.filter(user=student, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
+        .select_related("klass__course")
+        .order_by("klass__course__title", "pk")
+    )
+    seen = {}
+    for enrollment in enrollments:
+        course = enrollment.klass.course
+        if course.pk not in seen:
+            seen[course.pk] = (course, goals_from_metadata(course.metadata, enrollment.metadata))
+    return list(seen.values())
+
+
+def student_summary(student: User, today: date) -> StudentSummary:
+    """Everything the student page shows, in five queries."""
+    courses = enrolled_courses(student)
+    goals = {course.pk: course_goals for course, course_goals in courses}
+    rows = list(
+        DailyActivity.objects.filter(
+            student=student, day__gte=today - timedelta(days=HISTORY_DAYS), day__lte=today
+        )
+    )
+    by_day = figures.group_rows_by_day(rows)
+    met = figures.met_days(by_day, goals)
+    progress = course_progress((student.pk, course.pk) for course, _ in courses)
+    course_cards = []
+    for course, course_goals in courses:
+        today_figures = by_day.get(today, {}).get(course.pk, DayFigures())
+        course_cards.append(
+            CourseToday(
+                course=course,
+                goals=course_goals,
+                today=today_figures,
+                met=today in met and course.pk in by_day.get(today, {}),
+                progress=progress[(student.pk, course.pk)],
+            )
+        )
+    xp_by_day = defaultdict(Decimal)
+    for row in rows:
+        xp_by_day[row.day] += row.xp
+    chart_start = today - timedelta(days=CHART_DAYS - 1)
+    week_start = today - timedelta(days=WEEK_DAYS - 1)
+    week = [row for row in rows if row.day >= week_start]
+    recent = list(
+        LessonMastery.objects.filter(student=student)
+        .select_related("lesson", "course")
+        .order_by("-mastered_at")[:RECENT_MASTERED]
+    )
+    return StudentSummary(
+        student=student,
+        today=today,
+        courses=course_cards,
+        streak=streak(met, today),
+        time_back=_time_back(sum(1 for day in met if school_day(day))),
+        daily_xp=[
+            (chart_start + timedelta(days=n), xp_by_day.get(chart_start + timedelta(days=n), 0))
+            for n in range(CHART_DAYS)
+        ],
+        week_active_seconds=sum(row.active_seconds for row in week),
+        week_wasted_seconds=sum(row.wasted_seconds for row in week),
+        recent_mastered=recent,
+        flags=diagnose(figures.window(rows, diagnosis_start(today), today), diagnosis_thresholds()),
+    )
+
+
+@dataclass(frozen=True)
+class LessonWork:
+    lesson: CourseComponent
+    items_answered: int
+    items_correct: int
+    attempts: int
+    best_score: Decimal | None
+    mastered_at: datetime | None
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        return figures.percent(self.items_correct, self.items_answered)
+
+
+def lessons_of(course: Course) -> list[CourseComponent]:
+    """The course's active lessons in syllabus order (unit order, then lesson order)."""
+    return list(
+        CourseComponent.objects.filter(
+            course=course, kind=ComponentKind.LESSON, status=Status.ACTIVE
+        ).order_by("parent__sort_order", "parent_id", "sort_order", "pk")
+    )
+
+
+def lesson_work(student: User, course: Course) -> list[LessonWork]:
+    """Per lesson of a course: the student's answered items, accuracy, attempts (results
+    written for the lesson) and mastery. Four queries."""
+    lessons = lessons_of(course)
+    items = {
+        row["lesson_id"]: row
+        for row in ItemResult.objects.filter(student=student, course=course)
+        .values("lesson_id")
+        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    }
+    results = {
+        row["lesson_id"]: row
+        for row in AssessmentResult.objects.filter(student=student, course=course)
+        .values("lesson_id")
+        .annotate(attempts=Count("pk"), best=Max("score"))
+    }
+    mastered = dict(
+        LessonMastery.objects.filter(student=student, course=course).values_list(
+            "lesson_id", "mastered_at"
+        )
+    )
+    work = []
+    for lesson in lessons:
+        item = items.get(lesson.pk, {})
+        result = results.get(lesson.pk, {})
+        work.append(
+            LessonWork(
+                lesson=lesson,
+                items_answered=item.get("answered", 0),
+                items_correct=item.get("correct", 0),
+                attempts=result.get("attempts", 0),
+                best_score=result.get("best"),
+                mastered_at=mastered.get(lesson.pk),
+            )
+        )
+    return work
+
+
+# --- Guide -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    """One line of a guide's class table."""
+
+    student: User
+    xp_today: Decimal
+    xp_week: Decimal
+    goal_met_today: bool
+    accuracy: Decimal | None  # over the diagnosis window
+    active_seconds_week: int
+    wasted_seconds_week: int
+    lessons_mastered: int
+    progress: Progress
+    last_active: date | None
+    flags: list[Flag]
+
+    @property
+    def active_minutes_week(self) -> Decimal:
+        return Decimal(self.active_seconds_week) / 60
+
+    @property
+    def waste_percent_week(self) -> Decimal | None:
+        return figures.waste_percent(self.active_seconds_week, self.wasted_seconds_week)
+
+    @property
+    def name(self) -> str:
+        return f"{self.student.last_name}, {self.student.first_name}".strip(", ")
+
+
+# Sort keys of the class table: column name → key function; None sorts last.
+SORT_KEYS = {
+    "name": lambda r: (r.student.last_name.lower(), r.student.first_name.lower()),
+    "xp_today": lambda r: r.xp_today,
+    "xp_week": lambda r: r.xp_week,
+    "goal": lambda r: r.goal_met_today,
+    "accuracy": lambda r: r.accuracy,
+    "active": lambda r: r.active_seconds_week,
+    "waste": lambda r: r.waste_percent_week,
+    "mastered": lambda r: r.lessons_mastered,
+    "progress": lambda r: r.progress.pct_complete,
+    "last_active": lambda r: r.last_active,
+    "flag": lambda r: ",".join(f.code for f in r.flags) or None,
+}
+
+
+def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[StudentRow]:
+    """Rows sorted by a column of SORT_KEYS (unknown keys sort by name); rows without a
+    value for the column come last in both directions, ties by name."""
+    get = SORT_KEYS.get(key, SORT_KEYS["name"])
+    by_name = sorted(rows, key=SORT_KEYS["name"])
+    present = [r for r in by_name if get(r) is not None]
+    missing = [r for r in by_name if get(r) is None]
+    return sorted(present, key=get, reverse=descending) + missing
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    klass: object
+    today: date
+    rows: list[StudentRow]
+    lessons: list[CourseComponent]
+    mastery: dict[tuple[int, int], datetime] = field(default_factory=dict)
+
+    def grid(self):
+        """The lesson × student mastery grid: one line per lesson, a cell per student."""
+        return [
+            (lesson, [self.mastery.get((row.student.pk, lesson.pk)) for row in self.rows])
+            for lesson in self.lessons
+        ]
+
+
+def class_report(klass, today: date) -> ClassReport:
+    """The guide's table of one class, its mastery grid, in seven queries."""
+    course = klass.course
+    enrollments = list(
+        Enrollment.objects.filter(klass=klass, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    students = {}
+    goals = {}
+    for enrollment in enrollments:
+        if enrollment.user_id not in students:
+            students[enrollment.user_id] = enrollment.user
+            goals[enrollment.user_id] = goals_from_metadata(course.metadata, enrollment.metadata)
+    start = min(diagnosis_start(today), today - timedelta(days=WEEK_DAYS - 1))
+    recent = defaultdict(list)
+    for row in DailyActivity.objects.filter(
+        course=course, student_id__in=students, day__gte=start, day__lte=today
+    ):
+        recent[row.student_id].append(row)
+    last_active = dict(
+        DailyActivity.objects.filter(course=course, student_id__in=students)
+        .values("student_id")
+        .annotate(last=Max("day"))
+        .values_list("student_id", "last")
+    )
+    mastery = dict(
+        ((student_id, lesson_id), at)
+        for student_id, lesson_id, at in LessonMastery.objects.filter(
+            course=course, student_id__in=students
+        ).values_list("student_id", "lesson_id", "mastered_at")
+    )
+    mastered_count = Counter(student_id for student_id, _ in mastery)
+    progress = course_progress((student_id, course.pk) for student_id in students)
+    thresholds = diagnosis_thresholds()
+    week_start = today - timedelta(days=WEEK_DAYS - 1)
+    rows = []
+    for student_id, student in students.items():
+        history = recent[student_id]
+        today_rows = [r for r in history if r.day == today]
+        week = [r for r in history if r.day >= week_start]
+        diagnosis_window = figures.window(history, diagnosis_start(today), today)
+        rows.append(
+            StudentRow(
+                student=student,
+                xp_today=sum((r.xp for r in today_rows), Decimal(0)),
+                xp_week=sum((r.xp for r in week), Decimal(0)),
+                goal_met_today=bool(today_rows)
+                and judge_day(figures.day_figures(today_rows[0]), goals[student_id]).met,
+                accuracy=diagnosis_window.accuracy,
+                active_seconds_week=sum(r.active_seconds for r in week),
+                wasted_seconds_week=sum(r.wasted_seconds for r in week),
+                lessons_mastered=mastered_count[student_id],
+                progress=progress[(student_id, course.pk)],
+                last_active=last_active.get(student_id),
+                flags=diagnose(diagnosis_window, thresholds),
+            )
+        )
+    return ClassReport(
+        klass=klass, today=today, rows=rows, lessons=lessons_of(course), mastery=mastery
+    )
+
+
+# --- Developer -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestionDay:
+    day: date
+    accepted: int
+    rejected: int
+
+    @property
+    def received(self) -> int:
+        return self.accepted + self.rejected
+
+
+@dataclass(frozen=True)
+class RejectionReason:
+    reason: str
+    count: int
+    example: dict | None
+    example_errors: list[str]
+
+
+@dataclass(frozen=True)
+class LessonOutcome:
+    lesson: CourseComponent
+    mastered: int
+    enrolled: int
+    days_to_mastery: list[float]  # sorted
+
+    @property
+    def completion_percent(self) -> Decimal | None:
+        return figures.percent(self.mastered, self.enrolled)
+
+    def quantile(self, q: float):
+        return figures.quantile(self.days_to_mastery, q)
+
+    @property
+    def median_days(self):
+        return self.quantile(0.5)
+
+    @property
+    def p25_days(self):
+        return self.quantile(0.25)
+
+    @property
+    def p75_days(self):
+        return self.quantile(0.75)
+
+
+@dataclass(frozen=True)
+class AppReport:
+    app: PartnerApp
+    today: date
+    ingestion: list[IngestionDay]
+    unprocessed: dict[str, int]
+    reasons: list[RejectionReason]
+    active_students: int
+    lessons: list[LessonOutcome]
+    accuracy_buckets: list[tuple[str, int]]
+    xp: Decimal
+    active_seconds: int
+    wasted_seconds: int
+    flagged_count: int
+    flagged: list
+
+    @property
+    def xp_per_active_minute(self) -> Decimal | None:
+        if not self.active_seconds:
+            return None
+        return self.xp / (Decimal(self.active_seconds) / 60)
+
+    @property
+    def waste_percent(self) -> Decimal | None:
+        return figures.waste_percent(self.active_seconds, self.wasted_seconds)
+
+    @property
+    def accepted_total(self) -> int:
+        return sum(d.accepted for d in self.ingestion)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(d.rejected for d in self.ingestion)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def app_report(app: PartnerApp, today: date) -> AppReport:
+    """The developer dashboard of one partner app, in twelve queries."""
+    since = today - timedelta(days=DEVELOPER_DAYS - 1)
+    accepted = dict(
+        CaliperEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    rejected = dict(
+        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    ingestion = [
+        IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
+        for d in (since + timedelta(days=n) for n in range(DEVELOPER_DAYS))
+    ]
+    unprocessed = dict(
+        CaliperEvent.objects.filter(
+            partner_app=app, status__in=[EventStatus.PENDING, EventStatus.PARKED]
+        )
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    courses = list(Course.objects.filter(partner_app=app).values_list("pk", flat=True))
+    outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
+    activity = DailyActivity.objects.filter(
+        course_id__in=courses, day__gte=outcome_start, day__lte=today
+    )
+    totals = activity.aggregate(
+        xp=Sum("xp"), active=Sum("active_seconds"), wasted=Sum("wasted_seconds")
+    )
+    per_student = (
+        activity.values("student_id")
+        .annotate(
+            active=Sum("active_seconds"),
+            answered=Sum("items_answered"),
+            correct=Sum("items_correct"),
+        )
+        .values_list("active", "answered", "correct")
+    )
+    active_students = 0
+    accuracies = []
+    for active, answered, correct in per_student:
+        active_students += 1 if active else 0
+        if answered:
+            accuracies.append(Decimal(100) * correct / answered)
+    counts = figures.histogram(accuracies, ACCURACY_EDGES)
+    buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
+    flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
+    return AppReport(
+        app=app,
+        today=today,
+        ingestion=ingestion,
+        unprocessed=unprocessed,
+        reasons=_top_rejections(app),
+        active_students=active_students,
+        lessons=_lesson_outcomes(courses),
+        accuracy_buckets=buckets,
+        xp=totals["xp"] or Decimal(0),
+        active_seconds=totals["active"] or 0,
+        wasted_seconds=totals["wasted"] or 0,
+        flagged_count=flagged_rows.count(),
+        flagged=list(
+            flagged_rows.select_related("student", "course").order_by("-occurred_on", "-pk")[
+                :FLAGGED_SHOWN
+            ]
+        ),
+    )
+
+
+def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
+    """The most frequent reasons among the newest rejections, each with one example."""
+    recent = RejectedEvent.objects.filter(partner_app=app).order_by("-received_at", "-pk")[
+        :REJECTION_SAMPLE
+    ]
+    counts = Counter()
+    examples = {}
+    for rejection in recent.only("errors", "raw"):
+        for reason in rejection.errors or []:
+            counts[reason] += 1
+            examples.setdefault(reason, rejection)
+    return [
+        RejectionReason(reason, n, examples[reason].raw, examples[reason].errors)
+        for reason, n in counts.most_common(limit)
+    ]
+
+
+def _lesson_outcomes(course_ids: list[int]) -> list[LessonOutcome]:
+    """Per lesson of the app's courses: how many enrolled students mastered it, and the
+    days each took. A lesson's time to mastery is measured from the student's previous
+    mastery in the course (their first activity in the course for the first one): lessons
+    are studied in sequence, and this needs only the mastery rows, not the raw events."""
+    lessons = list(
+        CourseComponent.objects.filter(
+            course_id__in=course_ids, kind=ComponentKind.LESSON, status=Status.ACTIVE
+        ).order_by("course_id", "parent__sort_order", "parent_id", "sort_order", "pk")
+    )
+    enrolled = dict(
+        Enrollment.objects.filter(
+            klass__course_id__in=course_ids, role=EnrollmentRole.STUDENT, status=Status.ACTIVE
+        )
+        .values("klass__course_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("klass__course_id", "n")
+    )
+    first_active = {
+        (s, c): day
+        for s, c, day in DailyActivity.objects.filter(course_id__in=course_ids)
+        .values("student_id", "course_id")
+        .annotate(first=Min("day"))
+        .values_list("student_id", "course_id", "first")
+    }
+    masteries = LessonMastery.objects.filter(course_id__in=course_ids).order_by(
+        "student_id", "course_id", "mastered_at"
+    )
+    durations = defaultdict(list)
+    previous = None
+    for student_id, course_id, lesson_id, at in masteries.values_list(
+        "student_id", "course_id", "lesson_id", "mastered_at"
+    ):
+        key = (student_id, course_id)
+        if previous is None or previous[0] != key:
+            first = first_active.get(key)
+            start = _day_start(first) if first else at
+        else:
+            start = previous[1]
+        durations[lesson_id].append(max(0.0, (at - start).total_seconds() / 86400))
+        previous = (key, at)
+    return [
+        LessonOutcome(
+            lesson=lesson,
+            mastered=len(durations[lesson.pk]),
+            enrolled=enrolled.get(lesson.course_id, 0),
+            days_to_mastery=sorted(durations[lesson.pk]),
+        )
+        for lesson in lessons
+    ]
