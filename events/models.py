@@ -168,6 +168,9 @@ class DailyActivity(models.Model):
     xp = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     active_seconds = models.PositiveIntegerField(default=0)
     wasted_seconds = models.PositiveIntegerField(default=0)
+    # The inactive part of wasted_seconds (the rest is waste + anti-pattern): EduBridge
+    # answers inactiveSeconds and wasteSeconds apart.
+    inactive_seconds = models.PositiveIntegerField(default=0)
     items_answered = models.PositiveIntegerField(default=0)
     items_correct = models.PositiveIntegerField(default=0)
     lessons_mastered = models.PositiveIntegerField(default=0)

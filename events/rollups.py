@@ -42,6 +42,7 @@ EMPTY = {
     "xp": 0,
     "active_seconds": 0,
     "wasted_seconds": 0,
+    "inactive_seconds": 0,
     "items_answered": 0,
     "items_correct": 0,
     "lessons_mastered": 0,
@@ -79,11 +80,14 @@ def _derive(keys) -> dict:
         "student_id", "course_id", "occurred_on"
     )
     for row in time.annotate(
-        active=Sum("active"), wasted=Sum(F("inactive") + F("waste") + F("anti_pattern"))
+        active=Sum("active"),
+        wasted=Sum(F("inactive") + F("waste") + F("anti_pattern")),
+        inactive=Sum("inactive"),
     ):
         key = (row["student_id"], row["course_id"], row["occurred_on"])
         values[key]["active_seconds"] = row["active"]
         values[key]["wasted_seconds"] = row["wasted"]
+        values[key]["inactive_seconds"] = row["inactive"]
     items = ItemResult.objects.filter(occurred_on__in=days, **scope).values(
         "student_id", "course_id", "occurred_on"
     )

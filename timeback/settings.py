@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rostering",
     "gradebook",
     "events",
+    "analytics",
     "django_htmx",
     "dashboards",
 ]

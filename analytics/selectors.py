@@ -1,0 +1,324 @@
+"""Reads over the daily rollups (events.DailyActivity) shared by the read-back APIs,
+EduBridge and the dashboards. Every function answers in a constant number of queries,
+whatever the number of events, rows or students it covers.
+
+Scoping is the caller's: pass `courses` (a Course queryset such as
+`rostering.access.courses_visible_to_app(app)`, or course ids) and students (a User
+queryset or ids) to narrow what is read. `None` means "no narrowing".
+
+- `activity_rows(...)`: the rollup rows, per student × course × UTC day, as a queryset
+  ready to page (`student_ref`/`course_ref` are the sourcedIds).
+- `student_insights(student, today, courses=None)`: one student's goals, today's figures
+  and verdicts, goal-met days, streak, time back, progress and diagnosis flags per course.
+  `insights_for_students(student_ids, today, courses=None)` does the same for many
+  students at once (a class), in the same number of queries.
+- `diagnosis_thresholds()`, `time_back_of(...)`: the settings-driven rules.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import F, QuerySet
+
+from events.models import DailyActivity
+from gradebook import diagnosis, goals
+from gradebook.selectors import Progress, course_progress
+from rostering.models import Course, Enrollment, EnrollmentRole, Status
+
+# --- Rollup rows -----------------------------------------------------------------------
+
+
+def activity_rows(
+    *,
+    students=None,
+    courses=None,
+    start: date | None = None,
+    end: date | None = None,
+) -> QuerySet:
+    """DailyActivity rows (student × course × UTC day) in [start, end], oldest day first,
+    annotated with `student_ref` and `course_ref` (sourcedIds). Lazy: page it."""
+    return (
+        _rollups(students=students, courses=courses, start=start, end=end)
+        .annotate(student_ref=F("student__sourced_id"), course_ref=F("course__sourced_id"))
+        .order_by("day", "student_id", "course_id")
+    )
+
+
+def _rollups(*, students=None, courses=None, start=None, end=None) -> QuerySet:
+    rows = DailyActivity.objects.all()
+    if students is not None:
+        rows = rows.filter(student_id__in=students)
+    if courses is not None:
+        rows = rows.filter(course_id__in=courses)
+    if start is not None:
+        rows = rows.filter(day__gte=start)
+    if end is not None:
+        rows = rows.filter(day__lte=end)
+    return rows
+
+
+def figures_of(row: DailyActivity) -> goals.DayFigures:
+    """The goal-relevant figures of one rollup row."""
+    return goals.DayFigures(
+        xp=row.xp,
+        lessons_mastered=row.lessons_mastered,
+        active_seconds=row.active_seconds,
+        items_answered=row.items_answered,
+        items_correct=row.items_correct,
+        mastered_units=row.mastered_units,
+    )
+
+
+# --- Settings-driven rules -------------------------------------------------------------
+
+
+def diagnosis_thresholds() -> diagnosis.Thresholds:
+    """The diagnosis thresholds of SPEC §6.4, from settings (DIAGNOSIS_*)."""
+    return diagnosis.Thresholds(
+        low_effort_minutes_per_day=_decimal(settings.DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY),
+        low_effort_waste_percent=_decimal(settings.DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT),
+        too_hard_accuracy=_decimal(settings.DIAGNOSIS_TOO_HARD_ACCURACY),
+        too_easy_accuracy=_decimal(settings.DIAGNOSIS_TOO_EASY_ACCURACY),
+        too_easy_minutes_per_day=_decimal(settings.DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY),
+        min_items_for_accuracy=settings.DIAGNOSIS_MIN_ITEMS,
+    )
+
+
+def diagnosis_window(today: date) -> tuple[date, date]:
+    """The days judged for diagnosis: the last DIAGNOSIS_WINDOW_DAYS days up to today."""
+    return today - timedelta(days=max(1, settings.DIAGNOSIS_WINDOW_DAYS) - 1), today
+
+
+def time_back_of(met_school_days: int) -> goals.TimeBack:
+    return goals.time_back(
+        met_school_days,
+        school_day_hours=_decimal(settings.TIME_BACK_SCHOOL_DAY_HOURS),
+        learning_hours=_decimal(settings.TIME_BACK_LEARNING_HOURS),
+    )
+
+
+def _decimal(value) -> Decimal:
+    return Decimal(str(value))
+
+
+# --- Student insights ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CourseInsight:
+    """One course of a student: goals, today's figures and verdicts, progress, flags."""
+
+    course_id: int
+    course_ref: str  # sourcedId
+    title: str
+    goals: goals.Goals
+    today: goals.DayFigures
+    verdict: goals.GoalVerdict
+    active_today: bool  # judged today (has a rollup row today)
+    progress: Progress
+    flags: list[diagnosis.Flag]
+
+
+@dataclass(frozen=True)
+class StudentInsights:
+    """What a student (and their guide, and a partner app) sees about them.
+
+    `xp_goal_today` is the sum of the courses' `dailyXp` goals. A day is goal-met when every
+    course the student worked in that day met its goals (gradebook.goals); `met_days` lists
+    them, oldest first, and feed `streak` and `time_back`. `flags` judge all courses together
+    over the diagnosis window; each CourseInsight has that course's own flags.
+    """
+
+    student_id: int
+    today: date
+    today_figures: goals.DayFigures
+    xp_goal_today: Decimal
+    goal_met_today: bool
+    met_days: list[date]
+    streak: int
+    time_back: goals.TimeBack
+    courses: list[CourseInsight]
+    flags: list[diagnosis.Flag]
+    last_activity: date | None
+    window: tuple[date, date]  # the days judged for diagnosis
+
+
+def student_insights(student, today: date, courses=None) -> StudentInsights:
+    """Insights of one student (a User or its id); see `insights_for_students`."""
+    student_id = getattr(student, "pk", student)
+    return insights_for_students([student_id], today, courses)[student_id]
+
+
+def insights_for_students(
+    student_ids: Iterable[int], today: date, courses=None
+) -> dict[int, StudentInsights]:
+    """Insights of each student, over the courses they are enrolled in as students or have
+    activity in (narrowed to `courses` when given). Five queries whatever the number of
+    students, courses or days of history: enrollments, rollups, courses with activity but
+    no enrollment (only when there are some), and course progress (two)."""
+    student_ids = set(student_ids)
+    if not student_ids:
+        return {}
+    goals_by_pair, course_info = _goals_and_courses(student_ids, courses)
+    rows = _rows_by_student(student_ids, courses)
+    _add_unenrolled_courses(rows, goals_by_pair, course_info)
+    progress = course_progress(goals_by_pair)
+    thresholds = diagnosis_thresholds()
+    courses_of = defaultdict(list)
+    for s, c in goals_by_pair:
+        courses_of[s].append(c)
+    return {
+        s: _insights(
+            s,
+            today,
+            rows.get(s, []),
+            sorted(courses_of[s], key=lambda c: course_info[c][0]),
+            goals_by_pair,
+            course_info,
+            progress,
+            thresholds,
+        )
+        for s in student_ids
+    }
+
+
+def _goals_and_courses(student_ids, courses):
+    """The goals of each (student, course) the students are enrolled in as students
+    (the enrollment's metadata over the course's over the defaults), and each course's
+    (sourcedId, title, metadata). One query."""
+    enrollments = Enrollment.objects.filter(
+        user_id__in=student_ids, role=EnrollmentRole.STUDENT, status=Status.ACTIVE
+    )
+    if courses is not None:
+        enrollments = enrollments.filter(klass__course__in=courses)
+    goals_by_pair: dict[tuple[int, int], goals.Goals] = {}
+    course_info: dict[int, tuple[str, str, dict]] = {}
+    for e in enrollments.order_by("-primary", "pk").values(
+        "user_id",
+        "metadata",
+        "klass__course_id",
+        "klass__course__sourced_id",
+        "klass__course__title",
+        "klass__course__metadata",
+    ):
+        course_id = e["klass__course_id"]
+        course_info[course_id] = (
+            e["klass__course__sourced_id"],
+            e["klass__course__title"],
+            e["klass__course__metadata"],
+        )
+        # A student in two classes of one course: the primary (then oldest) enrollment wins.
+        goals_by_pair.setdefault(
+            (e["user_id"], course_id),
+            goals.goals_from_metadata(e["klass__course__metadata"], e["metadata"]),
+        )
+    return goals_by_pair, course_info
+
+
+def _rows_by_student(student_ids, courses) -> dict[int, list[DailyActivity]]:
+    rows = defaultdict(list)
+    for row in _rollups(students=student_ids, courses=courses).only(
+        "student_id",
+        "course_id",
+        "day",
+        "xp",
+        "active_seconds",
+        "wasted_seconds",
+        "items_answered",
+        "items_correct",
+        "lessons_mastered",
+        "mastered_units",
+    ):
+        rows[row.student_id].append(row)
+    return rows
+
+
+def _add_unenrolled_courses(rows, goals_by_pair, course_info) -> None:
+    """Courses a student has activity in without an (active) enrollment still count, with
+    the course's goals. At most one query, none when every course is known."""
+    missing = {r.course_id for rs in rows.values() for r in rs} - set(course_info)
+    if missing:
+        for c in Course.objects.filter(pk__in=missing).values(
+            "pk", "sourced_id", "title", "metadata"
+        ):
+            course_info[c["pk"]] = (c["sourced_id"], c["title"], c["metadata"])
+    for student_rows in rows.values():
+        for r in student_rows:
+            key = (r.student_id, r.course_id)
+            if key not in goals_by_pair and r.course_id in course_info:
+                goals_by_pair[key] = goals.goals_from_metadata(course_info[r.course_id][2])
+
+
+def _insights(
+    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds
+):
+    by_course_day = {(r.course_id, r.day): figures_of(r) for r in rows}
+    met_days = _met_days(student_id, rows, goals_by_pair, by_course_day)
+    start, end = diagnosis_window(today)
+    school_days = sum(
+        goals.is_school_day(start + timedelta(days=i)) for i in range((end - start).days + 1)
+    )
+    window_rows = [r for r in rows if start <= r.day <= end]
+    per_course = []
+    for course_id in course_ids:
+        course_goals = goals_by_pair[(student_id, course_id)]
+        figures = by_course_day.get((course_id, today), goals.DayFigures())
+        ref, title, _ = course_info[course_id]
+        course_window = [r for r in window_rows if r.course_id == course_id]
+        per_course.append(
+            CourseInsight(
+                course_id=course_id,
+                course_ref=ref,
+                title=title,
+                goals=course_goals,
+                today=figures,
+                verdict=goals.judge_day(figures, course_goals),
+                active_today=(course_id, today) in by_course_day,
+                progress=progress[(student_id, course_id)],
+                flags=_diagnose(course_window, school_days, thresholds),
+            )
+        )
+    school_met = [d for d in met_days if goals.is_school_day(d)]
+    return StudentInsights(
+        student_id=student_id,
+        today=today,
+        today_figures=sum((c.today for c in per_course), goals.DayFigures()),
+        xp_goal_today=sum((c.goals.daily_xp for c in per_course), Decimal(0)),
+        goal_met_today=today in met_days,
+        met_days=met_days,
+        streak=goals.streak(met_days, today),
+        time_back=time_back_of(len(school_met)),
+        courses=per_course,
+        flags=_diagnose(window_rows, school_days, thresholds),
+        last_activity=max((r.day for r in rows), default=None),
+        window=(start, end),
+    )
+
+
+def _met_days(student_id, rows, goals_by_pair, by_course_day) -> list[date]:
+    """Days on which every course the student worked in met its goals."""
+    met: dict[date, bool] = {}
+    for r in rows:
+        course_goals = goals_by_pair.get((student_id, r.course_id), goals.Goals())
+        verdict = goals.judge_day(by_course_day[(r.course_id, r.day)], course_goals)
+        met[r.day] = met.get(r.day, True) and verdict.met
+    return sorted(d for d, ok in met.items() if ok)
+
+
+def _diagnose(rows, school_days: int, thresholds) -> list[diagnosis.Flag]:
+    """Flags over the window's rows; none when the window holds no school day (nothing was
+    expected of the student)."""
+    if school_days <= 0:
+        return []
+    window = diagnosis.Window(
+        school_days=school_days,
+        active_seconds=sum(r.active_seconds for r in rows),
+        wasted_seconds=sum(r.wasted_seconds for r in rows),
+        items_answered=sum(r.items_answered for r in rows),
+        items_correct=sum(r.items_correct for r in rows),
+    )
+    return diagnosis.diagnose(window, thresholds)
