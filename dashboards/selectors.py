@@ -9,24 +9,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
-from gradebook.diagnosis import Flag, Thresholds, diagnose
-from gradebook.goals import (
-    DayFigures,
-    Goals,
-    TimeBack,
-    goals_from_metadata,
-    judge_day,
-    streak,
-    time_back,
+from analytics.selectors import (
+    CourseInsight,
+    StudentInsights,
+    diagnosis_window,
+    insights_for_students,
+    student_insights,
 )
-from gradebook.goals import is_school_day as school_day
+from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
+from gradebook.diagnosis import Flag
 from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
-from gradebook.selectors import Progress, course_progress
+from gradebook.selectors import Progress
 from rostering.models import (
     ComponentKind,
     Course,
@@ -42,7 +38,6 @@ from . import figures
 
 CHART_DAYS = 28  # the student's XP chart: the last four weeks
 WEEK_DAYS = 7  # "this week" on every page: the last seven days, today included
-HISTORY_DAYS = 366  # streaks and time back look back one school year at most
 RECENT_MASTERED = 8
 DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
 OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
@@ -51,71 +46,42 @@ FLAGGED_SHOWN = 20
 ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
 
-def diagnosis_thresholds() -> Thresholds:
-    return Thresholds(
-        low_effort_minutes_per_day=Decimal(str(settings.DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY)),
-        low_effort_waste_percent=Decimal(str(settings.DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT)),
-        too_hard_accuracy=Decimal(str(settings.DIAGNOSIS_TOO_HARD_ACCURACY)),
-        too_easy_accuracy=Decimal(str(settings.DIAGNOSIS_TOO_EASY_ACCURACY)),
-        too_easy_minutes_per_day=Decimal(str(settings.DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY)),
-        min_items_for_accuracy=settings.DIAGNOSIS_MIN_ITEMS,
-    )
-
-
-def _time_back(met_school_days: int) -> TimeBack:
-    return time_back(
-        met_school_days,
-        school_day_hours=Decimal(str(settings.TIME_BACK_SCHOOL_DAY_HOURS)),
-        learning_hours=Decimal(str(settings.TIME_BACK_LEARNING_HOURS)),
-    )
-
-
-def diagnosis_start(today: date) -> date:
-    return today - timedelta(days=settings.DIAGNOSIS_WINDOW_DAYS - 1)
-
-
 # --- Student ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CourseToday:
-    course: Course
-    goals: Goals
-    today: DayFigures
-    met: bool
-    progress: Progress
-
-
-@dataclass(frozen=True)
 class StudentSummary:
+    """The student page: analytics' insights (goals, today, streak, time back, progress,
+    diagnosis) plus the XP chart, the week's time and the latest masteries."""
+
     student: User
-    today: date
-    courses: list[CourseToday]
-    streak: int
-    time_back: TimeBack
+    insights: StudentInsights
     daily_xp: list[tuple[date, Decimal]]
     week_active_seconds: int
     week_wasted_seconds: int
     recent_mastered: list
-    flags: list[Flag]
+
+    @property
+    def today(self) -> date:
+        return self.insights.today
+
+    @property
+    def courses(self) -> list[CourseInsight]:
+        return self.insights.courses
 
     @property
     def xp_today(self) -> Decimal:
-        return sum((c.today.xp for c in self.courses), Decimal(0))
+        return self.insights.today_figures.xp
 
     @property
     def xp_goal(self) -> Decimal:
-        return sum((c.goals.daily_xp for c in self.courses), Decimal(0))
+        return self.insights.xp_goal_today
 
     @property
     def xp_goal_percent(self) -> int:
         if not self.xp_goal:
             return 100
         return min(100, int(self.xp_today * 100 / self.xp_goal))
-
-    @property
-    def goal_met_today(self) -> bool:
-        return bool(self.courses) and all(c.met for c in self.courses)
 
     @property
     def week_active_minutes(self) -> Decimal:
@@ -126,71 +92,33 @@ class StudentSummary:
         return figures.waste_percent(self.week_active_seconds, self.week_wasted_seconds)
 
 
-def enrolled_courses(student: User) -> list[tuple[Course, Goals]]:
-    """The courses a student is enrolled in (active enrollments) with their goals: the
-    enrollment's `metadata.goals` over the course's. One query."""
-    enrollments = (
-        Enrollment.objects.filter(user=student, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
-        .select_related("klass__course")
-        .order_by("klass__course__title", "pk")
-    )
-    seen = {}
-    for enrollment in enrollments:
-        course = enrollment.klass.course
-        if course.pk not in seen:
-            seen[course.pk] = (course, goals_from_metadata(course.metadata, enrollment.metadata))
-    return list(seen.values())
-
-
 def student_summary(student: User, today: date) -> StudentSummary:
-    """Everything the student page shows, in five queries."""
-    courses = enrolled_courses(student)
-    goals = {course.pk: course_goals for course, course_goals in courses}
-    rows = list(
-        DailyActivity.objects.filter(
-            student=student, day__gte=today - timedelta(days=HISTORY_DAYS), day__lte=today
-        )
-    )
-    by_day = figures.group_rows_by_day(rows)
-    met = figures.met_days(by_day, goals)
-    progress = course_progress((student.pk, course.pk) for course, _ in courses)
-    course_cards = []
-    for course, course_goals in courses:
-        today_figures = by_day.get(today, {}).get(course.pk, DayFigures())
-        course_cards.append(
-            CourseToday(
-                course=course,
-                goals=course_goals,
-                today=today_figures,
-                met=today in met and course.pk in by_day.get(today, {}),
-                progress=progress[(student.pk, course.pk)],
-            )
-        )
-    xp_by_day = defaultdict(Decimal)
-    for row in rows:
-        xp_by_day[row.day] += row.xp
+    """Everything the student page shows: analytics' five queries, then two."""
+    insights = student_insights(student, today)
     chart_start = today - timedelta(days=CHART_DAYS - 1)
     week_start = today - timedelta(days=WEEK_DAYS - 1)
-    week = [row for row in rows if row.day >= week_start]
+    xp_by_day = defaultdict(Decimal)
+    active = wasted = 0
+    for day, xp, active_seconds, wasted_seconds in DailyActivity.objects.filter(
+        student=student, day__gte=chart_start, day__lte=today
+    ).values_list("day", "xp", "active_seconds", "wasted_seconds"):
+        xp_by_day[day] += xp
+        if day >= week_start:
+            active += active_seconds
+            wasted += wasted_seconds
     recent = list(
         LessonMastery.objects.filter(student=student)
         .select_related("lesson", "course")
         .order_by("-mastered_at")[:RECENT_MASTERED]
     )
+    days = [chart_start + timedelta(days=n) for n in range(CHART_DAYS)]
     return StudentSummary(
         student=student,
-        today=today,
-        courses=course_cards,
-        streak=streak(met, today),
-        time_back=_time_back(sum(1 for day in met if school_day(day))),
-        daily_xp=[
-            (chart_start + timedelta(days=n), xp_by_day.get(chart_start + timedelta(days=n), 0))
-            for n in range(CHART_DAYS)
-        ],
-        week_active_seconds=sum(row.active_seconds for row in week),
-        week_wasted_seconds=sum(row.wasted_seconds for row in week),
+        insights=insights,
+        daily_xp=[(day, xp_by_day.get(day, Decimal(0))) for day in days],
+        week_active_seconds=active,
+        week_wasted_seconds=wasted,
         recent_mastered=recent,
-        flags=diagnose(figures.window(rows, diagnosis_start(today), today), diagnosis_thresholds()),
     )
 
 
@@ -330,61 +258,64 @@ class ClassReport:
 
 
 def class_report(klass, today: date) -> ClassReport:
-    """The guide's table of one class, its mastery grid, in seven queries."""
+    """The guide's table of one class and its mastery grid: analytics' insights of every
+    student in the class's course, plus three queries (enrollments, the last days' rollups,
+    masteries) and the lessons."""
     course = klass.course
-    enrollments = list(
+    students = {}
+    for enrollment in (
         Enrollment.objects.filter(klass=klass, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user_id")
-    )
-    students = {}
-    goals = {}
-    for enrollment in enrollments:
-        if enrollment.user_id not in students:
-            students[enrollment.user_id] = enrollment.user
-            goals[enrollment.user_id] = goals_from_metadata(course.metadata, enrollment.metadata)
-    start = min(diagnosis_start(today), today - timedelta(days=WEEK_DAYS - 1))
+    ):
+        students.setdefault(enrollment.user_id, enrollment.user)
+    insights = insights_for_students(students, today, courses=[course.pk])
+    window_start, _ = diagnosis_window(today)
+    week_start = today - timedelta(days=WEEK_DAYS - 1)
     recent = defaultdict(list)
     for row in DailyActivity.objects.filter(
-        course=course, student_id__in=students, day__gte=start, day__lte=today
+        course=course,
+        student_id__in=students,
+        day__gte=min(window_start, week_start),
+        day__lte=today,
+    ).values(
+        "student_id",
+        "day",
+        "xp",
+        "active_seconds",
+        "wasted_seconds",
+        "items_answered",
+        "items_correct",
     ):
-        recent[row.student_id].append(row)
-    last_active = dict(
-        DailyActivity.objects.filter(course=course, student_id__in=students)
-        .values("student_id")
-        .annotate(last=Max("day"))
-        .values_list("student_id", "last")
-    )
-    mastery = dict(
-        ((student_id, lesson_id), at)
+        recent[row["student_id"]].append(row)
+    mastery = {
+        (student_id, lesson_id): at
         for student_id, lesson_id, at in LessonMastery.objects.filter(
             course=course, student_id__in=students
         ).values_list("student_id", "lesson_id", "mastered_at")
-    )
+    }
     mastered_count = Counter(student_id for student_id, _ in mastery)
-    progress = course_progress((student_id, course.pk) for student_id in students)
-    thresholds = diagnosis_thresholds()
-    week_start = today - timedelta(days=WEEK_DAYS - 1)
     rows = []
     for student_id, student in students.items():
-        history = recent[student_id]
-        today_rows = [r for r in history if r.day == today]
-        week = [r for r in history if r.day >= week_start]
-        diagnosis_window = figures.window(history, diagnosis_start(today), today)
+        insight = insights[student_id]
+        week = [r for r in recent[student_id] if r["day"] >= week_start]
+        judged = [r for r in recent[student_id] if r["day"] >= window_start]
         rows.append(
             StudentRow(
                 student=student,
-                xp_today=sum((r.xp for r in today_rows), Decimal(0)),
-                xp_week=sum((r.xp for r in week), Decimal(0)),
-                goal_met_today=bool(today_rows)
-                and judge_day(figures.day_figures(today_rows[0]), goals[student_id]).met,
-                accuracy=diagnosis_window.accuracy,
-                active_seconds_week=sum(r.active_seconds for r in week),
-                wasted_seconds_week=sum(r.wasted_seconds for r in week),
+                xp_today=insight.today_figures.xp,
+                xp_week=sum((r["xp"] for r in week), Decimal(0)),
+                goal_met_today=insight.goal_met_today,
+                accuracy=figures.percent(
+                    sum(r["items_correct"] for r in judged),
+                    sum(r["items_answered"] for r in judged),
+                ),
+                active_seconds_week=sum(r["active_seconds"] for r in week),
+                wasted_seconds_week=sum(r["wasted_seconds"] for r in week),
                 lessons_mastered=mastered_count[student_id],
-                progress=progress[(student_id, course.pk)],
-                last_active=last_active.get(student_id),
-                flags=diagnose(diagnosis_window, thresholds),
+                progress=insight.courses[0].progress if insight.courses else Progress(0, 0, 0),
+                last_active=insight.last_activity,
+                flags=insight.flags,
             )
         )
     return ClassReport(

@@ -48,9 +48,9 @@ def test_a_student_meeting_every_goal_keeps_a_streak_and_earns_time_back(school,
         xp=50, active_seconds=1800, lessons_mastered=3, mastered_units=2
     )
     summary = login(student).get("/me/").context["summary"]
-    assert summary.goal_met_today
-    assert summary.streak == 8  # ten days of history: Fri..Mon, Fri..Wed are 8 school days
-    assert summary.time_back.hours == Decimal(40)
+    assert summary.insights.goal_met_today
+    assert summary.insights.streak == 8  # ten days of history: Fri..Mon, Fri..Wed are 8 school days
+    assert summary.insights.time_back.hours == Decimal(40)
 
 
 def test_a_student_cannot_open_another_students_page(school, login):
