@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Caliper ingestion and the sweep ---
 CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", default=1000)
 REJECTED_EVENTS_KEPT_PER_APP = env.int("REJECTED_EVENTS_KEPT_PER_APP", default=1000)
+# Days of simulated learning `seed_demo` pushes through ingestion when --days is not given.
+DEMO_HISTORY_DAYS = env.int("DEMO_HISTORY_DAYS", default=60)
 REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body
 SWEEP_MIN_AGE = timedelta(seconds=env.int("SWEEP_MIN_AGE_SECONDS", default=30))
 SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)
