@@ -30,7 +30,7 @@ DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 USERS = "https://timeback.example/ims/oneroster/rostering/v1p2/users/"
 SENSOR = "https://demo-app.timeback.example"
 NAMESPACE = uuid.UUID("6f1d3c1e-6c1b-4f0b-9a43-5e1f0c2b7d10")
-ENVELOPE_EVENTS = 500
+ENVELOPE_EVENTS = 1000  # the most an envelope may carry: fewer, larger commits
 
 
 @dataclass(frozen=True)

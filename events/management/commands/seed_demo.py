@@ -97,6 +97,8 @@ def render_summary(result: demo.DemoResult) -> str:
         "Timeback demo is ready.",
         "",
         f"  Open      {BASE_URL}/   (make run serves it; or: .venv/bin/python manage.py runserver)",
+        f"  Pages     {BASE_URL}/dashboard/   (log in: students, guides, guardians and developers"
+        " each land on their page)",
         f"  Admin     {BASE_URL}/admin/",
         f"  API docs  {BASE_URL}/api/docs/",
         "",
