@@ -14,7 +14,7 @@ from django.utils import timezone
 from rostering import access
 from rostering.models import EnrollmentRole, Status, User
 
-from . import charts, selectors
+from . import charts, roles, selectors
 
 
 def utc_today():
@@ -25,21 +25,7 @@ def utc_today():
 @login_required
 def landing(request):
     """Where login leads (LOGIN_REDIRECT_URL): each role to its page."""
-    return redirect(landing_url(request.user))
-
-
-def landing_url(user) -> str:
-    roles = access.roles_of_user(user)
-    if "student" in roles:
-        return "/me/"
-    if user.is_superuser or roles & ({"teacher"} | set(access.ADMIN_ROLES)):
-        return "/classes/"
-    if roles & set(access.GUARDIAN_ROLES):
-        return "/children/"
-    app = access.apps_visible_to_user(user).order_by("pk").first()
-    if app is not None:
-        return f"/developers/apps/{app.pk}/"
-    return "/"
+    return redirect(roles.landing_url(request.user))
 
 
 @login_required
@@ -63,9 +49,7 @@ def student_page(request, student_id: int):
 @login_required
 def children(request):
     """A guardian's linked children, each with a link to their page."""
-    kids = User.objects.filter(agents=request.user).order_by("first_name", "last_name")
-    if not access.roles_of_user(request.user) & set(access.GUARDIAN_ROLES):
-        kids = kids.none()
+    kids = access.children_of_guardian(request.user).order_by("first_name", "last_name")
     return render(request, "dashboards/children.html", {"children": list(kids)})
 
 
@@ -209,7 +193,7 @@ def class_student(request, class_id: int, student_id: int):
 
 @login_required
 def app_dashboard(request, app_id: int):
-    app = get_object_or_404(access.apps_visible_to_user(request.user), pk=app_id)
+    app = get_object_or_404(access.partner_apps_visible_to_user(request.user), pk=app_id)
     report = selectors.app_report(app, utc_today())
     context = {
         "report": report,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from gradebook import services as gradebook
 from gradebook import xp as rules
-from gradebook.models import ItemResult, LessonMastery, XpEntry
+from gradebook.models import EVENT_RESULT_PREFIX, ItemResult, LessonMastery, XpEntry
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
 from . import caliper, extract, rollups
@@ -546,7 +546,7 @@ def _maybe_master_lesson(
     already = (mastered or {}).get((event.student_id, event.lesson_id))
     if already is not None and already <= event.event_time:
         return  # mastered no later than this event: the service would change nothing
-    if accuracy >= gradebook.mastery_threshold(event.course):
+    if gradebook.reaches_mastery(event.course, accuracy):
         moved_from = gradebook.record_lesson_mastery(
             student_id=event.student_id,
             lesson_id=event.lesson_id,
@@ -573,4 +573,4 @@ def _percent(given, maximum) -> Decimal | None:
 
 
 def result_id(event: CaliperEvent) -> str:
-    return f"caliper:{event.partner_app_id}:{event.event_id}"[:255]
+    return f"{EVENT_RESULT_PREFIX}{event.partner_app_id}:{event.event_id}"[:255]

@@ -7,7 +7,23 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rostering.models import Course, CourseComponent, OneRosterFields, PartnerApp
+from rostering.models import (
+    AcademicSession,
+    Class,
+    Course,
+    CourseComponent,
+    OneRosterFields,
+    Org,
+    PartnerApp,
+)
+
+
+class ScoreStatus(models.TextChoices):
+    EXEMPT = "exempt"
+    FULLY_GRADED = "fully graded"
+    NOT_SUBMITTED = "not submitted"
+    PARTIALLY_GRADED = "partially graded"
+    SUBMITTED = "submitted"
 
 
 class XpEntry(models.Model):
@@ -91,6 +107,16 @@ class AssessmentLineItem(OneRosterFields):
     partner_app = models.ForeignKey(PartnerApp, null=True, blank=True, on_delete=models.PROTECT)
     result_value_min = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     result_value_max = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    klass = models.ForeignKey(
+        Class, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    score_scale = models.ForeignKey(
+        "ScoreScale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    learning_objective_set = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"{self.title} ({self.sourced_id})"
@@ -119,12 +145,110 @@ class AssessmentResult(OneRosterFields):
     score_status = models.CharField(max_length=32, default="fully graded")
     score_date = models.DateTimeField(default=timezone.now)
     comment = models.TextField(blank=True, default="")
+    text_score = models.CharField(max_length=255, blank=True, default="")
+    score_percentile = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    score_scale = models.ForeignKey(
+        "ScoreScale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    learning_objective_set = models.JSONField(default=list, blank=True)
+    # inProgress / incomplete / late / missing, as OneRoster's "true"/"false" strings.
+    flags = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["student", "course"])]
 
     def __str__(self):
         return f"{self.student_id} on {self.line_item.title}: {self.score}"
+
+
+# sourcedIds of the results the Caliper pipeline derives from events
+# (events.pipeline.result_id): corrected by sending events, never through the gradebook API.
+EVENT_RESULT_PREFIX = "caliper:"
+
+
+class Category(OneRosterFields):
+    """A grouping of line items (homework, quizzes) with an optional weight."""
+
+    title = models.CharField(max_length=255)
+    weight = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    partner_app = models.ForeignKey(
+        PartnerApp, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.title
+
+
+class ScoreScale(OneRosterFields):
+    """How scores of a class translate (e.g. 90-100 → "A"): `values` is the list of
+    {itemValueLHS, itemValueRHS} pairs."""
+
+    title = models.CharField(max_length=255)
+    type = models.CharField(max_length=255)
+    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="score_scales")
+    course = models.ForeignKey(
+        Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    values = models.JSONField(default=list)
+
+    def __str__(self):
+        return self.title
+
+
+class LineItem(OneRosterFields):
+    """A gradable assignment of a class (OneRoster lineItem)."""
+
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True, default="")
+    assign_date = models.DateTimeField()
+    due_date = models.DateTimeField()
+    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="line_items")
+    school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="line_items")
+    grading_period = models.ForeignKey(
+        AcademicSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    academic_session = models.ForeignKey(
+        AcademicSession, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score_scale = models.ForeignKey(
+        ScoreScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result_value_min = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    result_value_max = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    learning_objective_set = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return f"{self.title} ({self.sourced_id})"
+
+
+class Result(OneRosterFields):
+    """A student's score on a line item (OneRoster result)."""
+
+    line_item = models.ForeignKey(LineItem, on_delete=models.PROTECT, related_name="results")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="line_item_results"
+    )
+    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="+")
+    score_scale = models.ForeignKey(
+        ScoreScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    score_status = models.CharField(max_length=32, default=ScoreStatus.FULLY_GRADED)
+    score = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    text_score = models.CharField(max_length=255, blank=True, default="")
+    score_date = models.DateField()
+    comment = models.TextField(blank=True, default="")
+    learning_objective_set = models.JSONField(default=list, blank=True)
+    flags = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["student", "klass"])]
+
+    def __str__(self):
+        return f"{self.student_id} on {self.line_item_id}: {self.score}"
 
 
 class ItemResult(models.Model):

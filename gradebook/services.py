@@ -1,15 +1,16 @@
-"""Writes to the gradebook: XP ledger, flags, mastery and results. The event pipeline (and,
-later, the logger and the gradebook API) call these; each is idempotent, so a redelivered
-task writes nothing new.
+"""Writes to the gradebook: XP ledger, flags, mastery and results. The event pipeline, the
+gradebook API (and later the logger) call these; each is idempotent, so a redelivered task
+or a repeated PUT writes nothing new.
 """
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from rostering.models import Course, CourseComponent, PartnerApp
+from rostering.models import Course, CourseComponent, PartnerApp, Status
+from rostering.services import upsert_by_sourced_id
 
 from . import xp as rules
 from .models import (
@@ -20,6 +21,7 @@ from .models import (
     XpEntry,
     XpFlag,
 )
+from .signals import notify_learning_changed
 
 DEFAULT_MASTERY_THRESHOLD = Decimal(90)
 
@@ -105,6 +107,11 @@ def mastery_threshold(course: Course) -> Decimal:
         return DEFAULT_MASTERY_THRESHOLD
 
 
+def reaches_mastery(course: Course, accuracy: Decimal | None) -> bool:
+    """An assessment at `accuracy` percent masters its lesson (SPEC §6.2)."""
+    return accuracy is not None and accuracy >= mastery_threshold(course)
+
+
 def record_lesson_mastery(
     *, student_id, lesson_id, course_id, at: datetime, source_key: str
 ) -> datetime | None:
@@ -164,3 +171,106 @@ def record_result(
         },
     )
     return result
+
+
+# --- assessment results written through the gradebook API ---
+#
+# A result an app writes directly (not derived from an event) earns what its metadata says,
+# through the same ledger, mastery credits and lesson mastery as events, each keyed by the
+# result so a re-PUT replaces its value: `metadata.xp` is credited under
+# `result:{sourcedId}:{day}` (the UTC day of scoreDate; moving the day moves the XP),
+# `metadata.masteredUnits` is the MasteryCredit `result:{sourcedId}`, and an accuracy at the
+# course's threshold masters the lesson of the line item. A soft-deleted result earns
+# nothing: its XP and mastered units are withdrawn. Lesson mastery, once reached, stays
+# (as with events: a lesson is never un-mastered).
+
+
+def result_source_key(sourced_id: str) -> str:
+    return f"result:{sourced_id}"
+
+
+@transaction.atomic
+def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentResult, bool]:
+    """Create or update an API-written assessment result and bring what it earns up to date."""
+    before = AssessmentResult._base_manager.filter(sourced_id=sourced_id).first()
+    result, created, changed = upsert_by_sourced_id(
+        AssessmentResult, sourced_id=sourced_id, fields=fields
+    )
+    if changed:
+        credit_assessment_result(result, earlier_day=_day(before.score_date) if before else None)
+    return result, created
+
+
+@transaction.atomic
+def soft_delete_assessment_result(result: AssessmentResult) -> None:
+    if result.status != Status.TOBEDELETED:
+        result.status = Status.TOBEDELETED
+        result.save(update_fields=["status"])
+        credit_assessment_result(result)
+
+
+def credit_assessment_result(result: AssessmentResult, earlier_day: date | None = None) -> None:
+    """Make the XP, mastered units and lesson mastery credited for `result` match it now."""
+    if result.course_id is None:
+        return  # no course, nothing to count it towards
+    day = _day(result.score_date)
+    touched = {(result.student_id, result.course_id, day)}
+    if earlier_day is not None and earlier_day != day:
+        touched.add((result.student_id, result.course_id, earlier_day))
+        _credit_result_xp(result, earlier_day, Decimal(0))
+    active = result.status == Status.ACTIVE
+    metadata = result.metadata or {}
+    _credit_result_xp(result, day, rules.as_decimal(metadata.get("xp", 0)) if active else 0)
+    units = metadata.get("masteredUnits", 0) if active else 0
+    key = result_source_key(result.sourced_id)
+    if units or MasteryCredit.objects.filter(source_key=key).exists():
+        set_mastered_units(
+            source_key=key,
+            units=units,
+            student_id=result.student_id,
+            course_id=result.course_id,
+            occurred_on=day,
+        )
+    if active and result.lesson_id and reaches_mastery(result.course, result_accuracy(result)):
+        moved_from = record_lesson_mastery(
+            student_id=result.student_id,
+            lesson_id=result.lesson_id,
+            course_id=result.course_id,
+            at=result.score_date,
+            source_key=key,
+        )
+        if moved_from is not None:
+            touched.add((result.student_id, result.course_id, _day(moved_from)))
+    notify_learning_changed(touched)
+
+
+def _credit_result_xp(result: AssessmentResult, day: date, target) -> None:
+    credit_xp(
+        source_key=f"{result_source_key(result.sourced_id)}:{day.isoformat()}",
+        target=target,
+        kind=XpEntry.Kind.REPORTED,
+        student_id=result.student_id,
+        course_id=result.course_id,
+        lesson_id=result.lesson_id,
+        partner_app_id=result.course.partner_app_id,
+        occurred_on=day,
+    )
+
+
+def result_accuracy(result: AssessmentResult) -> Decimal | None:
+    """Percent correct: `metadata.accuracy`, else correctQuestions / totalQuestions, else
+    score / the line item's resultValueMax (as a GradeEvent's scoreGiven / maxScore)."""
+    metadata = result.metadata or {}
+    if metadata.get("accuracy") is not None:
+        return rules.as_decimal(metadata["accuracy"])
+    total, correct = metadata.get("totalQuestions"), metadata.get("correctQuestions")
+    if total and correct is not None:
+        return rules.as_decimal(correct) * 100 / rules.as_decimal(total)
+    maximum = result.line_item.result_value_max
+    if result.score is not None and maximum:
+        return result.score * 100 / maximum
+    return None
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()

@@ -1,4 +1,4 @@
-"""Who may write what in the roster (SPEC §4.3). One place, used by every API surface.
+"""Who may write and read what (SPEC §4.3, §5). One place, used by every API surface and page.
 
 - A learning app owns its courses, their units, lessons and resources; it may create new
   courses (which it then owns) and change only its own.
@@ -11,7 +11,19 @@
 from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 
-from .models import SANDBOX_ORG_SOURCED_ID, Course, Org, PartnerApp, Resource, User
+from .models import (
+    SANDBOX_ORG_SOURCED_ID,
+    Class,
+    Course,
+    Enrollment,
+    EnrollmentRole,
+    Org,
+    PartnerApp,
+    Resource,
+    Role,
+    User,
+    UserRole,
+)
 
 SANDBOX_ONLY = (
     "Users, classes, enrollments and guardian links are rostered by the school. "
@@ -99,92 +111,190 @@ def students_visible_to_app(app: PartnerApp | None):
 
 def student_ids_of_app(app: PartnerApp):
     """A subquery of the user ids enrolled as students in classes of the app's courses."""
-    from .models import Enrollment
+    return Enrollment.objects.filter(
+        role=EnrollmentRole.STUDENT, klass__course__partner_app=app
+    ).values("user_id")
 
-    return Enrollment.objects.filter(role="student", klass__course__partner_app=app).values(
-        "user_id"
+
+def users_visible_to_app(app: PartnerApp | None):
+    """Users the app may read through the roster API: its students (above) and the guides
+    teaching classes of its courses (an app shows a class's teacher; enrollments it can
+    read name them anyway). Guardians and everyone else stay hidden, except that a sandbox
+    app also sees the test users of the `partner-sandbox` org."""
+    if app_sees_everything(app):
+        return User.objects.all()
+    if app is None:
+        return User.objects.none()
+    members = Enrollment.objects.filter(
+        role__in=(EnrollmentRole.STUDENT, EnrollmentRole.TEACHER), klass__course__partner_app=app
     )
+    visible = Q(pk__in=members.values("user_id"))
+    if app.sandbox:
+        # The test people sandbox apps scaffold in the sandbox org are readable before they
+        # are enrolled; they are not real students.
+        in_sandbox = UserRole.objects.filter(org__sourced_id=SANDBOX_ORG_SOURCED_ID)
+        visible |= Q(pk__in=in_sandbox.values("user_id"))
+        visible |= Q(primary_org__sourced_id=SANDBOX_ORG_SOURCED_ID)
+    return User.objects.filter(visible)
 
 
-# --- Reads: what a logged-in person may see (SPEC §5). Out-of-scope objects answer 404. ---
+def classes_visible_to_app(app: PartnerApp | None):
+    """Classes of the courses the app may read."""
+    if app_sees_everything(app):
+        return Class.objects.all()
+    return Class.objects.filter(course__in=courses_visible_to_app(app))
+
+
+def resources_visible_to_app(app: PartnerApp | None):
+    """Resources the app published, and those linked to lessons of its courses."""
+    if app_sees_everything(app):
+        return Resource.objects.all()
+    if app is None:
+        return Resource.objects.none()
+    linked = Resource.objects.filter(
+        component_links__course_component__course__partner_app=app
+    ).values("pk")
+    return Resource.objects.filter(Q(partner_app=app) | Q(pk__in=linked))
+
+
+# --- Reads: what a signed-in person may see (SPEC §5). Out-of-scope objects answer 404. ---
 #
-# A student sees themselves; a guardian their linked children; a guide the classes they teach
-# and their students; an administrator the classes and students of their org and the orgs
-# below it; a superuser everything. A person with several roles sees the union.
+# A student sees only themselves; a guardian their linked children; a guide the classes
+# they teach and the students of those classes; an org administrator their org, its child
+# orgs, and the classes and students there. A superuser sees everything. Dashboards, the
+# logger API and every other page call these; nothing else decides who sees whom.
 
-GUARDIAN_ROLES = ("guardian", "parent", "relative")
-ADMIN_ROLES = ("administrator", "siteAdministrator", "districtAdministrator", "systemAdministrator")
-MAX_ORG_DEPTH = 8  # national > state > district > school > department, with room to spare
+ORG_ADMIN_ROLES = (
+    Role.ADMINISTRATOR,
+    Role.SITE_ADMINISTRATOR,
+    Role.DISTRICT_ADMINISTRATOR,
+    Role.SYSTEM_ADMINISTRATOR,
+)
+GUARDIAN_ROLES = (Role.GUARDIAN, Role.PARENT, Role.RELATIVE)
+# Enrollment roles that teach a class (and so see its students).
+TEACHING_ROLES = (EnrollmentRole.TEACHER, EnrollmentRole.AIDE)
 
 
-def roles_of_user(user) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def user_sees_everything(user) -> bool:
+    return _signed_in(user) and user.is_superuser
+
+
+def org_ids_administered_by(user) -> set[int]:
+    """Ids of the orgs the user administers (an administrator role there) and of every org
+    below them. One query per level of the org tree (a handful: district → school → ...)."""
+    if not _signed_in(user):
         return set()
-    return set(user.roles.values_list("role", flat=True))
-
-
-def _org_subtree(org_ids: set[int]) -> set[int]:
-    """The orgs and every org below them, one query per level."""
-    seen, frontier = set(org_ids), set(org_ids)
-    for _ in range(MAX_ORG_DEPTH):
-        frontier = set(Org.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        frontier -= seen
-        if not frontier:
-            break
+    frontier = set(
+        UserRole.objects.filter(user=user, role__in=ORG_ADMIN_ROLES).values_list(
+            "org_id", flat=True
+        )
+    )
+    seen: set[int] = set()
+    while frontier:
         seen |= frontier
+        frontier = (
+            set(Org.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - seen
+        )
     return seen
 
 
-def _administered_orgs(user) -> set[int]:
-    return _org_subtree(
-        set(user.roles.filter(role__in=ADMIN_ROLES).values_list("org_id", flat=True))
-    )
+def orgs_visible_to_user(user):
+    """Orgs the user administers and their child orgs (all for a superuser)."""
+    if user_sees_everything(user):
+        return Org.objects.all()
+    return Org.objects.filter(pk__in=org_ids_administered_by(user))
+
+
+def classes_taught_by(user):
+    """Classes where the user is enrolled as teacher (or aide): the guide's classes."""
+    if not _signed_in(user):
+        return Class.objects.none()
+    taught = Enrollment.objects.filter(user=user, role__in=TEACHING_ROLES)
+    return Class.objects.filter(pk__in=taught.values("klass_id"))
 
 
 def classes_visible_to_user(user):
-    """Classes a person may open: those they teach; those of orgs they administer."""
-    from .models import Class, Enrollment
+    """Classes the user may open as a whole, with their list of students: the classes they
+    teach and the classes of schools in orgs they administer (all for a superuser).
 
-    if not getattr(user, "is_authenticated", False):
-        return Class.objects.none()
-    if user.is_superuser:
+    A student or guardian opens no class as a whole: what they see of a class comes through
+    a student they may see (`can_view_student`)."""
+    if user_sees_everything(user):
         return Class.objects.all()
-    taught = Enrollment.objects.filter(user=user, role="teacher", status="active")
-    scope = Q(pk__in=taught.values("klass_id"))
-    administered = _administered_orgs(user)
-    if administered:
-        scope |= Q(school_id__in=administered)
-    return Class.objects.filter(scope)
+    if not _signed_in(user):
+        return Class.objects.none()
+    return _classes_of(user, org_ids_administered_by(user))
+
+
+def _classes_of(user, admin_org_ids: set[int]):
+    taught = Enrollment.objects.filter(user=user, role__in=TEACHING_ROLES).values("klass_id")
+    return Class.objects.filter(Q(pk__in=taught) | Q(school_id__in=admin_org_ids))
+
+
+def children_of_guardian(user):
+    """The students linked to a guardian or parent (the user's agents holding a student
+    role). Empty for a user holding no guardian, parent or relative role. Lazy: no query
+    until evaluated."""
+    if not _signed_in(user):
+        return User.objects.none()
+    students = UserRole.objects.filter(role=Role.STUDENT).values("user_id")
+    # One filter() call: the guardian role must belong to the same `agent_of` user.
+    return User.objects.filter(
+        agent_of=user, agent_of__roles__role__in=GUARDIAN_ROLES, pk__in=students
+    )
 
 
 def students_visible_to_user(user):
-    """Users whose learning a person may see: themselves, their linked children (guardians),
-    the students of the classes they may open."""
-    from .models import Enrollment
+    """Users whose learning data the user may see:
 
-    if not getattr(user, "is_authenticated", False):
-        return User.objects.none()
-    if user.is_superuser:
+    - themselves (a student sees only themselves);
+    - a guardian: their linked children (`children_of_guardian`);
+    - a guide: the students enrolled in the classes they teach;
+    - an org administrator: the students holding a role in, having as primary org, or
+      enrolled at a school in an org they administer or below;
+    - a superuser: everyone. Anonymous or inactive users: no one.
+
+    Costs one query per level of administered orgs (one for a non-administrator) before
+    the queryset itself.
+    """
+    if user_sees_everything(user):
         return User.objects.all()
-    scope = Q(pk=user.pk)
-    roles = roles_of_user(user)
-    if roles & set(GUARDIAN_ROLES):
-        scope |= Q(agents=user)
-    enrolled = Enrollment.objects.filter(
-        role="student", status="active", klass__in=classes_visible_to_user(user)
+    if not _signed_in(user):
+        return User.objects.none()
+    admin_orgs = org_ids_administered_by(user)
+    classes = _classes_of(user, admin_orgs).values("pk")
+    in_classes = Enrollment.objects.filter(role=EnrollmentRole.STUDENT, klass__in=classes)
+    at_orgs = UserRole.objects.filter(role=Role.STUDENT, org_id__in=admin_orgs)
+    return User.objects.filter(
+        Q(pk=user.pk)
+        | Q(pk__in=children_of_guardian(user).values("pk"))
+        | Q(pk__in=in_classes.values("user_id"))
+        | Q(pk__in=at_orgs.values("user_id"))
+        | Q(primary_org_id__in=admin_orgs)
     )
-    scope |= Q(pk__in=enrolled.values("user_id"))
-    return User.objects.filter(scope).distinct()
 
 
-def can_view_student(user, student) -> bool:
+def can_view_student(user, student: User) -> bool:
+    """True when `students_visible_to_user(user)` includes `student` (two queries for a
+    non-administrator)."""
     return students_visible_to_user(user).filter(pk=student.pk).exists()
 
 
-def apps_visible_to_user(user):
-    """Partner apps whose developer dashboard a person may open: the apps they own."""
-    if not getattr(user, "is_authenticated", False):
-        return PartnerApp.objects.none()
-    if user.is_superuser:
+def can_view_class(user, klass: Class) -> bool:
+    """True when `classes_visible_to_user(user)` includes `klass` (two queries for a
+    non-administrator)."""
+    return classes_visible_to_user(user).filter(pk=klass.pk).exists()
+
+
+def partner_apps_visible_to_user(user):
+    """The partner apps a developer owns (all of them for a superuser): the developer
+    portal and the developer dashboard show only these; any other app answers 404."""
+    if user_sees_everything(user):
         return PartnerApp.objects.all()
+    if not _signed_in(user):
+        return PartnerApp.objects.none()
     return PartnerApp.objects.filter(owners=user)

@@ -6,6 +6,7 @@ Partner credentials are created here only through `partners.issue_client_credent
 so the secret is shown once and stored hashed, exactly as the command line does it.
 """
 
+from allauth.idp.oidc.admin import ClientAdmin
 from allauth.idp.oidc.models import Client
 from django import forms
 from django.contrib import admin, messages
@@ -323,6 +324,35 @@ class PartnerAppAdmin(admin.ModelAdmin):
                 request,
                 f"New client credentials for {app.name}: client_id={client.id} "
                 f"client_secret={secret} — copy the secret now: it is stored hashed "
+                "and will not be shown again.",
+                level=messages.SUCCESS,
+            )
+
+
+admin.site.unregister(Client)
+
+
+@admin.register(Client)
+class OAuthClientAdmin(ClientAdmin):
+    """allauth's client admin (redirect URIs, scopes, skip consent; delete revokes), plus
+    rotating a secret the way the developer portal does it."""
+
+    list_display = (*ClientAdmin.list_display, "partner_app")
+    list_select_related = ("partner__app",)
+    actions = ("rotate_secret",)
+
+    @admin.display(description="partner app")
+    def partner_app(self, client):
+        link = getattr(client, "partner", None)
+        return link.app.name if link else "—"
+
+    @admin.action(description="Rotate the secret (stops the old secret and its tokens)")
+    def rotate_secret(self, request, queryset):
+        for client in queryset:
+            secret = partners.rotate_client_secret(client=client)
+            self.message_user(
+                request,
+                f"New secret for {client.id}: {secret} — copy it now: it is stored hashed "
                 "and will not be shown again.",
                 level=messages.SUCCESS,
             )

@@ -1,8 +1,10 @@
 """Partner apps and their OAuth2 client credentials (allauth's OIDC provider stores them)."""
 
 import secrets
+from urllib.parse import urlsplit
 
-from allauth.idp.oidc.models import Client
+from allauth.idp.oidc.models import Client, Token
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from . import scopes as scope_names
@@ -41,14 +43,66 @@ def issue_client_credentials(
     client.set_secret(secret)
     client.set_scopes(granted)
     client.set_default_scopes(granted)
-    grant_types = [Client.GrantType.CLIENT_CREDENTIALS]
-    if redirect_uris:
-        grant_types.append(Client.GrantType.AUTHORIZATION_CODE)
-        client.set_redirect_uris(redirect_uris)
-    client.set_grant_types(grant_types)
+    _apply_redirect_uris(client, clean_redirect_uris(redirect_uris or []))
     client.save()
     PartnerClient.objects.create(client=client, app=app)
     return client, secret
+
+
+def clean_redirect_uris(uris: list[str]) -> list[str]:
+    """Redirect URIs as a partner registers them: absolute https URLs without a fragment
+    (http only for localhost, for development). Raises ValidationError naming the bad one."""
+    cleaned = []
+    for uri in (u.strip() for u in uris):
+        if not uri:
+            continue
+        parts = urlsplit(uri)
+        local = parts.hostname in ("localhost", "127.0.0.1", "[::1]", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and local):
+            raise ValidationError(f"'{uri}' must be an https:// URL (http only for localhost).")
+        if not parts.hostname or parts.fragment or "*" in uri:
+            raise ValidationError(f"'{uri}' must name a host, without a fragment or wildcard.")
+        if uri not in cleaned:
+            cleaned.append(uri)
+    return cleaned
+
+
+def _apply_redirect_uris(client: Client, uris: list[str]) -> None:
+    """Registering redirect URIs turns on "Sign in with Timeback" for the client: the
+    authorization code grant and the sign-in scopes. Removing them all turns it off."""
+    client.set_redirect_uris(uris)
+    grant_types = [Client.GrantType.CLIENT_CREDENTIALS]
+    allowed = [s for s in client.get_scopes() if s not in scope_names.SIGN_IN_SCOPES]
+    if uris:
+        grant_types.append(Client.GrantType.AUTHORIZATION_CODE)
+        allowed += scope_names.SIGN_IN_SCOPES
+    client.set_grant_types(grant_types)
+    client.set_scopes(allowed)
+
+
+@transaction.atomic
+def set_redirect_uris(*, client: Client, uris: list[str]) -> Client:
+    _apply_redirect_uris(client, clean_redirect_uris(uris))
+    client.save()
+    return client
+
+
+@transaction.atomic
+def rotate_client_secret(*, client: Client) -> str:
+    """A new secret for the client, answered in clear text once. The old secret stops
+    working at once, and so do the tokens obtained with it (a rotation usually follows a
+    leak; partners fetch a new token with the new secret)."""
+    secret = secrets.token_urlsafe(32)
+    client.set_secret(secret)
+    client.save(update_fields=["secret"])
+    Token.objects.filter(client=client).delete()
+    return secret
+
+
+@transaction.atomic
+def revoke_client(*, client: Client) -> None:
+    """Delete the client: its tokens and its link to the app go with it."""
+    client.delete()
 
 
 def app_for_client(client: Client | None) -> PartnerApp | None:

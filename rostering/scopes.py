@@ -18,7 +18,9 @@ ONEROSTER_SCOPE_NAMES = (
     "roster-demographics.createput",
     "roster-demographics.delete",
     "gradebook.readonly",
+    "gradebook-core.readonly",
     "gradebook.createput",
+    "gradebook.createpost",
     "gradebook.delete",
     "assessment.readonly",
     "assessment.createput",
@@ -31,6 +33,10 @@ EVENTS_WRITE = "events.write"
 EVENTS_WRITE_URI = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/events.write"
 ANALYTICS_READONLY = "analytics.readonly"
 EVENTS_READONLY = "events.readonly"
+# "Sign in with Timeback" (OpenID Connect): `sourcedid` adds the student's sourcedId claim
+# to the ID token and userinfo.
+SOURCEDID = "sourcedid"
+SIGN_IN_SCOPES = ["openid", "profile", "email", SOURCEDID]
 
 
 def oneroster(name: str) -> str:
@@ -53,7 +59,8 @@ def all_partner_scopes() -> list[str]:
 
 def learning_app_scopes() -> list[str]:
     """What a learning app gets by default: read the roster, publish (and retire) its
-    catalogue, send events, read back analytics and gradebook. Which objects an app may
+    catalogue, send events, read back analytics, write (and retire) gradebook results of
+    its own courses. Which objects an app may
     change or delete is decided by rostering.access, not by the scope."""
     wanted = {
         oneroster(n)
@@ -64,8 +71,10 @@ def learning_app_scopes() -> list[str]:
             "roster.delete",
             "gradebook.readonly",
             "gradebook.createput",
+            "gradebook.delete",
             "assessment.readonly",
             "assessment.createput",
+            "assessment.delete",
             "resource.readonly",
             "resource.createput",
             "resource.delete",

@@ -3,10 +3,29 @@
 import base64
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from rostering import partners
 from rostering.models import SANDBOX_ORG_SOURCED_ID, Org
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _in_process_cache():
+    """Tests get a fresh in-process cache: with REDIS_URL set the app would share Redis, and
+    login rate limits would carry over between tests. Tests about the Redis cache itself
+    (tests/access/test_login.py) switch it back on explicitly."""
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def obtain_token(client_id: str, secret: str, scope: str | None = None) -> str:

@@ -115,13 +115,47 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The cache holds login rate limits, so every web process must share it: Redis when
+# REDIS_URL is set (production), CACHE_URL to choose another, else in-process (the demo).
+REDIS_URL = env.str("REDIS_URL", default="")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "timeback",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- django-allauth: browser login and the OIDC provider behind "Sign in with Timeback" ---
-ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_ADAPTER = "rostering.accounts.AccountAdapter"  # no self-signup: accounts are rostered
+ACCOUNT_LOGIN_METHODS = {"username", "email"}  # young students often have no email
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = False  # shared classroom computers: the session ends with the browser
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_REDIRECT_URL = "/dashboard/"  # dashboards.views.landing: each role to its page
+LOGIN_URL = "/accounts/login/"
+# A class starting logs in 30-40 students from one school IP within a minute: the per-IP
+# limits are sized for several classes at once; the per-account limit (5 failed passwords in
+# 5 minutes) is what stops guessing. Limits live in the shared cache (Redis in production).
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("RATE_LIMIT_LOGIN", default="300/m/ip"),
+    "login_failed": env.str("RATE_LIMIT_LOGIN_FAILED", default="100/m/ip,5/5m/key"),
+    "reset_password": "60/m/ip,3/m/key",
+    "reset_password_from_key": "60/m/ip",
+}
+# Behind a reverse proxy, the client IP is the one the proxy appends to X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="timeback@localhost")
+IDP_OIDC_ADAPTER = "rostering.oidc.TimebackOIDCAdapter"
 
 
 def _oidc_private_key() -> str:
@@ -233,7 +267,8 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_personal_data": {"()": "timeback.logfilters.RedactPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_personal_data"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 

@@ -7,6 +7,8 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from events.api import urls as events_api
+from rostering import oidc
+from gradebook.api import urls as gradebook_api
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found
@@ -21,7 +23,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dashboards.urls")),
     path("accounts/", include("allauth.urls")),
+    # "Sign in with Timeback" requires PKCE of every client; then allauth's OIDC provider.
+    path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),
     path("", include("allauth.idp.urls")),
+    path("developers/", include("rostering.portal.urls")),
     # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).
     path("auth/1.0/token", oidc_views.token, name="partner-token"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
@@ -30,6 +35,9 @@ urlpatterns = [
         "rostering/1.0/",
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
+    # OneRoster gradebook: one implementation, two mounts (SPEC §4.1, §4.6).
+    path("ims/oneroster/gradebook/v1p2/", include(gradebook_api.urlpatterns)),
+    path("gradebook/1.0/", include(gradebook_api.urlpatterns)),
     *events_api.caliper_urlpatterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

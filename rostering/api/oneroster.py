@@ -18,7 +18,6 @@ from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
 from timeback.api.views import TimebackAPIView
 
-from .. import services
 from ..models import EnrollmentRole, User
 from . import resources as types
 from . import writers
@@ -45,7 +44,8 @@ COLLECTION_PARAMETERS = [
         "search", OpenApiTypes.STR, description="Free text over the main name fields."
     ),
 ]
-REFS_BASE = "/ims/oneroster/rostering/v1p2"
+REFS_BASE = "/ims/oneroster"
+MAX_SOURCED_ID = 255  # OneRosterFields.sourced_id
 
 
 def refs_for(request) -> Refs:
@@ -63,7 +63,8 @@ class RosterView(TimebackAPIView):
 
     permission_classes = [IsTokenAuthenticated, HasScope]
     resource: types.ResourceType = None
-    # For nested collections: (find the parent object from the URL kwargs, rows of that parent).
+    # For nested collections: (find the parent object the caller may see from the URL kwargs
+    # and its app, rows of that parent).
     parent = None
 
     @property
@@ -96,7 +97,7 @@ class CollectionView(RosterView):
     nested_body = None
 
     def find_parent(self, kwargs):
-        parent_obj = self.parent[0](kwargs)
+        parent_obj = self.parent[0](kwargs, partner_app(self.request))
         if parent_obj is None:
             raise NotFound("No such object: " + ", ".join(f"'{v}'" for v in kwargs.values()) + ".")
         return parent_obj
@@ -177,6 +178,8 @@ class ObjectView(RosterView):
     def put(self, request, sourced_id):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be written.", http_status=405)
+        if len(sourced_id) > MAX_SOURCED_ID:
+            raise ValidationError({"sourcedId": f"must be at most {MAX_SOURCED_ID} characters."})
         data = self.validated_body()
         if data.get("sourcedId") not in (None, sourced_id):
             raise ValidationError(
@@ -203,8 +206,8 @@ class ObjectView(RosterView):
         if self.resource.write is None:
             raise OneRosterError("This object cannot be deleted.", http_status=405)
         obj = self.get_object(sourced_id)
-        writers.may_delete(partner_app(request), obj)
-        services.soft_delete(obj)
+        with transaction.atomic():
+            self.resource.delete_as(partner_app(request), obj)
         return Response(status=204)
 
 
@@ -258,8 +261,9 @@ class StudentAgentView(RosterView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request, sourced_id, agent_id):
-        student = User.objects.filter(sourced_id=sourced_id).first()
-        agent = User.objects.filter(sourced_id=agent_id).first()
+        users = self.visible(User.objects.all())  # a user the app cannot see is 404
+        student = users.filter(sourced_id=sourced_id).first()
+        agent = users.filter(sourced_id=agent_id).first()
         if student is None or agent is None:
             raise NotFound(
                 f"No user with sourcedId '{sourced_id if student is None else agent_id}'."

@@ -25,21 +25,28 @@ def boolean(value: bool) -> str:
 
 
 class Refs:
-    """Builds `{href, sourcedId, type}` references relative to the serving API's base URL."""
+    """Builds `{href, sourcedId, type}` references under the OneRoster root
+    (`/ims/oneroster`), each kind under the service that serves it."""
 
     PATHS = {
-        "org": "orgs",
-        "academicSession": "academicSessions",
-        "term": "terms",
-        "user": "users",
-        "student": "students",
-        "teacher": "teachers",
-        "course": "courses",
-        "class": "classes",
-        "enrollment": "enrollments",
-        "courseComponent": "courses/components",
-        "resource": "resources",
-        "componentResource": "courses/component-resources",
+        "org": "rostering/v1p2/orgs",
+        "academicSession": "rostering/v1p2/academicSessions",
+        "term": "rostering/v1p2/terms",
+        "user": "rostering/v1p2/users",
+        "student": "rostering/v1p2/students",
+        "teacher": "rostering/v1p2/teachers",
+        "course": "rostering/v1p2/courses",
+        "class": "rostering/v1p2/classes",
+        "enrollment": "rostering/v1p2/enrollments",
+        "courseComponent": "rostering/v1p2/courses/components",
+        "resource": "rostering/v1p2/resources",
+        "componentResource": "rostering/v1p2/courses/component-resources",
+        "category": "gradebook/v1p2/categories",
+        "scoreScale": "gradebook/v1p2/scoreScales",
+        "lineItem": "gradebook/v1p2/lineItems",
+        "result": "gradebook/v1p2/results",
+        "assessmentLineItem": "gradebook/v1p2/assessmentLineItems",
+        "assessmentResult": "gradebook/v1p2/assessmentResults",
     }
 
     def __init__(self, base_url: str):

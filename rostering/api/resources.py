@@ -8,10 +8,11 @@ from dataclasses import dataclass, field, replace
 
 from rest_framework import serializers
 
+from rostering import access
 from rostering import scopes as s
 from timeback.api.query import Field
 
-from .. import selectors
+from .. import selectors, services
 from ..models import (
     AcademicSession,
     Class,
@@ -65,6 +66,9 @@ class ResourceType:
     # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
     # outside it answer 404. None: every authenticated caller with the scope sees all rows.
     visible: Callable | None = None
+    # (partner app, object) -> None: check who may delete, then delete (softly). None: the
+    # rostering rules (writers.may_delete) and services.soft_delete.
+    delete: Callable | None = None
 
     def required_scopes(self) -> dict[str, list[str]]:
         scopes = {"GET": self.read_scopes}
@@ -74,6 +78,13 @@ class ResourceType:
 
     def visible_to(self, queryset, app):
         return queryset if self.visible is None else self.visible(queryset, app)
+
+    def delete_as(self, app, obj) -> None:
+        if self.delete is not None:
+            self.delete(app, obj)
+            return
+        writers.may_delete(app, obj)
+        services.soft_delete(obj)
 
     def unwrap(self, body):
         """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
@@ -89,6 +100,21 @@ class ResourceType:
 
 
 COMMON_OUT = ("sourcedId", "status", "dateLastModified", "metadata")
+
+
+# Partner read scoping (SPEC §5, rostering.access): an app reads its own courses, their
+# structure and classes, the enrollments of those classes, and the students and guides of
+# those classes. Orgs and academic sessions are not personal data and are visible to all.
+def _within(path: str, visible_to_app: Callable) -> Callable:
+    """`visible` for a type whose rows belong to `path` (a lookup) of rows the app sees."""
+
+    def visible(queryset, app):
+        if access.app_sees_everything(app):
+            return queryset
+        return queryset.filter(**{f"{path}__in": visible_to_app(app).values("pk")})
+
+    return visible
+
 
 ORG = ResourceType(
     singular="org",
@@ -199,6 +225,7 @@ USER = ResourceType(
     input=inputs.UserInput,
     write=writers.write_user,
     search=("first_name", "last_name", "username", "email", "sourced_id", "identifier"),
+    visible=_within("pk", access.users_visible_to_app),
 )
 
 STUDENT = replace(USER, queryset=selectors.students)
@@ -233,6 +260,7 @@ COURSE = ResourceType(
     input=inputs.CourseInput,
     write=writers.write_course,
     search=("title", "course_code", "sourced_id"),
+    visible=_within("pk", access.courses_visible_to_app),
 )
 
 CLASS = ResourceType(
@@ -271,6 +299,7 @@ CLASS = ResourceType(
     input=inputs.ClassInput,
     write=writers.write_class,
     search=("title", "class_code", "sourced_id"),
+    visible=_within("course", access.courses_visible_to_app),
 )
 
 ENROLLMENT = ResourceType(
@@ -302,6 +331,7 @@ ENROLLMENT = ResourceType(
     input=inputs.EnrollmentInput,
     write=writers.write_enrollment,
     search=("sourced_id", "user__sourced_id", "klass__sourced_id"),
+    visible=_within("klass", access.classes_visible_to_app),
 )
 
 DEMOGRAPHICS = ResourceType(
@@ -332,6 +362,7 @@ DEMOGRAPHICS = ResourceType(
     read_scopes=DEMOGRAPHICS_READ,
     write_scopes=DEMOGRAPHICS_WRITE,
     delete_scopes=DEMOGRAPHICS_DELETE,
+    visible=_within("user", access.users_visible_to_app),
 )
 
 COMPONENT_FIELDS = {
@@ -365,6 +396,7 @@ COURSE_COMPONENT = ResourceType(
     input=inputs.CourseComponentInput,
     write=writers.write_course_component,
     search=("title", "sourced_id"),
+    visible=_within("course", access.courses_visible_to_app),
 )
 
 
@@ -409,6 +441,7 @@ COMPONENT_RESOURCE = ResourceType(
     input=inputs.ComponentResourceInput,
     write=writers.write_component_resource,
     search=("title", "sourced_id"),
+    visible=_within("course_component__course", access.courses_visible_to_app),
 )
 
 RESOURCE = ResourceType(
@@ -441,4 +474,5 @@ RESOURCE = ResourceType(
     read_scopes=RESOURCE_READ,
     write_scopes=RESOURCE_WRITE,
     delete_scopes=RESOURCE_DELETE,
+    visible=_within("pk", access.resources_visible_to_app),
 )

@@ -14,13 +14,19 @@ from .oneroster import ClassMembersView, CollectionView, ObjectView, StudentAgen
 ID = r"(?P<sourced_id>[^/]+)"
 
 
-def find(selector, kwarg):
-    return lambda kwargs: selector().filter(sourced_id=kwargs[kwarg]).first()
+# Parent finders take the URL kwargs and the calling app: a parent the app may not see
+# answers 404 like any other object outside its scope (rostering.access).
+def find(resource, kwarg):
+    def finder(kwargs, app):
+        rows = resource.visible_to(resource.queryset(), app)
+        return rows.filter(sourced_id=kwargs[kwarg]).first()
+
+    return finder
 
 
-def class_of_school(kwargs):
+def class_of_school(kwargs, app):
     return (
-        selectors.classes()
+        t.CLASS.visible_to(selectors.classes(), app)
         .filter(school__sourced_id=kwargs["school_id"], sourced_id=kwargs["class_id"])
         .first()
     )
@@ -69,7 +75,7 @@ rostering_urlpatterns = [
     collection(
         f"schools/{SCHOOL_ID}/classes",
         t.CLASS,
-        (find(selectors.schools, "school_id"), selectors.classes_of_school),
+        (find(t.SCHOOL, "school_id"), selectors.classes_of_school),
     ),
     collection(
         f"schools/{SCHOOL_ID}/classes/{CLASS_ID}/enrollments",
@@ -85,18 +91,18 @@ rostering_urlpatterns = [
     collection(
         f"schools/{SCHOOL_ID}/courses",
         t.COURSE,
-        (find(selectors.schools, "school_id"), selectors.courses_of_school),
+        (find(t.SCHOOL, "school_id"), selectors.courses_of_school),
     ),
     collection(
         f"schools/{SCHOOL_ID}/enrollments",
         t.ENROLLMENT,
-        (find(selectors.schools, "school_id"), selectors.enrollments_of_school),
+        (find(t.SCHOOL, "school_id"), selectors.enrollments_of_school),
     ),
     collection(
         f"schools/{SCHOOL_ID}/students",
         t.USER,
         (
-            find(selectors.schools, "school_id"),
+            find(t.SCHOOL, "school_id"),
             lambda school: selectors.users_at_org(school, Role.STUDENT),
         ),
     ),
@@ -104,39 +110,35 @@ rostering_urlpatterns = [
         f"schools/{SCHOOL_ID}/teachers",
         t.USER,
         (
-            find(selectors.schools, "school_id"),
+            find(t.SCHOOL, "school_id"),
             lambda school: selectors.users_at_org(school, Role.TEACHER),
         ),
     ),
     collection(
         f"schools/{SCHOOL_ID}/terms",
         t.TERM,
-        (find(selectors.schools, "school_id"), selectors.terms_of_school),
+        (find(t.SCHOOL, "school_id"), selectors.terms_of_school),
     ),
-    members(
-        f"classes/{CLASS_ID}/students", find(selectors.classes, "class_id"), EnrollmentRole.STUDENT
-    ),
-    members(
-        f"classes/{CLASS_ID}/teachers", find(selectors.classes, "class_id"), EnrollmentRole.TEACHER
-    ),
+    members(f"classes/{CLASS_ID}/students", find(t.CLASS, "class_id"), EnrollmentRole.STUDENT),
+    members(f"classes/{CLASS_ID}/teachers", find(t.CLASS, "class_id"), EnrollmentRole.TEACHER),
     collection(
         r"courses/(?P<course_id>[^/]+)/classes",
         t.CLASS,
         (
-            find(selectors.courses, "course_id"),
+            find(t.COURSE, "course_id"),
             lambda course: selectors.classes().filter(course=course),
         ),
     ),
     collection(
         r"users/(?P<user_id>[^/]+)/classes",
         t.CLASS,
-        (find(selectors.users, "user_id"), selectors.classes_of_user),
+        (find(t.USER, "user_id"), selectors.classes_of_user),
     ),
     collection(
         r"students/(?P<user_id>[^/]+)/classes",
         t.CLASS,
         (
-            find(selectors.students, "user_id"),
+            find(t.STUDENT, "user_id"),
             lambda u: selectors.classes_of_user(u, EnrollmentRole.STUDENT),
         ),
     ),
@@ -144,19 +146,19 @@ rostering_urlpatterns = [
         r"teachers/(?P<user_id>[^/]+)/classes",
         t.CLASS,
         (
-            find(selectors.teachers, "user_id"),
+            find(t.TEACHER, "user_id"),
             lambda u: selectors.classes_of_user(u, EnrollmentRole.TEACHER),
         ),
     ),
     collection(
         r"terms/(?P<term_id>[^/]+)/classes",
         t.CLASS,
-        (find(selectors.terms, "term_id"), selectors.classes_of_term),
+        (find(t.TERM, "term_id"), selectors.classes_of_term),
     ),
     collection(
         r"terms/(?P<term_id>[^/]+)/gradingPeriods",
         t.GRADING_PERIOD,
-        (find(selectors.terms, "term_id"), selectors.grading_periods_of_term),
+        (find(t.TERM, "term_id"), selectors.grading_periods_of_term),
         nested_body=lambda term: {"parent": term.sourced_id},
     ),
 ]

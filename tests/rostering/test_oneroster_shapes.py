@@ -78,14 +78,15 @@ def _is_uri(value):
 # --- the official schemas ---
 
 
-def _oneroster_validators():
-    document = json.loads(_read(ONEROSTER_FILE))
-    registry = Registry().with_resource(ONEROSTER_URI, DRAFT7.create_resource(document))
+def official_validators(path: Path, uri: str):
+    """(document, validator(schema name)) for one of 1EdTech's OpenAPI files."""
+    document = json.loads(_read(path))
+    registry = Registry().with_resource(uri, DRAFT7.create_resource(document))
 
     def validator(name: str) -> Draft7Validator:
         assert name in document["components"]["schemas"], f"{name} is not an official schema"
         return Draft7Validator(
-            {"$ref": f"{ONEROSTER_URI}#/components/schemas/{name}"},
+            {"$ref": f"{uri}#/components/schemas/{name}"},
             registry=registry,
             format_checker=FORMATS,
         )
@@ -93,7 +94,7 @@ def _oneroster_validators():
     return document, validator
 
 
-ONEROSTER_DOCUMENT, oneroster_schema = _oneroster_validators()
+ONEROSTER_DOCUMENT, oneroster_schema = official_validators(ONEROSTER_FILE, ONEROSTER_URI)
 
 
 @cache

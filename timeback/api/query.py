@@ -47,7 +47,7 @@ class Field:
     """
 
     path: str
-    kind: str = "str"  # str | bool | int | date | datetime | list
+    kind: str = "str"  # str | bool | int | number | date | datetime | list
     many: bool = False
     sortable: bool = True
 
@@ -242,6 +242,14 @@ def _convert(kind: str, raw: str, name: str):
             return int(raw)
         except ValueError:
             raise _filter_error(f"'{name}' is a number, not {raw!r}.") from None
+    if kind == "number":
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            raise _filter_error(f"'{name}' is a number, not {raw!r}.")
+        return value
     if kind == "date":
         value = _parse_date_or_none(raw)
         if value is None:

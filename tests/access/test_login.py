@@ -1,0 +1,126 @@
+"""Browser login (SPEC §5): username or email + password, no self-signup, password reset by
+email, and rate limits sized for a classroom behind one IP, kept in Redis."""
+
+import os
+import uuid
+
+import pytest
+import redis
+from django.core import mail
+from django.test import Client, override_settings
+
+from rostering.models import User
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+SCHOOL_IP = "203.0.113.7"
+TOO_MANY = "Too many failed login attempts"
+
+
+def sign_in(login, password=PASSWORD, ip=SCHOOL_IP):
+    return Client(REMOTE_ADDR=ip).post("/accounts/login/", {"login": login, "password": password})
+
+
+@pytest.fixture
+def student(db):
+    return User.objects.create_user(
+        username="ada", sourced_id="stu-ada", password=PASSWORD, email="ada@home.example"
+    )
+
+
+@pytest.fixture
+def redis_cache():
+    """The app's cache on the real Redis (as in production), under a prefix of its own that
+    is removed afterwards."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs the throwaway Redis (REDIS_URL)")
+    prefix = f"test-{uuid.uuid4().hex}"
+    backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    with override_settings(CACHES={"default": {**backend, "KEY_PREFIX": prefix}}):
+        server = redis.Redis.from_url(url)
+        yield server, prefix
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
+
+
+def test_a_student_signs_in_with_username_and_password(student):
+    response = sign_in("ada")
+    assert response.status_code == 302
+    assert response.wsgi_request.user == student
+
+
+def test_a_student_signs_in_with_their_email(student):
+    assert sign_in("ada@home.example").status_code == 302
+
+
+def test_a_wrong_password_is_refused(student):
+    response = sign_in("ada", "wrong")
+    assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_nobody_can_sign_themselves_up(db):
+    response = Client().post(
+        "/accounts/signup/", {"username": "intruder", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert "closed" in response.content.decode().lower()
+    assert not User.objects.filter(username="intruder").exists()
+
+
+def test_the_login_page_has_no_signup_link_and_offers_a_password_reset(db):
+    page = Client().get("/accounts/login/").content.decode()
+    assert "/accounts/signup/" not in page
+    assert "/accounts/password/reset/" in page
+    assert "Username or email" in page
+
+
+def test_a_user_with_an_email_gets_a_reset_link(student):
+    Client().post("/accounts/password/reset/", {"email": "ada@home.example"})
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_an_unknown_email_gets_no_reset_link_and_the_page_reveals_nothing(student):
+    response = Client().post("/accounts/password/reset/", {"email": "nobody@home.example"})
+    assert response.status_code == 302  # the same "check your inbox" page as for a known one
+    # allauth tells the address's owner that no account uses it, without a link.
+    assert all("/accounts/password/reset/key/" not in m.body for m in mail.outbox)
+
+
+def test_a_class_of_forty_signs_in_from_one_school_ip_within_a_minute(db, redis_cache):
+    for n in range(40):
+        User.objects.create_user(username=f"kid{n}", password=PASSWORD)
+
+    statuses = [sign_in(f"kid{n}").status_code for n in range(40)]
+
+    assert statuses == [302] * 40
+
+
+def test_ten_bad_passwords_for_one_account_are_throttled(student, redis_cache):
+    answers = [sign_in("ada", f"guess{n}").content.decode() for n in range(10)]
+
+    throttled = [TOO_MANY in answer for answer in answers]
+    assert throttled == [False] * 5 + [True] * 5
+    # Even the right password waits now, so guessing gains nothing.
+    assert TOO_MANY in sign_in("ada").content.decode()
+
+
+def test_the_per_account_limit_holds_across_ips(student, redis_cache):
+    for n in range(5):
+        sign_in("ada", f"guess{n}", ip=f"198.51.100.{n}")
+    assert TOO_MANY in sign_in("ada", "guess", ip="198.51.100.99").content.decode()
+
+
+def test_a_classmates_bad_passwords_do_not_lock_out_the_class(student, redis_cache):
+    User.objects.create_user(username="bob", password=PASSWORD)
+    for n in range(10):
+        sign_in("bob", f"guess{n}")
+    assert sign_in("ada").status_code == 302
+
+
+def test_rate_limits_are_kept_in_redis(student, redis_cache):
+    server, prefix = redis_cache
+    sign_in("ada", "wrong")
+    assert any(server.scan_iter(f"{prefix}:*"))
