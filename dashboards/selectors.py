@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.functions import Lag, TruncDate
 
 from analytics.selectors import (
     CourseInsight,
@@ -473,7 +473,7 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         unprocessed=unprocessed,
         reasons=_top_rejections(app),
         active_students=active_students,
-        lessons=_lesson_outcomes(courses),
+        lessons=_lesson_outcomes(courses, outcome_start),
         accuracy_buckets=buckets,
         xp=totals["xp"] or Decimal(0),
         active_seconds=totals["active"] or 0,
@@ -504,11 +504,12 @@ def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
     ]
 
 
-def _lesson_outcomes(course_ids: list[int]) -> list[LessonOutcome]:
-    """Per lesson of the app's courses: how many enrolled students mastered it, and the
-    days each took. A lesson's time to mastery is measured from the student's previous
-    mastery in the course (their first activity in the course for the first one): lessons
-    are studied in sequence, and this needs only the mastery rows, not the raw events."""
+def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
+    """Per lesson of the app's courses: how many enrolled students ever mastered it, and
+    the days taken by the masteries since `since`. A lesson's time to mastery runs from the
+    student's previous mastery in the course (from their first day of activity for their
+    first lesson): lessons are studied in sequence, and this needs only mastery rows and
+    rollups, not the raw events. Five queries; the rows read are bounded by the window."""
     lessons = list(
         CourseComponent.objects.filter(
             course_id__in=course_ids, kind=ComponentKind.LESSON, status=Status.ACTIVE
@@ -522,35 +523,51 @@ def _lesson_outcomes(course_ids: list[int]) -> list[LessonOutcome]:
         .annotate(n=Count("user_id", distinct=True))
         .values_list("klass__course_id", "n")
     )
-    first_active = {
-        (s, c): day
-        for s, c, day in DailyActivity.objects.filter(course_id__in=course_ids)
-        .values("student_id", "course_id")
-        .annotate(first=Min("day"))
-        .values_list("student_id", "course_id", "first")
-    }
-    masteries = LessonMastery.objects.filter(course_id__in=course_ids).order_by(
-        "student_id", "course_id", "mastered_at"
+    mastered = dict(
+        LessonMastery.objects.filter(course_id__in=course_ids)
+        .values("lesson_id")
+        .annotate(n=Count("pk"))
+        .values_list("lesson_id", "n")
     )
+    recent = list(
+        LessonMastery.objects.filter(course_id__in=course_ids)
+        .annotate(
+            previous=Window(
+                Lag("mastered_at"),
+                partition_by=[F("student_id"), F("course_id")],
+                order_by=F("mastered_at").asc(),
+            )
+        )
+        .filter(mastered_at__gte=_day_start(since))
+        .values_list("student_id", "course_id", "lesson_id", "mastered_at", "previous")
+    )
+    firsts = {(s, c) for s, c, _, _, previous in recent if previous is None}
+    first_active = _first_days(firsts)
     durations = defaultdict(list)
-    previous = None
-    for student_id, course_id, lesson_id, at in masteries.values_list(
-        "student_id", "course_id", "lesson_id", "mastered_at"
-    ):
-        key = (student_id, course_id)
-        if previous is None or previous[0] != key:
-            first = first_active.get(key)
-            start = _day_start(first) if first else at
-        else:
-            start = previous[1]
-        durations[lesson_id].append(max(0.0, (at - start).total_seconds() / 86400))
-        previous = (key, at)
+    for student_id, course_id, lesson_id, at, previous in recent:
+        if previous is None:
+            first = first_active.get((student_id, course_id))
+            previous = _day_start(first) if first else at
+        durations[lesson_id].append(max(0.0, (at - previous).total_seconds() / 86400))
     return [
         LessonOutcome(
             lesson=lesson,
-            mastered=len(durations[lesson.pk]),
+            mastered=mastered.get(lesson.pk, 0),
             enrolled=enrolled.get(lesson.course_id, 0),
             days_to_mastery=sorted(durations[lesson.pk]),
         )
         for lesson in lessons
     ]
+
+
+def _first_days(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], date]:
+    """The first day of activity of each (student, course). One query."""
+    students = {s for s, _ in pairs}
+    courses = {c for _, c in pairs}
+    rows = (
+        DailyActivity.objects.filter(student_id__in=students, course_id__in=courses)
+        .values("student_id", "course_id")
+        .annotate(first=Min("day"))
+        .values_list("student_id", "course_id", "first")
+    )
+    return {(s, c): day for s, c, day in rows if (s, c) in pairs}
