@@ -69,6 +69,24 @@ class CaliperEvent(models.Model):
         return f"{self.type}/{self.action} {self.event_id} ({self.status})"
 
 
+class Envelope(models.Model):
+    """One accepted Caliper envelope: the "job" the official clients track
+    (`POST /caliper/event` → jobId, `GET /jobs/{id}/status`). Its state is derived from its
+    events' rows (events.jobs), never stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    partner_app = models.ForeignKey(PartnerApp, on_delete=models.CASCADE, related_name="envelopes")
+    sensor = models.CharField(max_length=400, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    accepted = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"envelope {self.id}: {self.accepted} accepted, {self.rejected} rejected"
+
+
 class RejectedEvent(models.Model):
     """An event refused at ingestion, with its reasons, for the app's developers.
     Retention is bounded (settings.REJECTED_EVENTS_KEPT_PER_APP)."""

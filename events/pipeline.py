@@ -24,7 +24,7 @@ from gradebook import xp as rules
 from gradebook.models import EVENT_RESULT_PREFIX, ItemResult, LessonMastery, XpEntry
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
-from . import caliper, extract, rollups
+from . import caliper, extract, jobs, rollups
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
 
@@ -39,6 +39,7 @@ def process(event_ids: list[int]) -> int:
             .prefetch_related("course", "lesson", "partner_app")
             .order_by("pk")
         )
+        jobs.hold_while_processing({e.envelope_id for e in events})
         ready = resolve_parked(events)
         touched = Touched()
         for handler_type, handler in HANDLERS.items():

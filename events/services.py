@@ -19,7 +19,7 @@ from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp,
 from timeback.api.views import contains_nul
 
 from . import caliper, extract
-from .models import CaliperEvent, EventStatus, RejectedEvent
+from .models import CaliperEvent, Envelope, EventStatus, RejectedEvent
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,34 @@ class IngestAnswer:
     stored_ids: list[int] = field(default_factory=list)
 
     def body(self) -> dict:
-        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+        """What every send path answers; `jobId` is what the official clients track."""
+        return {
+            "jobId": str(self.envelope_id),
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+        }
 
 
-def parse_body(body: bytes) -> list:
-    """The envelope's events, or EnvelopeError (400/422) for a body that is not one."""
+@dataclass
+class CheckedEnvelope:
+    """An envelope parsed and checked against the roster: what would be stored, what not."""
+
+    sensor: str
+    sent_at: object
+    rows: list[dict]
+    rejections: list[dict]
+    duplicates: int  # repeated within the envelope itself
+
+    def rejected(self) -> list[dict]:
+        return [
+            {"index": r["index"], "id": r["event_id"], "errors": r["errors"]}
+            for r in self.rejections
+        ]
+
+
+def parse_body(body: bytes) -> tuple[dict, list]:
+    """The envelope and its events, or EnvelopeError (400/422) for a body that is not one."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:
@@ -61,27 +84,41 @@ def parse_body(body: bytes) -> list:
         raise caliper.EnvelopeError(
             400, f"An envelope may carry at most {limit} events; this one has {len(events)}."
         )
-    return events
+    return data, events
 
 
-def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
-    events = parse_body(body)
-    answer = IngestAnswer(envelope_id=uuid.uuid4())
+def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnvelope:
+    """Validate an envelope and resolve its references, storing nothing (the send paths
+    store the result; `POST /caliper/event/validate` only reports it)."""
+    data, events = parse_body(body)
     parsed = [caliper.parse_event(index, raw) for index, raw in enumerate(events)]
     if b"\\u0000" in body:
         _refuse_nul_characters(parsed)
     refs = References.resolve(parsed)
-    rows, rejections = [], []
+    checked = CheckedEnvelope(
+        sensor=data["sensor"].strip()[:400],
+        sent_at=caliper.parse_datetime(data["sendTime"]),
+        rows=[],
+        rejections=[],
+        duplicates=0,
+    )
     seen_ids = set()
     for event in parsed:
         errors = event.errors or refs.problems(event, app)
         if errors:
-            rejections.append(_rejection(event, errors))
+            checked.rejections.append(_rejection(event, errors))
         elif event.id in seen_ids:
-            answer.duplicates += 1
+            checked.duplicates += 1
         else:
             seen_ids.add(event.id)
-            rows.append(_row(app, answer.envelope_id, event, refs))
+            checked.rows.append(_row(app, envelope_id, event, refs))
+    return checked
+
+
+def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
+    answer = IngestAnswer(envelope_id=uuid.uuid4())
+    checked = check(app=app, body=body, envelope_id=answer.envelope_id)
+    rows = checked.rows
     with transaction.atomic():
         inserted = insert_events(rows)
         stored = [
@@ -91,14 +128,21 @@ def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
         ]
         answer.stored_ids = [pk for pk, _ in stored]
         answer.accepted = len(stored)
-        answer.duplicates += len(rows) - answer.accepted
-        _keep_rejections(app, answer.envelope_id, rejections)
+        answer.duplicates = checked.duplicates + len(rows) - answer.accepted
+        answer.rejected = checked.rejected()
+        Envelope.objects.create(
+            id=answer.envelope_id,
+            partner_app=app,
+            sensor=checked.sensor,
+            sent_at=checked.sent_at,
+            accepted=answer.accepted,
+            duplicates=answer.duplicates,
+            rejected=len(answer.rejected),
+        )
+        _keep_rejections(app, answer.envelope_id, checked.rejections)
         to_process = [pk for pk, status in stored if status == EventStatus.PENDING]
         if to_process:
             transaction.on_commit(lambda: enqueue(to_process))
-    answer.rejected = [
-        {"index": r["index"], "id": r["event_id"], "errors": r["errors"]} for r in rejections
-    ]
     return answer
 
 

@@ -41,12 +41,18 @@ def require_roster_source(app: PartnerApp | None, what: str) -> None:
         raise PermissionDenied(f"Only the school's roster source may write {what}.")
 
 
+def require_may_scaffold(app: PartnerApp | None) -> None:
+    """Refuse roster writes to an app that is neither a roster source nor a sandbox app
+    (checked before any lookup, so the refusal reveals nothing about what exists)."""
+    if not can_write_roster_anywhere(app) and (app is None or not app.sandbox):
+        raise PermissionDenied(SANDBOX_ONLY + " This app is not a sandbox app.")
+
+
 def require_sandbox_scaffolding(app: PartnerApp | None, orgs: list[Org]) -> None:
     """Allow a roster write by a roster source, or by a sandbox app inside the sandbox org."""
+    require_may_scaffold(app)
     if can_write_roster_anywhere(app):
         return
-    if app is None or not app.sandbox:
-        raise PermissionDenied(SANDBOX_ONLY + " This app is not a sandbox app.")
     outside = sorted({o.sourced_id for o in orgs if o.sourced_id != SANDBOX_ORG_SOURCED_ID})
     if outside or not orgs:
         named = ", ".join(outside) or "no org"

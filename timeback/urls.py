@@ -31,6 +31,7 @@ urlpatterns = [
     path("auth/1.0/token", oidc_views.token, name="partner-token"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
     path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
+    path("resources/1.0/", include(rostering_api.resources_urlpatterns)),
     path(
         "rostering/1.0/",
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
@@ -43,5 +44,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
-    re_path(r"^(ims|rostering|resources|gradebook|auth|events|api)/", json_not_found),
+    re_path(r"^(ims|rostering|resources|gradebook|auth|events|api|caliper|jobs)/", json_not_found),
 ]

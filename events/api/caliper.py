@@ -1,8 +1,12 @@
 """Caliper 1.2 ingestion endpoint (SPEC §4.2): thin; the work is in events.services."""
 
+import uuid
+from datetime import UTC, date, datetime, time
+
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -11,7 +15,7 @@ from timeback.api.auth import HasScope, IsTokenAuthenticated, partner_app
 from timeback.api.errors import OneRosterError
 from timeback.api.views import TimebackAPIView
 
-from .. import caliper, services
+from .. import caliper, jobs, selectors, services
 
 EXAMPLE_ENVELOPE = {
     "sensor": "https://your-app.example",
@@ -59,6 +63,14 @@ class RawJSONParser(BaseParser):
         return None
 
 
+def require_json(request) -> None:
+    if request.content_type.split(";")[0].strip() != "application/json":
+        raise OneRosterError(
+            "Send the envelope as Content-Type: application/json.", http_status=415
+        )
+    request.data  # noqa: B018 - lets DRF answer 415 for other media types
+
+
 class CaliperEventsView(TimebackAPIView):
     permission_classes = [IsTokenAuthenticated, HasScope]
     parser_classes = [RawJSONParser]
@@ -68,15 +80,12 @@ class CaliperEventsView(TimebackAPIView):
         request=OpenApiTypes.OBJECT,
         responses={200: OpenApiTypes.OBJECT},
         examples=[OpenApiExample("An ActivityEvent", value=EXAMPLE_ENVELOPE, request_only=True)],
-        description="Send a Caliper 1.2 envelope. Answers {accepted, duplicates, rejected: [{index, id, errors}]}; "
-        "accepted events are stored before the answer and processed by workers.",
+        description="Send a Caliper 1.2 envelope. Answers {jobId, accepted, duplicates, rejected: "
+        "[{index, id, errors}]}; accepted events are stored before the answer and processed by "
+        "workers; GET /jobs/{jobId}/status follows their processing.",
     )
     def post(self, request, *args, **kwargs):
-        if request.content_type.split(";")[0].strip() != "application/json":
-            raise OneRosterError(
-                "Send the envelope as Content-Type: application/json.", http_status=415
-            )
-        request.data  # noqa: B018 - lets DRF answer 415 for other media types
+        require_json(request)
         try:
             answer = services.ingest(app=partner_app(request), body=request.body)
         except caliper.EnvelopeError as error:
@@ -100,3 +109,194 @@ class CaliperEventsView(TimebackAPIView):
                 "maxEventsPerEnvelope": settings.CALIPER_MAX_EVENTS_PER_ENVELOPE,
             }
         )
+
+
+# Reading back needs either scope: an app that may send events may follow and read them.
+READ_SCOPES = [scopes.EVENTS_WRITE, scopes.ANALYTICS_READONLY]
+
+
+class CaliperValidateView(TimebackAPIView):
+    """`POST /caliper/event/validate`: the checks of a send, nothing stored."""
+
+    permission_classes = [IsTokenAuthenticated, HasScope]
+    parser_classes = [RawJSONParser]
+    required_scopes = {"POST": [scopes.EVENTS_WRITE]}
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        description="Validate a Caliper envelope as a send would, storing nothing. Answers "
+        "{status: success|error, message, errors: [{index, id, errors}]}.",
+    )
+    def post(self, request, *args, **kwargs):
+        require_json(request)
+        try:
+            checked = services.check(
+                app=partner_app(request), body=request.body, envelope_id=uuid.uuid4()
+            )
+        except caliper.EnvelopeError as error:
+            if error.status == 400 and error.message.startswith("The body is not valid JSON"):
+                raise OneRosterError(error.message) from None
+            return Response(
+                {
+                    "status": "error",
+                    "message": error.message,
+                    "errors": [{"errors": [error.message]}],
+                }
+            )
+        rejected = checked.rejected()
+        if rejected:
+            message = f"{len(rejected)} of {len(checked.rows) + len(rejected) + checked.duplicates} events would be rejected."
+            return Response({"status": "error", "message": message, "errors": rejected})
+        return Response(
+            {"status": "success", "message": f"{len(checked.rows)} events are valid.", "errors": []}
+        )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+STORED_EVENT_ENTITIES = (
+    "actor",
+    "object",
+    "generated",
+    "target",
+    "referrer",
+    "edApp",
+    "group",
+    "membership",
+    "session",
+    "federatedSession",
+    "extensions",
+)
+
+
+def stored_event(event, envelope) -> dict:
+    """An accepted event as the official clients' StoredEvent reads it."""
+    raw = event.raw if isinstance(event.raw, dict) else {}
+    return {
+        "id": event.pk,
+        "externalId": event.event_id,
+        "sensor": envelope.sensor if envelope else "",
+        "type": event.type,
+        "profile": raw.get("profile"),
+        "action": raw.get("action", event.action),
+        "eventTime": raw.get("eventTime") or _iso(event.event_time),
+        "sendTime": _iso(envelope.sent_at if envelope and envelope.sent_at else event.received_at),
+        "created_at": _iso(event.received_at),
+        "updated_at": _iso(event.processed_at or event.received_at),
+        "deleted_at": None,
+        **{key: raw.get(key) for key in STORED_EVENT_ENTITIES},
+        "clientAppId": str(event.partner_app_id),
+        "status": event.status,
+    }
+
+
+def _int_param(request, name: str, default: int, low: int, high: int) -> int:
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise OneRosterError(f"{name}: must be a whole number from {low} to {high}, not {value!r}.")
+    return number
+
+
+def _date_param(request, name: str, end_of_day: bool):
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return None
+    moment = caliper.parse_datetime(value)
+    if moment is None:
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise OneRosterError(
+                f"{name}: {value!r} is not a date (2026-11-21) or a date-time with a time zone."
+            ) from None
+        moment = datetime.combine(day, time.max if end_of_day else time.min, tzinfo=UTC)
+    return moment
+
+
+def _text_param(request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+MAX_EVENTS_PAGE = 1000
+
+
+class StoredEventsView(TimebackAPIView):
+    """`GET /caliper/events`: the calling app's own events, paginated."""
+
+    permission_classes = [IsTokenAuthenticated, HasScope]
+    required_scopes = {"GET": READ_SCOPES}
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="The app's own accepted events, oldest first: {events, pagination: {total, "
+        "totalPages, currentPage, limit}}. Filters: sensor, startDate, endDate (event time), "
+        "actorId, actorEmail; paging: limit (1-1000, default 100), offset.",
+    )
+    def get(self, request, *args, **kwargs):
+        limit = _int_param(request, "limit", 100, 1, MAX_EVENTS_PAGE)
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+        filters = selectors.EventFilters(
+            sensor=_text_param(request, "sensor"),
+            start=_date_param(request, "startDate", end_of_day=False),
+            end=_date_param(request, "endDate", end_of_day=True),
+            actor_id=_text_param(request, "actorId"),
+            actor_email=_text_param(request, "actorEmail"),
+        )
+        events = selectors.events_of_app(partner_app(request), filters)
+        total = events.count()
+        page = list(events[offset : offset + limit])
+        envelopes = selectors.envelopes_by_id(page)
+        return Response(
+            {
+                "events": [stored_event(e, envelopes.get(e.envelope_id)) for e in page],
+                "pagination": {
+                    "total": total,
+                    "totalPages": -(-total // limit),
+                    "currentPage": offset // limit + 1,
+                    "limit": limit,
+                },
+            }
+        )
+
+
+class StoredEventView(TimebackAPIView):
+    """`GET /caliper/events/{externalId}`: one of the app's events, by the id it sent."""
+
+    permission_classes = [IsTokenAuthenticated, HasScope]
+    required_scopes = {"GET": READ_SCOPES}
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, description="{event: StoredEvent}.")
+    def get(self, request, event_id, *args, **kwargs):
+        event = selectors.event_of_app(partner_app(request), event_id)
+        if event is None:
+            raise NotFound(f"No event '{event_id}' sent by this app.")
+        envelope = selectors.envelopes_by_id([event]).get(event.envelope_id)
+        return Response({"event": stored_event(event, envelope)})
+
+
+class JobStatusView(TimebackAPIView):
+    """`GET /jobs/{id}/status`: the processing state of an envelope the app sent."""
+
+    permission_classes = [IsTokenAuthenticated, HasScope]
+    required_scopes = {"GET": READ_SCOPES}
+
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        description="{job: {id, state: waiting|active|completed|failed, returnValue, "
+        "processedOn}}; the job id is the jobId a send answered.",
+    )
+    def get(self, request, job_id, *args, **kwargs):
+        status = jobs.status_of(partner_app(request), job_id)
+        if status is None:
+            raise NotFound(f"No job '{job_id}' of this app.")
+        return Response(status.body())

@@ -18,6 +18,7 @@ from timeback.api.errors import OneRosterError
 from timeback.api.query import CollectionQuery, paging_links, parse_selection
 from timeback.api.views import TimebackAPIView
 
+from .. import access
 from ..models import EnrollmentRole, User
 from . import resources as types
 from . import writers
@@ -114,7 +115,7 @@ class CollectionView(RosterView):
         query = CollectionQuery(self.resource.fields, list(self.resource.search))
         page = query.paginate(query.apply(self.get_queryset(kwargs), params), params)
         body = {
-            self.resource.plural: [self.represent(o, selection) for o in page.items],
+            **self.resource.keyed([self.represent(o, selection) for o in page.items], many=True),
             "totalCount": page.total,
             "pageCount": page.page_count,
             "pageNumber": page.page_number,
@@ -147,7 +148,7 @@ class CollectionView(RosterView):
                     "suppliedSourcedId": supplied or sourced_id,
                     "allocatedSourcedId": sourced_id,
                 },
-                self.resource.singular: self.represent(self.reread(obj)),
+                **self.resource.keyed(self.represent(self.reread(obj)), many=False),
             },
             status=201,
         )
@@ -169,7 +170,7 @@ class ObjectView(RosterView):
             request.query_params.get("fields"), list(self.resource.output_fields)
         )
         return Response(
-            {self.resource.singular: self.represent(self.get_object(sourced_id), selection)}
+            self.resource.keyed(self.represent(self.get_object(sourced_id), selection), many=False)
         )
 
     @extend_schema(
@@ -197,7 +198,7 @@ class ObjectView(RosterView):
                 sourced_id=sourced_id, data=data, app=partner_app(request), existing=existing
             )
         return Response(
-            {self.resource.singular: self.represent(self.reread(obj))},
+            self.resource.keyed(self.represent(self.reread(obj)), many=False),
             status=201 if created else 200,
         )
 
@@ -261,6 +262,7 @@ class StudentAgentView(RosterView):
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT})
     def put(self, request, sourced_id, agent_id):
+        access.require_may_scaffold(partner_app(request))
         users = self.visible(User.objects.all())  # a user the app cannot see is 404
         student = users.filter(sourced_id=sourced_id).first()
         agent = users.filter(sourced_id=agent_id).first()

@@ -69,6 +69,16 @@ class ResourceType:
     # (partner app, object) -> None: check who may delete, then delete (softly). None: the
     # rostering rules (writers.may_delete) and services.soft_delete.
     delete: Callable | None = None
+    # (singular, plural) keys Timeback's official clients read (and wrap bodies in) where
+    # they differ from 1EdTech's: answered alongside the standard keys (SPEC §4.6).
+    client_keys: tuple[str, str] | None = None
+
+    def keyed(self, value, *, many: bool) -> dict:
+        """{key: value} under the standard key and, if any, the official clients' key."""
+        keys = [self.plural if many else self.singular]
+        if self.client_keys:
+            keys.append(self.client_keys[1 if many else 0])
+        return dict.fromkeys(keys, value)
 
     def required_scopes(self) -> dict[str, list[str]]:
         scopes = {"GET": self.read_scopes}
@@ -168,9 +178,19 @@ ACADEMIC_SESSION = ResourceType(
     write=writers.write_academic_session,
     search=("title", "sourced_id"),
 )
-TERM = replace(ACADEMIC_SESSION, queryset=selectors.terms, forced={"type": "term"})
+TERM = replace(
+    ACADEMIC_SESSION,
+    queryset=selectors.terms,
+    forced={"type": "term"},
+    wrappers=("term",),
+    client_keys=("term", "terms"),
+)
 GRADING_PERIOD = replace(
-    ACADEMIC_SESSION, queryset=selectors.grading_periods, forced={"type": "gradingPeriod"}
+    ACADEMIC_SESSION,
+    queryset=selectors.grading_periods,
+    forced={"type": "gradingPeriod"},
+    wrappers=("gradingPeriod",),
+    client_keys=("gradingPeriod", "gradingPeriods"),
 )
 
 USER = ResourceType(

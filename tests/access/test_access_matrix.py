@@ -121,7 +121,8 @@ ROWS = [
     api("PUT", f"{V1P2}/courses/course-a", a=200, b=403, body={"course": {"title": "New"}}),
     api("POST", f"{V1P2}/courses", a=201, b=201, body={"course": {"title": "Mine"}}),
     api("DELETE", f"{PARTNER}/lessons/lesson-a", a=204, b=404),
-    api("PUT", f"{PARTNER}/students/stu/agents/guard", a=404, b=404),
+    # Guardian links are sandbox scaffolding: refused to learning apps before any lookup.
+    api("PUT", f"{PARTNER}/students/stu/agents/guard", a=403, b=403),
     # Resources and the Partner catalogue.
     api("GET", "/ims/oneroster/resources/v1p2/resources", b=200),
     api("GET", "/ims/oneroster/resources/v1p2/resources/resource-a"),

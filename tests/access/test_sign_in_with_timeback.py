@@ -16,7 +16,9 @@ from rostering.models import User
 PASSWORD = "correct horse battery staple"
 CALLBACK = "https://app.example/callback"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: like tests/integration, so the data migrations' rows (content types,
+# the sandbox org) come back after the flush and the next transactional test finds them.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,9 @@ def post_bytes(api, body: bytes):
 
 
 @pytest.mark.parametrize("path", VALID_EVENTS, ids=_ids(VALID_EVENTS))
-def test_every_valid_event_fixture_is_accepted_or_refused_only_for_naming_no_course_or_lesson(app_api, path):
+def test_every_valid_event_fixture_is_accepted_or_refused_only_for_naming_no_course_or_lesson(
+    app_api, path
+):
     response = app_api.post(ENDPOINT, envelope(json.loads(path.read_text())), format="json")
 
     assert response.status_code == 200, response.content
@@ -37,7 +39,9 @@ def test_every_envelope_fixture_answers_200(app_api, path):
     response = post_bytes(app_api, path.read_bytes())
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["accepted"] + body["duplicates"] + len(body["rejected"]) == len(json.loads(path.read_text())["data"])
+    assert body["accepted"] + body["duplicates"] + len(body["rejected"]) == len(
+        json.loads(path.read_text())["data"]
+    )
 
 
 @pytest.mark.parametrize("path", BROKEN_EVENTS, ids=_ids(BROKEN_EVENTS))
@@ -59,4 +63,9 @@ def test_every_broken_event_fixture_is_rejected_with_a_reason(app_api, path):
 
 
 def test_fixtures_folder_is_the_shared_one():
-    assert FIXTURES.is_dir() and len(VALID_EVENTS) >= 50 and len(BROKEN_EVENTS) >= 80 and len(ENVELOPES) == 14
+    assert (
+        FIXTURES.is_dir()
+        and len(VALID_EVENTS) >= 50
+        and len(BROKEN_EVENTS) >= 80
+        and len(ENVELOPES) == 14
+    )

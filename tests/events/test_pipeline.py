@@ -3,6 +3,7 @@ endpoint and the real pipeline (tasks run eagerly here; tests/integration runs w
 
 import uuid
 from decimal import Decimal
+from unittest.mock import ANY
 
 import pytest
 from django.core.management import call_command
@@ -37,7 +38,7 @@ def test_reported_xp_is_credited_once_and_rolled_up(catalogue, send):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": [], "jobId": ANY}
     assert total_xp() == Decimal("12.00")
     day = rollup()
     assert (day.xp, day.active_seconds) == (Decimal("12.00"), 600)
@@ -49,7 +50,7 @@ def test_the_same_envelope_twice_credits_once(catalogue, app_api, send):
     second = send(*events)
 
     assert first.json()["accepted"] == 2
-    assert second.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert second.json() == {"accepted": 0, "duplicates": 2, "rejected": [], "jobId": ANY}
     assert total_xp() == Decimal("12.00")
     assert CaliperEvent.objects.count() == 2
 

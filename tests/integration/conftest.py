@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from unittest.mock import ANY
 from urllib.parse import quote, urlsplit
 
 import kombu.pools
@@ -527,7 +528,12 @@ def post_all(api, envelopes: list[dict]) -> float:
     for body in envelopes:
         response, _ = post_envelope(api, body)
         assert response.status_code == 200, response.content
-        assert response.json() == {"accepted": len(body["data"]), "duplicates": 0, "rejected": []}
+        assert response.json() == {
+            "accepted": len(body["data"]),
+            "duplicates": 0,
+            "rejected": [],
+            "jobId": ANY,
+        }
     return time.monotonic() - started
 
 

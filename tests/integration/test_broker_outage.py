@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from decimal import Decimal
+from unittest.mock import ANY
 
 import pytest
 
@@ -66,6 +67,7 @@ def test_events_posted_while_redis_is_down_answer_fast_and_are_processed_after(
         response, seconds = post_envelope(app_api, body)
         assert response.status_code == 200, response.content
         assert response.json() == {
+            "jobId": ANY,
             "accepted": 2 * RUNS_PER_ENVELOPE,
             "duplicates": 0,
             "rejected": [],

@@ -2,6 +2,7 @@
 worker process taking the work from Redis."""
 
 from decimal import Decimal
+from unittest.mock import ANY
 
 import pytest
 
@@ -28,9 +29,9 @@ def test_the_same_envelope_posted_twice_credits_once(app_api, catalogue, broker,
     second, _ = post_envelope(app_api, body)
 
     assert first.status_code == 200, first.content
-    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    assert first.json() == {"accepted": 2, "duplicates": 0, "rejected": [], "jobId": ANY}
     assert second.status_code == 200, second.content
-    assert second.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert second.json() == {"accepted": 0, "duplicates": 2, "rejected": [], "jobId": ANY}
 
     def all_done():
         return (
