@@ -7,8 +7,8 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from events.api import urls as events_api
-from rostering import oidc
 from gradebook.api import urls as gradebook_api
+from rostering import oidc
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme
 from timeback.api.errors import handler404 as json_not_found

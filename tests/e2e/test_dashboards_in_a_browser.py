@@ -124,7 +124,8 @@ def test_a_developer_sees_their_apps_ingestion_and_outcomes(demo, page_for):
     page = page_for()
     log_in(page, "admin", roster_demo.ADMIN_PASSWORD)
     assert page.url.endswith("/classes/")
-    assert page.get_by_role("link", name="Admin", exact=True).count() == 1  # admins reach the Django admin
+    # Administrators reach the Django admin from every page.
+    assert page.get_by_role("link", name="Admin", exact=True).count() == 1
     page.get_by_role("link", name="Developers", exact=True).click()  # the developer portal
     page.get_by_role("link", name=app.name).click()
     page.wait_for_load_state("networkidle")
