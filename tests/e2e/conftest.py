@@ -2,10 +2,12 @@
 cannot work here) against pytest-django's live server, over the seeded demo school."""
 
 import os
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from
@@ -46,6 +48,9 @@ def demo(settings, tmp_path):
     and pipeline), as `make run` shows it, smaller."""
     settings.DEBUG = True
     settings.VAR_DIR = tmp_path
+    # Transactional tests elsewhere flush what migrations wrote: put the sandbox org back
+    # with the data migration's own (idempotent) function.
+    import_module("rostering.migrations.0003_partner_sandbox_org").create_sandbox_org(apps, None)
     call_command("seed_demo", "--students", "8", "--days", "21", stdout=StringIO())
 
 

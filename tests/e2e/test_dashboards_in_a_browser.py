@@ -18,9 +18,7 @@ from rostering.models import Class, PartnerApp, User
 
 from .conftest import log_in, screenshot
 
-# serialized_rollback: the flush after each test would drop what migrations wrote (the
-# partner-sandbox org the demo needs).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def today():
