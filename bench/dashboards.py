@@ -32,6 +32,7 @@ sys.path.insert(0, str(BENCH))
 from rostering_users import free_port, measure, start_server  # noqa: E402
 from school import build_school, setup_django  # noqa: E402
 
+BENCH_SECRET_KEY = "bench-secret-key-not-for-production-use-0123456789"  # start_server's
 PREFIX = "school"  # bench/school.py's default: its sourcedIds start with it
 
 
@@ -109,6 +110,11 @@ def main():
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database.")
+    # The sessions made here must be readable by the server: the same key, DEBUG off alike.
+    os.environ.update(DEBUG="false", SECRET_KEY=BENCH_SECRET_KEY)
+    os.environ.setdefault(
+        "OIDC_PRIVATE_KEY", (BENCH.parent / "var" / "oidc-dev-key.pem").read_text()
+    )
     setup_django()
     if args.build:
         build_school(
@@ -146,6 +152,11 @@ def main():
             session = requests.Session()
             session.cookies.update(session_cookie(user))
             base = f"http://127.0.0.1:{port}{url}"
+            first = session.get(base, allow_redirects=False, timeout=30)
+            assert first.status_code == 200, (
+                name,
+                first.status_code,
+            )  # logged in, not sent to login
             measure(session, base, args.warmup)
             figures = measure(session, base, args.requests)
             print(
