@@ -52,6 +52,7 @@ class World:
     apps: dict = field(default_factory=dict)
     oidc_clients: dict = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    classes: dict = field(default_factory=dict)
 
 
 def person(username, role, org, *, email="", **extra):
@@ -135,6 +136,7 @@ def world(db, make_partner) -> World:
         start_date=date(2026, 9, 1),
         end_date=date(2026, 11, 1),
     )
+    w.classes.update(class_a=class_a, class_b=class_b)
     class_a.terms.add(term)
     class_b.terms.add(term)
     partners.set_redirect_uris(client=w.oidc_clients["partner_a"], uris=[REDIRECT_URI_A])

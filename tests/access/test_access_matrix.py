@@ -229,6 +229,32 @@ ROWS = [
         people=404,
         a=404,
     ),
+    # Dashboards: each person's own page; a student's page for those who may see them
+    # (themselves, their guardian, their guide, the org admin); a class for its guide and
+    # the org admin; an app's developer dashboard for its developers. Everyone else 404.
+    page("GET", "/dashboard/", anonymous=302, people=302),
+    page("GET", "/me/", anonymous=302, people=200),
+    page("GET", "/children/", anonymous=302, people=200),
+    page("GET", "/classes/", anonymous=302, people=200),
+    page(
+        "GET",
+        "/students/{student}/",
+        anonymous=302,
+        people=404,
+        student=200,
+        guardian=200,
+        guide=200,
+        org_admin=200,
+    ),
+    *(
+        page("GET", path, anonymous=302, people=404, guide=200, org_admin=200)
+        for path in (
+            "/classes/{class_a}/",
+            "/classes/{class_a}/students.csv",
+            "/classes/{class_a}/students/{student}/",
+        )
+    ),
+    page("GET", "/developers/apps/{app_a}/", anonymous=302, people=404, a=200),
     # Django admin: staff only; no rostered person or developer is staff here.
     same_for_all("GET", "/admin/", 302),
     same_for_all("GET", "/admin/rostering/partnerapp/", 302),
@@ -248,6 +274,8 @@ def fill(path, world):
     verifier = "v" * 50
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     return path.format(
+        class_a=world.classes["class_a"].pk,
+        student=world.users["student"].pk,
         app_a=world.apps["partner_a"].pk,
         app_b=world.apps["partner_b"].pk,
         client_a=world.oidc_clients["partner_a"].pk,
@@ -287,7 +315,13 @@ def test_every_route_has_a_row():
         _normal(
             resolve(
                 row.path.split("?")[0].format(
-                    app_a=1, app_b=2, client_a="c", client_b="c", challenge="x"
+                    app_a=1,
+                    app_b=2,
+                    client_a="c",
+                    client_b="c",
+                    challenge="x",
+                    class_a=1,
+                    student=1,
                 )
             ).route
         )
