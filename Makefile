@@ -54,6 +54,7 @@ run: venv
 
 # Starts the servers, runs pytest, stops the servers whatever happened, exits with pytest's code.
 test: venv
+	@scripts/ensure-chromium.sh
 	@exec 9>>"$(SERVICES_LOCK)"; \
 	flock -n 9 || { echo "make test: waiting for another 'make test' or 'make bench' to finish..." >&2; flock 9; }; \
 	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \

@@ -388,8 +388,9 @@ def pending() -> int:
         return cursor.fetchone()[0]
 
 
-def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
-    """Start one solo worker, wait until nothing is pending; sample its RSS meanwhile."""
+def start_worker(broker: str, problems: list) -> subprocess.Popen:
+    """One solo Celery worker, once it is ready; its log lines with errors or retries are
+    appended to `problems`."""
     worker = subprocess.Popen(
         [
             *(sys.executable, "-m", "celery", "-A", "timeback", "worker"),
@@ -402,7 +403,7 @@ def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
         stdout=subprocess.DEVNULL,
         text=True,
     )
-    ready, problems = threading.Event(), []
+    ready = threading.Event()
 
     def read_log():
         for line in worker.stderr:
@@ -415,6 +416,13 @@ def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
     if not ready.wait(120):
         worker.kill()
         raise SystemExit("the celery worker did not start")
+    return worker
+
+
+def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
+    """Start one solo worker, wait until nothing is pending; sample its RSS meanwhile."""
+    problems = []
+    worker = start_worker(broker, problems)
     began = time.perf_counter()
     samples = []  # (seconds, pending, rss KiB)
     tail_began = None

@@ -104,7 +104,7 @@ def start_server(port: int) -> subprocess.Popen:
         try:
             requests.get(f"http://127.0.0.1:{port}/api/schema/", timeout=1)
             return server
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or still warming
             time.sleep(0.1)
     server.kill()
     raise SystemExit("gunicorn did not start")

@@ -346,8 +346,8 @@ class _History:
             tables.xp(
                 source_key, amount, kind, first_id + 1, app_id, lesson_id, activity_at, **common
             )
-        if units:
-            tables.mastery_credit(source_key, units, **common)
+        # Every activity reports its questions (and some their mastered units).
+        tables.mastery_credit(source_key, units, 10, correct, **common)
         if correct >= 9 and (student_id, lesson_id) not in self.mastered:
             self.mastered.add((student_id, lesson_id))
             tables.lesson_mastery(student_id, lesson_id, course.pk, activity_at, source_key)
@@ -504,8 +504,12 @@ class _Tables:
             )
         )
 
-    def mastery_credit(self, source_key, units, *, student_id, course_id, occurred_on):
-        self.rows["credit"].append((source_key, student_id, course_id, units, occurred_on))
+    def mastery_credit(
+        self, source_key, units, questions, correct, *, student_id, course_id, occurred_on
+    ):
+        self.rows["credit"].append(
+            (source_key, student_id, course_id, units, questions, correct, occurred_on)
+        )
 
     def lesson_mastery(self, student_id, lesson_id, course_id, at, source_key):
         self.rows["mastery"].append((student_id, lesson_id, course_id, at.isoformat(), source_key))
@@ -566,7 +570,15 @@ class _Tables:
             ),
             (
                 MasteryCredit,
-                ("source_key", "student_id", "course_id", "units", "occurred_on"),
+                (
+                    "source_key",
+                    "student_id",
+                    "course_id",
+                    "units",
+                    "questions",
+                    "correct_questions",
+                    "occurred_on",
+                ),
                 "credit",
             ),
             (

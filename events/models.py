@@ -212,3 +212,29 @@ class DailyActivity(models.Model):
 
     def __str__(self):
         return f"{self.student_id}/{self.course_id} {self.day}: {self.xp} XP"
+
+
+class StaleRollup(models.Model):
+    """A daily rollup whose sources changed outside the pipeline (gradebook API, logger) and
+    that a worker has yet to recompute (events.rollups.recompute_stale). Written in the
+    writer's transaction, so a change is never committed without its marker: if the broker
+    loses the recompute task, the sweep finds the marker and recomputes the rollup."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # When the rollup first went stale (a later change keeps it): the sweep repairs markers
+    # older than SWEEP_MIN_AGE, even while the student keeps working.
+    since = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "day"], name="one_stale_marker_per_rollup"
+            )
+        ]
+
+    def __str__(self):
+        return f"stale rollup {self.student_id} {self.course_id} {self.day}"

@@ -1,17 +1,25 @@
 """Daily rollups per student × course × day, recomputed from the ledger and facts.
 
-Never incremented: a key's row is derived again from its sources, under a per-key lock,
-at the end of the transaction of the batch that touched it (so a batch is never committed
-without its rollups). Two workers touching the same key converge on the same row: the lock
-is held until commit, and whoever takes it second sees the first one's committed batch.
+Never incremented: a key's row is derived again from its sources, under a per-key lock.
+The Caliper pipeline does it at the end of the transaction of the batch that touched it (so
+a batch is never committed without its rollups). Two workers touching the same key converge
+on the same row: the lock is held until commit, and whoever takes it second sees the first
+one's committed batch.
+
+Changes from outside the pipeline (gradebook.signals.learning_changed: the gradebook API,
+the logger) are recomputed in the writer's transaction too, unless
+settings.ROLLUPS_AFTER_COMMIT hands them to a Celery task after the commit: the writer's
+transaction then marks the keys stale (StaleRollup), and the task claims the markers and
+recomputes what it claimed; the sweep repairs markers whose task was lost.
 """
 
+import logging
 import zlib
-from collections import defaultdict
+from datetime import date
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Q
 from django.utils import timezone
 
 from gradebook.models import (
@@ -23,7 +31,9 @@ from gradebook.models import (
     XpEntry,
 )
 
-from .models import DailyActivity, TimeSpentFact
+from .models import DailyActivity, StaleRollup, TimeSpentFact
+
+logger = logging.getLogger(__name__)
 
 
 def recompute(keys: set[tuple]) -> None:
@@ -72,73 +82,165 @@ def _lock(keys) -> None:
 
 
 def _derive(keys) -> dict:
-    students = {s for s, _, _ in keys}
-    courses = {c for _, c, _ in keys}
-    days = {d for _, _, d in keys}
-    scope = {"student_id__in": students, "course_id__in": courses}
-    values = defaultdict(lambda: dict(EMPTY))
-    for row in (
-        XpEntry.objects.filter(occurred_on__in=days, **scope)
-        .values("student_id", "course_id", "occurred_on")
-        .annotate(total=Sum("amount"))
-    ):
-        values[(row["student_id"], row["course_id"], row["occurred_on"])]["xp"] = row["total"]
-    time = TimeSpentFact.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in time.annotate(
-        active=Sum("active"),
-        wasted=Sum(F("inactive") + F("waste") + F("anti_pattern")),
-        inactive=Sum("inactive"),
-    ):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["active_seconds"] = row["active"]
-        values[key]["wasted_seconds"] = row["wasted"]
-        values[key]["inactive_seconds"] = row["inactive"]
-    items = ItemResult.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in items.annotate(answered=Count("id"), correct=Count("id", filter=Q(correct=True))):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["items_answered"] = row["answered"]
-        values[key]["items_correct"] = row["correct"]
-    mastered = (
-        LessonMastery.objects.filter(**scope)
-        .annotate(day=TruncDate("mastered_at"))
-        .filter(day__in=days)
-    )
-    for row in mastered.values("student_id", "course_id", "day").annotate(n=Count("id")):
-        values[(row["student_id"], row["course_id"], row["day"])]["lessons_mastered"] = row["n"]
-    units = MasteryCredit.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
-    )
-    for row in units.annotate(total=Sum("units")):
-        values[(row["student_id"], row["course_id"], row["occurred_on"])]["mastered_units"] = row[
-            "total"
-        ]
-    _add_logger_sessions(values, days, scope)
+    """Each key's rollup values, read from its sources in one statement per chunk of keys:
+    for each key, one indexed aggregate per source (a few keys, as a request or a worker's
+    task brings, cost one round trip instead of one query per source)."""
+    keys = list(keys)
+    values = {}
+    for start in range(0, len(keys), DERIVE_CHUNK):
+        chunk = keys[start : start + DERIVE_CHUNK]
+        with connection.cursor() as cursor:
+            cursor.execute(_derive_sql(len(chunk)), _derive_params(chunk))
+            for position, *sums in cursor.fetchall():
+                values[chunk[position]] = _rollup_values(*sums)
     return values
 
 
-def _add_logger_sessions(values, days, scope) -> None:
-    """Progress-tracking ("logger") sessions (SPEC §4.5) count like Caliper events: their
-    time is active time, and their attempts are items answered."""
-    time = SessionTime.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
+DERIVE_CHUNK = 500
+
+
+def _rollup_values(
+    xp,
+    active,
+    wasted,
+    inactive,
+    answered,
+    correct,
+    lessons,
+    units,
+    reported,
+    reported_right,
+    logged,
+    attempts,
+    right,
+) -> dict:
+    # Questions count whether answered one by one (AssessmentItemEvents), reported as an
+    # activity's or a result's totals (totalQuestions/correctQuestions), or attempted in a
+    # progress-tracking ("logger") session (SPEC §4.5), whose time is active time too.
+    return {
+        "xp": xp or 0,
+        "active_seconds": (active or 0) + round(logged or 0),
+        "wasted_seconds": wasted or 0,
+        "inactive_seconds": inactive or 0,
+        "items_answered": answered + (reported or 0) + attempts,
+        "items_correct": (correct or 0) + (reported_right or 0) + (right or 0),
+        "lessons_mastered": lessons,
+        "mastered_units": units or 0,
+    }
+
+
+def _derive_sql(count: int) -> str:
+    postgresql = connection.vendor == "postgresql"
+    row = "(%s::integer, %s::bigint, %s::bigint, %s::date)" if postgresql else "(%s, %s, %s, %s)"
+    # A lesson counts on the UTC day it was mastered (the connection's time zone is UTC).
+    mastered_on = (
+        "t.mastered_at >= k.d AND t.mastered_at < k.d + 1"
+        if postgresql
+        else "date(t.mastered_at) = k.d"
     )
-    for row in time.annotate(seconds=Sum("seconds")):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["active_seconds"] += round(row["seconds"])
-    attempts = AttemptLog.objects.filter(occurred_on__in=days, **scope).values(
-        "student_id", "course_id", "occurred_on"
+    sums = [
+        _of(XpEntry, "SUM(t.amount)"),
+        _of(TimeSpentFact, "SUM(t.active)"),
+        _of(TimeSpentFact, "SUM(t.inactive + t.waste + t.anti_pattern)"),
+        _of(TimeSpentFact, "SUM(t.inactive)"),
+        _of(ItemResult, "COUNT(*)"),
+        _of(ItemResult, "SUM(CASE WHEN t.correct THEN 1 ELSE 0 END)"),
+        _of(LessonMastery, "COUNT(*)", day=mastered_on),
+        _of(MasteryCredit, "SUM(t.units)"),
+        _of(MasteryCredit, "SUM(t.questions)"),
+        _of(MasteryCredit, "SUM(t.correct_questions)"),
+        _of(SessionTime, "SUM(t.seconds)"),
+        _of(AttemptLog, "COUNT(*)"),
+        _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
+    ]
+    rows = ", ".join([row] * count)
+    return f"WITH k(i, s, c, d) AS (VALUES {rows}) SELECT k.i, {', '.join(sums)} FROM k"
+
+
+def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
+    return (
+        f"(SELECT {aggregate} FROM {connection.ops.quote_name(model._meta.db_table)} t"
+        f" WHERE t.student_id = k.s AND t.course_id = k.c AND {day})"
     )
-    for row in attempts.annotate(answered=Count("id"), correct=Count("id", filter=Q(correct=1))):
-        key = (row["student_id"], row["course_id"], row["occurred_on"])
-        values[key]["items_answered"] += row["answered"]
-        values[key]["items_correct"] += row["correct"]
+
+
+def _derive_params(keys) -> list:
+    return [value for position, key in enumerate(keys) for value in (position, *key)]
 
 
 def on_learning_changed(sender, keys, **kwargs) -> None:
     """gradebook.signals.learning_changed: XP, results or mastery changed outside the
-    pipeline (gradebook API, logger); bring those days' rollups up to date."""
-    recompute(keys)
+    pipeline (gradebook API, logger); bring those days' rollups up to date, in this
+    transaction or, with ROLLUPS_AFTER_COMMIT, by a worker after the commit."""
+    if not settings.ROLLUPS_AFTER_COMMIT:
+        recompute(keys)
+        return
+    keys = sorted(keys)
+    mark_stale(keys)
+    transaction.on_commit(lambda: enqueue_recompute(keys))
+
+
+def mark_stale(keys) -> None:
+    """Marks the keys' rollups stale in the writer's transaction (sorted, so two writers lock
+    the markers in the same order). The marker's row stays locked until the writer commits,
+    so a recompute cannot claim it before it can see the writer's change."""
+    table = connection.ops.quote_name(StaleRollup._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(keys))
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (student_id, course_id, day, since) VALUES {rows}"
+            f" ON CONFLICT (student_id, course_id, day) DO UPDATE SET since = {table}.since",
+            [value for s, c, d in keys for value in (s, c, d, now)],
+        )
+
+
+def enqueue_recompute(keys) -> None:
+    """Hand the stale keys to a worker. Their markers are committed, so a broker outage
+    loses nothing: the sweep re-queues markers that stay."""
+    from .tasks import recompute_rollups
+
+    try:
+        recompute_rollups.apply_async(
+            args=[[[s, c, d.isoformat()] for s, c, d in keys]], retry=False
+        )
+    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
+        logger.warning("Could not enqueue %d rollups (%s); the sweep will.", len(keys), error)
+
+
+def recompute_stale(keys) -> int:
+    """Recompute those of the keys still marked stale, and remove their markers; answers how
+    many. Keys whose markers another run claimed first are skipped: their change is in the
+    rows that run writes (coalescing a burst of updates into one recompute)."""
+    keys = [(s, c, date.fromisoformat(d) if isinstance(d, str) else d) for s, c, d in keys]
+    if not keys:
+        return 0
+    with transaction.atomic():
+        claimed = _claim(keys)
+        recompute(claimed)
+    return len(claimed)
+
+
+def _claim(keys) -> set[tuple]:
+    """Lock the keys' markers in key order (a writer holding one makes this wait for its
+    commit, so the recompute sees its change) and delete them."""
+    which = Q()
+    for s, c, d in keys:
+        which |= Q(student_id=s, course_id=c, day=d)
+    markers = list(
+        StaleRollup.objects.select_for_update()
+        .filter(which)
+        .order_by("student_id", "course_id", "day")
+        .values_list("pk", "student_id", "course_id", "day")
+    )
+    StaleRollup.objects.filter(pk__in=[pk for pk, *_ in markers]).delete()
+    return {tuple(key) for _, *key in markers}
+
+
+def stale_keys(*, marked_before, limit: int) -> list[tuple]:
+    """Keys marked stale before `marked_before` (their task is late or lost), oldest first."""
+    return list(
+        StaleRollup.objects.filter(since__lte=marked_before)
+        .order_by("since")
+        .values_list("student_id", "course_id", "day")[:limit]
+    )

@@ -2,8 +2,9 @@
 
 Events stay `pending` if the broker lost their task (outage, worker killed); `parked` while
 the roster or catalogue lags. The sweep finds both through a partial index and hands them
-to workers again (or, without a broker, processes them in process). It also keeps the
-rejected-event samples bounded.
+to workers again (or, without a broker, processes them in process). It also re-queues the
+recompute of daily rollups left stale by the gradebook API or the logger (their task lost),
+and keeps the rejected-event samples bounded.
 """
 
 from datetime import timedelta
@@ -37,8 +38,20 @@ def run(*, min_age: timedelta | None = None) -> dict:
         counts[name] = len(ids)
         for start in range(0, len(ids), BATCH):
             enqueue(ids[start : start + BATCH])
+    counts["stale_rollups"] = requeue_stale_rollups(cutoff)
     counts["rejections_pruned"] = prune_rejections()
     return counts
+
+
+def requeue_stale_rollups(cutoff) -> int:
+    """Re-queue the recompute of rollups marked stale before `cutoff` (fresh ones have a
+    task on its way); answer how many."""
+    from . import rollups
+
+    keys = rollups.stale_keys(marked_before=cutoff, limit=settings.SWEEP_MAX_EVENTS)
+    for start in range(0, len(keys), BATCH):
+        rollups.enqueue_recompute(keys[start : start + BATCH])
+    return len(keys)
 
 
 def prune_rejections() -> int:

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import pipeline, sweep
+from . import pipeline, rollups, sweep
 
 
 @shared_task(
@@ -23,3 +23,17 @@ def process_events(event_ids: list[int]) -> int:
 def sweep_pending() -> dict:
     """Periodic (beat): re-queue events left pending, retry parked ones, prune rejections."""
     return sweep.run()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    max_retries=8,
+)
+def recompute_rollups(keys: list) -> int:
+    """Recompute the daily rollups of [student_id, course_id, "YYYY-MM-DD"] keys still marked
+    stale (events.rollups.recompute_stale): idempotent, and a run that finds its keys already
+    claimed does nothing."""
+    return rollups.recompute_stale(keys)

@@ -176,6 +176,19 @@ def _refuse_finished_quiz(mastery_log: MasteryLog | None) -> None:
 # --- update -----------------------------------------------------------------------------
 
 
+# What an update may change (the rest of the rows is fixed at the start): saving only these
+# spares serializing the JSON fields that do not change.
+SESSION_FIELDS_UPDATED = ["progress", "time_spent", "end_timestamp", "last_request_key"]
+SUMMARY_FIELDS_UPDATED = [
+    "progress",
+    "time_spent",
+    "extra_fields",
+    "end_timestamp",
+    "completion_timestamp",
+]
+TRY_FIELDS_UPDATED = ["time_spent", "attempt_count", "correct", "complete", "completion_timestamp"]
+
+
 @transaction.atomic
 def update_session(sessions, session_id, update: Update, *, request_key: str = "", now=None):
     """PUT contentsession/{id}. `sessions` are the sessions the caller may update. The
@@ -210,10 +223,10 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
         summary.completion_timestamp = now
     session.end_timestamp = summary.end_timestamp = now
     session.last_request_key = request_key
-    session.save()
-    summary.save()
+    session.save(update_fields=SESSION_FIELDS_UPDATED)
+    summary.save(update_fields=SUMMARY_FIELDS_UPDATED)
     if mastery_log is not None:
-        mastery_log.save()
+        mastery_log.save(update_fields=TRY_FIELDS_UPDATED)
 
     _feed_the_engine(session, update, attempts, mastered, now)
     answer = {"complete": summary.progress >= 1}

@@ -42,6 +42,15 @@ from .services import RoleAssignment
 DEMO_APP_NAME = "Timeback Demo App"
 CREDENTIALS_FILE = "demo-credentials.json"
 NAME_SEED = 42
+# Daily goals of the demo courses (SPEC §6.1): within reach of a diligent simulated student
+# (seed_demo --days), so streaks and time back show; the built-in defaults ask for more.
+DEMO_GOALS = {
+    "dailyXp": 25,
+    "dailyLessons": 0,
+    "dailyActiveMinutes": 20,
+    "dailyAccuracy": 75,
+    "dailyMasteredUnits": 0,
+}
 
 ADMIN_PASSWORD = "admin-demo-pass"
 GUIDE_PASSWORD = "guide-demo-pass"
@@ -359,7 +368,7 @@ def _course_and_class(spec: CourseSpec, app, school, year, terms, calendar):
         org=school,
         school_year=year,
         partner_app=app,
-        metadata={"totalUnits": lesson_count},
+        metadata={"totalUnits": lesson_count, "goals": DEMO_GOALS},
     )
     for u, (unit_title, lessons) in enumerate(spec.units, start=1):
         unit, _ = services.upsert_course_component(

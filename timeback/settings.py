@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "gradebook",
     "events",
     "analytics",
+    "django_htmx",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "timeback.urls"
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "dashboards.context_processors.navigation",
             ],
         },
     },
@@ -134,7 +138,7 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = False  # shared classroom computers: the session ends with the browser
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/dashboard/"  # dashboards.views.landing: each role to its page
 LOGIN_URL = "/accounts/login/"
 # A class starting logs in 30-40 students from one school IP within a minute: the per-IP
 # limits are sized for several classes at once; the per-account limit (5 failed passwords in
@@ -234,6 +238,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
     "max_retries": 0,
 }
+# Daily rollups of changes made outside the Caliper pipeline (gradebook API, logger): by
+# default recomputed in the writer's transaction (one statement); true hands them to a
+# worker after the commit (needs a broker; pays off when workers have their own CPUs:
+# docs/performance.md, logger PUT).
+ROLLUPS_AFTER_COMMIT = env.bool("ROLLUPS_AFTER_COMMIT", default=False) and bool(CELERY_BROKER_URL)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {
         "task": "events.tasks.sweep_pending",
@@ -244,6 +253,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Caliper ingestion and the sweep ---
 CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", default=1000)
 REJECTED_EVENTS_KEPT_PER_APP = env.int("REJECTED_EVENTS_KEPT_PER_APP", default=1000)
+# Days of simulated learning `seed_demo` pushes through ingestion when --days is not given.
+DEMO_HISTORY_DAYS = env.int("DEMO_HISTORY_DAYS", default=60)
 REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body
 SWEEP_MIN_AGE = timedelta(seconds=env.int("SWEEP_MIN_AGE_SECONDS", default=30))
 SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)

@@ -23,6 +23,7 @@ handler500 = "timeback.api.errors.handler500"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
+    path("", include("dashboards.urls")),
     path("accounts/", include("allauth.urls")),
     # "Sign in with Timeback" requires PKCE of every client; then allauth's OIDC provider.
     path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),

@@ -64,6 +64,7 @@ class World:
     apps: dict = field(default_factory=dict)
     oidc_clients: dict = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
+    classes: dict = field(default_factory=dict)
     # Filled by add_learning: partner A's Caliper job (envelope) id and logger session id.
     job_a: str = ""
     session_a: str = ""
@@ -167,6 +168,7 @@ def build_world() -> World:
         start_date=date(2026, 9, 1),
         end_date=date(2026, 11, 1),
     )
+    w.classes.update(class_a=class_a, class_b=class_b)
     class_a.terms.add(term)
     class_b.terms.add(term)
     partners.set_redirect_uris(client=w.oidc_clients["partner_a"], uris=[REDIRECT_URI_A])

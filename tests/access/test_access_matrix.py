@@ -395,6 +395,34 @@ ROWS = [
         people=404,
         a=404,
     ),
+    # Dashboards: each person's own page; a student's page for those who may see them
+    # (themselves, their guardian, their guide, the org admin); a class for its guide and
+    # the org admin; an app's developer dashboard for its developers. Everyone else 404.
+    page("GET", "/dashboard/", anonymous=302, people=302),
+    page("GET", "/me/", anonymous=302, people=200),
+    page("GET", "/children/", anonymous=302, people=200),
+    page("GET", "/classes/", anonymous=302, people=200),
+    page(
+        "GET",
+        "/students/{student}/",
+        anonymous=302,
+        people=404,
+        student=200,
+        guardian=200,
+        guide=200,
+        org_admin=200,
+    ),
+    *(
+        page("GET", path, anonymous=302, people=404, guide=200, org_admin=200)
+        for path in (
+            "/classes/{class_a}/",
+            "/classes/{class_a}/students.csv",
+            "/classes/{class_a}/students/{student}/",
+        )
+    ),
+    # stu through a class stu is not in: not found, even for that class's guide.
+    page("GET", "/classes/{class_b}/students/{student}/", anonymous=302, people=404),
+    page("GET", "/developers/apps/{app_a}/", anonymous=302, people=404, a=200),
     # Django admin: staff only; no rostered person or developer is staff here.
     same_for_all("GET", "/admin/", 302),
     same_for_all("GET", "/admin/rostering/partnerapp/", 302),
@@ -415,6 +443,9 @@ def fill(path, world):
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     app_a = world.apps["partner_a"].pk
     return path.format(
+        class_a=world.classes["class_a"].pk,
+        class_b=world.classes["class_b"].pk,
+        student=world.users["student"].pk,
         app_a=app_a,
         app_b=world.apps["partner_b"].pk,
         client_a=world.oidc_clients["partner_a"].pk,
@@ -429,6 +460,9 @@ def fill(path, world):
 
 # Any values of the right shape: enough to resolve a row's path to its route.
 SAMPLE_IDS = {
+    "class_a": 1,
+    "class_b": 2,
+    "student": 1,
     "app_a": 1,
     "app_b": 2,
     "client_a": "c",

@@ -129,6 +129,22 @@ def test_mastered_units_accumulate_per_course_and_lessons_master_at_90_percent(c
     assert (day.lessons_mastered, day.mastered_units) == (1, Decimal(3))
 
 
+def test_questions_an_activity_reports_count_as_answered_and_a_repeat_replaces_them(
+    catalogue, send
+):
+    send(
+        activity(lesson="lesson-1", totalQuestions=10, correctQuestions=9),
+        activity(lesson="lesson-2", totalQuestions=4, correctQuestions=2),
+    )
+    day = rollup()
+    assert (day.items_answered, day.items_correct) == (14, 11)
+
+    # The same (student, activity, attempt) again: its values replace the earlier ones.
+    send(activity(lesson="lesson-2", totalQuestions=5, correctQuestions=5))
+    day = rollup()
+    assert (day.items_answered, day.items_correct) == (15, 14)
+
+
 def test_process_true_writes_an_assessment_result_with_timeback_metadata(catalogue, send):
     event = activity(run="r", totalQuestions=10, correctQuestions=10, masteredUnits=1)
     event["object"]["process"] = True

@@ -222,7 +222,7 @@ def test_an_update_with_one_interaction_takes_a_bounded_number_of_queries(
     for i in range(30):
         put(browser, session, {"interactions": [answer(f"q{i}", correct=0)]})
 
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(18):
         put(browser, session, {"time_spent_delta": 10, "interactions": [answer("last")]})
 
 

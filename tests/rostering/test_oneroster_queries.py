@@ -218,6 +218,8 @@ def _many_users(count, org):
 def test_a_page_costs_the_same_number_of_queries_whatever_its_size(roster_api, school, path):
     _many_users(60, school)
 
+    roster_api.get(path)  # the token's first request checks it; later ones remember it
+
     def queries_for(limit):
         with CaptureQueriesContext(connection) as captured:
             response = roster_api.get(path, {"limit": limit, "filter": "roles.role='student'"})
@@ -279,6 +281,8 @@ def test_other_collections_cost_constant_queries_too(roster_api, school, path):
             end_date=date(2026, 12, 20),
             school_year="2027",
         )
+
+    roster_api.get(path)  # the token's first request checks it; later ones remember it
 
     def queries_for(limit):
         with CaptureQueriesContext(connection) as captured:

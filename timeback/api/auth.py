@@ -2,10 +2,21 @@
 
 A client-credentials token has no user; the partner is `request.auth.client`, and its app
 is `partner_app(request)`.
+
+A checked client-credentials token and its app are remembered in the cache (Redis when
+configured, shared by the web processes) for TOKEN_CACHE_SECONDS at most, keyed by the
+token's hash (never the token), so a partner's requests skip three queries and oauthlib's
+checks. Deleting a token (revoking its client, the revoke endpoint, the admin) forgets it
+at once; a token never outlives its expiry in the cache.
 """
 
+from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.contrib.rest_framework.authentication import TokenAuthentication
 from allauth.idp.oidc.models import Token
+from django.core.cache import cache
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+from django.utils import timezone
 from rest_framework.permissions import BasePermission
 
 from rostering.partners import app_for_client
@@ -17,6 +28,68 @@ class PartnerTokenAuthentication(TokenAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="timeback"'
+
+    def authenticate(self, request):
+        token_hash = _bearer_hash(request)
+        remembered = _remembered(token_hash) if token_hash else None
+        if remembered is not None:
+            token, request._partner_app = remembered
+            return None, token
+        result = super().authenticate(request)
+        if result is not None and token_hash and _rememberable(result[1]):
+            token = result[1]
+            request._partner_app = app_for_client(token.client)
+            seconds = min(TOKEN_CACHE_SECONDS, (token.expires_at - timezone.now()).total_seconds())
+            if seconds >= 1:
+                _remember(token_hash, (token, request._partner_app), int(seconds))
+        return result
+
+
+TOKEN_CACHE_SECONDS = 30
+
+
+def _bearer_hash(request) -> str | None:
+    scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return get_adapter().hash_token(value.strip())
+
+
+def _cache_key(token_hash: str) -> str:
+    return f"partner-token:{token_hash}"
+
+
+def _remembered(token_hash: str):
+    try:
+        return cache.get(_cache_key(token_hash))
+    except Exception:  # noqa: BLE001 - the cache is an optimisation: check the token instead
+        return None
+
+
+def _remember(token_hash: str, entry, seconds: int) -> None:
+    try:
+        cache.set(_cache_key(token_hash), entry, seconds)
+    except Exception:  # noqa: BLE001 - the next request checks the token again
+        pass
+
+
+def _rememberable(token) -> bool:
+    """Only what needs no per-request check: a client-credentials access token (no user whose
+    account could be deactivated), not limited to resources, with an expiry."""
+    return (
+        isinstance(token, Token)
+        and token.type == Token.Type.ACCESS_TOKEN
+        and token.user_id is None
+        and not token.get_resources()
+        and token.expires_at is not None
+    )
+
+
+@receiver(post_delete, sender=Token, dispatch_uid="timeback.api.auth.forget_token")
+def forget_token(sender, instance, **kwargs):
+    # Not guarded: when the cache cannot forget, the deletion (a revocation) fails rather
+    # than leave the token usable.
+    cache.delete(_cache_key(instance.hash))
 
 
 def partner_app(request):

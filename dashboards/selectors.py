@@ -1,0 +1,605 @@
+"""Reads behind the dashboards (SPEC §7). Every page costs a constant number of queries,
+whatever the number of students, days and events: each function reads the daily rollups
+(events.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
+assembles in Python with the pure rules of gradebook.goals / gradebook.diagnosis.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.functions import Lag, TruncDate
+from django.utils import timezone
+
+from analytics.selectors import (
+    CourseInsight,
+    StudentInsights,
+    diagnosis_window,
+    insights_for_students,
+    student_insights,
+)
+from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
+from gradebook.diagnosis import Flag
+from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
+from gradebook.selectors import Progress
+from rostering.models import (
+    ComponentKind,
+    Course,
+    CourseComponent,
+    Enrollment,
+    EnrollmentRole,
+    PartnerApp,
+    Status,
+    User,
+)
+
+from . import figures
+
+CHART_DAYS = 28  # the student's XP chart: the last four weeks
+WEEK_DAYS = 7  # "this week" on every page: the last seven days, today included
+RECENT_MASTERED = 8
+DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
+OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
+REJECTION_SAMPLE = 500  # top rejection reasons are counted over the newest rejections
+FLAGGED_SHOWN = 20
+SETTLED_AFTER = timedelta(hours=1)  # a day's stored-event count is final this long after it
+ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+
+
+# --- Student ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    """The student page: analytics' insights (goals, today, streak, time back, progress,
+    diagnosis) plus the XP chart, the week's time and the latest masteries."""
+
+    student: User
+    insights: StudentInsights
+    daily_xp: list[tuple[date, Decimal]]
+    week_active_seconds: int
+    week_wasted_seconds: int
+    recent_mastered: list
+
+    @property
+    def today(self) -> date:
+        return self.insights.today
+
+    @property
+    def courses(self) -> list[CourseInsight]:
+        return self.insights.courses
+
+    @property
+    def xp_today(self) -> Decimal:
+        return self.insights.today_figures.xp
+
+    @property
+    def xp_goal(self) -> Decimal:
+        return self.insights.xp_goal_today
+
+    @property
+    def xp_goal_percent(self) -> int:
+        if not self.xp_goal:
+            return 100
+        return min(100, int(self.xp_today * 100 / self.xp_goal))
+
+    @property
+    def week_active_minutes(self) -> Decimal:
+        return Decimal(self.week_active_seconds) / 60
+
+    @property
+    def week_waste_percent(self) -> Decimal | None:
+        return figures.waste_percent(self.week_active_seconds, self.week_wasted_seconds)
+
+
+def student_summary(student: User, today: date) -> StudentSummary:
+    """Everything the student page shows: analytics' five queries, then two."""
+    insights = student_insights(student, today)
+    chart_start = today - timedelta(days=CHART_DAYS - 1)
+    week_start = today - timedelta(days=WEEK_DAYS - 1)
+    xp_by_day = defaultdict(Decimal)
+    active = wasted = 0
+    for day, xp, active_seconds, wasted_seconds in DailyActivity.objects.filter(
+        student=student, day__gte=chart_start, day__lte=today
+    ).values_list("day", "xp", "active_seconds", "wasted_seconds"):
+        xp_by_day[day] += xp
+        if day >= week_start:
+            active += active_seconds
+            wasted += wasted_seconds
+    recent = list(
+        LessonMastery.objects.filter(student=student)
+        .select_related("lesson", "course")
+        .order_by("-mastered_at")[:RECENT_MASTERED]
+    )
+    days = [chart_start + timedelta(days=n) for n in range(CHART_DAYS)]
+    return StudentSummary(
+        student=student,
+        insights=insights,
+        daily_xp=[(day, xp_by_day.get(day, Decimal(0))) for day in days],
+        week_active_seconds=active,
+        week_wasted_seconds=wasted,
+        recent_mastered=recent,
+    )
+
+
+@dataclass(frozen=True)
+class LessonWork:
+    lesson: CourseComponent
+    items_answered: int
+    items_correct: int
+    attempts: int
+    best_score: Decimal | None
+    mastered_at: datetime | None
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        return figures.percent(self.items_correct, self.items_answered)
+
+
+def lessons_of(course: Course) -> list[CourseComponent]:
+    """The course's active lessons in syllabus order (unit order, then lesson order)."""
+    return list(
+        CourseComponent.objects.filter(
+            course=course, kind=ComponentKind.LESSON, status=Status.ACTIVE
+        ).order_by("parent__sort_order", "parent_id", "sort_order", "pk")
+    )
+
+
+def lesson_work(student: User, course: Course) -> list[LessonWork]:
+    """Per lesson of a course: the student's answered items, accuracy, attempts (results
+    written for the lesson) and mastery. Four queries."""
+    lessons = lessons_of(course)
+    items = {
+        row["lesson_id"]: row
+        for row in ItemResult.objects.filter(student=student, course=course)
+        .values("lesson_id")
+        .annotate(answered=Count("pk"), correct=Count("pk", filter=Q(correct=True)))
+    }
+    results = {
+        row["lesson_id"]: row
+        for row in AssessmentResult.objects.filter(student=student, course=course)
+        .values("lesson_id")
+        .annotate(attempts=Count("pk"), best=Max("score"))
+    }
+    mastered = dict(
+        LessonMastery.objects.filter(student=student, course=course).values_list(
+            "lesson_id", "mastered_at"
+        )
+    )
+    work = []
+    for lesson in lessons:
+        item = items.get(lesson.pk, {})
+        result = results.get(lesson.pk, {})
+        work.append(
+            LessonWork(
+                lesson=lesson,
+                items_answered=item.get("answered", 0),
+                items_correct=item.get("correct", 0),
+                attempts=result.get("attempts", 0),
+                best_score=result.get("best"),
+                mastered_at=mastered.get(lesson.pk),
+            )
+        )
+    return work
+
+
+# --- Guide -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    """One line of a guide's class table."""
+
+    student: User
+    xp_today: Decimal
+    xp_week: Decimal
+    goal_met_today: bool
+    accuracy: Decimal | None  # over the diagnosis window
+    active_seconds_week: int
+    wasted_seconds_week: int
+    lessons_mastered: int
+    progress: Progress
+    last_active: date | None
+    flags: list[Flag]
+
+    @property
+    def active_minutes_week(self) -> Decimal:
+        return Decimal(self.active_seconds_week) / 60
+
+    @property
+    def waste_percent_week(self) -> Decimal | None:
+        return figures.waste_percent(self.active_seconds_week, self.wasted_seconds_week)
+
+    @property
+    def name(self) -> str:
+        return f"{self.student.last_name}, {self.student.first_name}".strip(", ")
+
+
+# Sort keys of the class table: column name → key function; None sorts last.
+SORT_KEYS = {
+    "name": lambda r: (r.student.last_name.lower(), r.student.first_name.lower()),
+    "xp_today": lambda r: r.xp_today,
+    "xp_week": lambda r: r.xp_week,
+    "goal": lambda r: r.goal_met_today,
+    "accuracy": lambda r: r.accuracy,
+    "active": lambda r: r.active_seconds_week,
+    "waste": lambda r: r.waste_percent_week,
+    "mastered": lambda r: r.lessons_mastered,
+    "progress": lambda r: r.progress.pct_complete,
+    "last_active": lambda r: r.last_active,
+    "flag": lambda r: ",".join(f.code for f in r.flags) or None,
+}
+
+
+def sort_rows(rows: list[StudentRow], key: str, descending: bool) -> list[StudentRow]:
+    """Rows sorted by a column of SORT_KEYS (unknown keys sort by name); rows without a
+    value for the column come last in both directions, ties by name."""
+    get = SORT_KEYS.get(key, SORT_KEYS["name"])
+    by_name = sorted(rows, key=SORT_KEYS["name"])
+    present = [r for r in by_name if get(r) is not None]
+    missing = [r for r in by_name if get(r) is None]
+    return sorted(present, key=get, reverse=descending) + missing
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    klass: object
+    today: date
+    rows: list[StudentRow]
+    lessons: list[CourseComponent]
+    mastery: dict[tuple[int, int], datetime] = field(default_factory=dict)
+
+    def grid(self):
+        """The lesson × student mastery grid: one line per lesson, a cell per student."""
+        return [
+            (lesson, [self.mastery.get((row.student.pk, lesson.pk)) for row in self.rows])
+            for lesson in self.lessons
+        ]
+
+
+def class_report(klass, today: date) -> ClassReport:
+    """The guide's table of one class and its mastery grid: analytics' insights of every
+    student in the class's course, plus three queries (enrollments, the last days' rollups,
+    masteries) and the lessons."""
+    course = klass.course
+    students = {}
+    for enrollment in (
+        Enrollment.objects.filter(klass=klass, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user_id")
+    ):
+        students.setdefault(enrollment.user_id, enrollment.user)
+    insights = insights_for_students(students, today, courses=[course.pk])
+    window_start, _ = diagnosis_window(today)
+    week_start = today - timedelta(days=WEEK_DAYS - 1)
+    recent = defaultdict(list)
+    for row in DailyActivity.objects.filter(
+        course=course,
+        student_id__in=students,
+        day__gte=min(window_start, week_start),
+        day__lte=today,
+    ).values(
+        "student_id",
+        "day",
+        "xp",
+        "active_seconds",
+        "wasted_seconds",
+        "items_answered",
+        "items_correct",
+    ):
+        recent[row["student_id"]].append(row)
+    mastery = {
+        (student_id, lesson_id): at
+        for student_id, lesson_id, at in LessonMastery.objects.filter(
+            course=course, student_id__in=students
+        ).values_list("student_id", "lesson_id", "mastered_at")
+    }
+    mastered_count = Counter(student_id for student_id, _ in mastery)
+    rows = []
+    for student_id, student in students.items():
+        insight = insights[student_id]
+        week = [r for r in recent[student_id] if r["day"] >= week_start]
+        judged = [r for r in recent[student_id] if r["day"] >= window_start]
+        rows.append(
+            StudentRow(
+                student=student,
+                xp_today=insight.today_figures.xp,
+                xp_week=sum((r["xp"] for r in week), Decimal(0)),
+                goal_met_today=insight.goal_met_today,
+                accuracy=figures.percent(
+                    sum(r["items_correct"] for r in judged),
+                    sum(r["items_answered"] for r in judged),
+                ),
+                active_seconds_week=sum(r["active_seconds"] for r in week),
+                wasted_seconds_week=sum(r["wasted_seconds"] for r in week),
+                lessons_mastered=mastered_count[student_id],
+                progress=insight.courses[0].progress if insight.courses else Progress(0, 0, 0),
+                last_active=insight.last_activity,
+                flags=insight.flags,
+            )
+        )
+    return ClassReport(
+        klass=klass, today=today, rows=rows, lessons=lessons_of(course), mastery=mastery
+    )
+
+
+# --- Developer -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IngestionDay:
+    day: date
+    accepted: int
+    rejected: int
+
+    @property
+    def received(self) -> int:
+        return self.accepted + self.rejected
+
+
+@dataclass(frozen=True)
+class RejectionReason:
+    reason: str
+    count: int
+    example: dict | None
+    example_errors: list[str]
+
+
+@dataclass(frozen=True)
+class LessonOutcome:
+    lesson: CourseComponent
+    mastered: int
+    enrolled: int
+    days_to_mastery: list[float]  # sorted
+
+    @property
+    def completion_percent(self) -> Decimal | None:
+        return figures.percent(self.mastered, self.enrolled)
+
+    def quantile(self, q: float):
+        return figures.quantile(self.days_to_mastery, q)
+
+    @property
+    def median_days(self):
+        return self.quantile(0.5)
+
+    @property
+    def p25_days(self):
+        return self.quantile(0.25)
+
+    @property
+    def p75_days(self):
+        return self.quantile(0.75)
+
+
+@dataclass(frozen=True)
+class AppReport:
+    app: PartnerApp
+    today: date
+    ingestion: list[IngestionDay]
+    unprocessed: dict[str, int]
+    reasons: list[RejectionReason]
+    active_students: int
+    lessons: list[LessonOutcome]
+    accuracy_buckets: list[tuple[str, int]]
+    xp: Decimal
+    active_seconds: int
+    wasted_seconds: int
+    flagged_count: int
+    flagged: list
+
+    @property
+    def xp_per_active_minute(self) -> Decimal | None:
+        if not self.active_seconds:
+            return None
+        return self.xp / (Decimal(self.active_seconds) / 60)
+
+    @property
+    def waste_percent(self) -> Decimal | None:
+        return figures.waste_percent(self.active_seconds, self.wasted_seconds)
+
+    @property
+    def accepted_total(self) -> int:
+        return sum(d.accepted for d in self.ingestion)
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(d.rejected for d in self.ingestion)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def app_report(app: PartnerApp, today: date) -> AppReport:
+    """The developer dashboard of one partner app, in twelve queries."""
+    since = today - timedelta(days=DEVELOPER_DAYS - 1)
+    accepted = accepted_per_day(app, since, today)
+    rejected = dict(
+        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
+    ingestion = [
+        IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
+        for d in (since + timedelta(days=n) for n in range(DEVELOPER_DAYS))
+    ]
+    unprocessed = dict(
+        CaliperEvent.objects.filter(
+            partner_app=app, status__in=[EventStatus.PENDING, EventStatus.PARKED]
+        )
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    courses = list(Course.objects.filter(partner_app=app).values_list("pk", flat=True))
+    outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
+    activity = DailyActivity.objects.filter(
+        course_id__in=courses, day__gte=outcome_start, day__lte=today
+    )
+    totals = activity.aggregate(
+        xp=Sum("xp"), active=Sum("active_seconds"), wasted=Sum("wasted_seconds")
+    )
+    per_student = (
+        activity.values("student_id")
+        .annotate(
+            active=Sum("active_seconds"),
+            answered=Sum("items_answered"),
+            correct=Sum("items_correct"),
+        )
+        .values_list("active", "answered", "correct")
+    )
+    active_students = 0
+    accuracies = []
+    for active, answered, correct in per_student:
+        active_students += 1 if active else 0
+        if answered:
+            accuracies.append(Decimal(100) * correct / answered)
+    counts = figures.histogram(accuracies, ACCURACY_EDGES)
+    buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
+    flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
+    return AppReport(
+        app=app,
+        today=today,
+        ingestion=ingestion,
+        unprocessed=unprocessed,
+        reasons=_top_rejections(app),
+        active_students=active_students,
+        lessons=_lesson_outcomes(courses, outcome_start),
+        accuracy_buckets=buckets,
+        xp=totals["xp"] or Decimal(0),
+        active_seconds=totals["active"] or 0,
+        wasted_seconds=totals["wasted"] or 0,
+        flagged_count=flagged_rows.count(),
+        flagged=list(
+            flagged_rows.select_related("student", "course").order_by("-occurred_on", "-pk")[
+                :FLAGGED_SHOWN
+            ]
+        ),
+    )
+
+
+def accepted_per_day(app: PartnerApp, since: date, today: date) -> dict[date, int]:
+    """Events stored per UTC day of `received_at` in [since, today]. A day that ended more
+    than an hour ago can no longer change (received_at is the moment of storing), so its
+    count is cached for good and only the newer days are counted: one query over a day or
+    two of rows rather than two weeks of them (~400,000 at 600 students)."""
+    settled = timezone.now() - SETTLED_AFTER
+    days = [since + timedelta(days=n) for n in range((today - since).days + 1)]
+    keys = {day: f"dashboards:accepted:{app.pk}:{app.created_at.timestamp()}:{day}" for day in days}
+    counts = {}
+    cached = cache.get_many(list(keys.values()))
+    for day in days:
+        if keys[day] in cached:
+            counts[day] = cached[keys[day]]
+    first_missing = min((day for day in days if day not in counts), default=today)
+    fresh = dict(
+        CaliperEvent.objects.filter(partner_app=app, received_at__gte=_day_start(first_missing))
+        .annotate(day=TruncDate("received_at"))
+        .values("day")
+        .annotate(n=Count("*"))  # COUNT(*): an index-only scan of (partner_app, received_at)
+        .values_list("day", "n")
+    )
+    for day in days:
+        if day >= first_missing:
+            counts[day] = fresh.get(day, 0)
+    cache.set_many(
+        {
+            keys[day]: counts[day]
+            for day in days
+            if day >= first_missing and _day_start(day + timedelta(days=1)) <= settled
+        },
+        timeout=None,
+    )
+    return counts
+
+
+def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
+    """The most frequent reasons among the newest rejections, each with one example."""
+    recent = RejectedEvent.objects.filter(partner_app=app).order_by("-received_at", "-pk")[
+        :REJECTION_SAMPLE
+    ]
+    counts = Counter()
+    examples = {}
+    for rejection in recent.only("errors", "raw"):
+        for reason in rejection.errors or []:
+            counts[reason] += 1
+            examples.setdefault(reason, rejection)
+    return [
+        RejectionReason(reason, n, examples[reason].raw, examples[reason].errors)
+        for reason, n in counts.most_common(limit)
+    ]
+
+
+def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
+    """Per lesson of the app's courses: how many enrolled students ever mastered it, and
+    the days taken by the masteries since `since`. A lesson's time to mastery runs from the
+    student's previous mastery in the course (from their first day of activity for their
+    first lesson): lessons are studied in sequence, and this needs only mastery rows and
+    rollups, not the raw events. Five queries; the rows read are bounded by the window."""
+    lessons = list(
+        CourseComponent.objects.filter(
+            course_id__in=course_ids, kind=ComponentKind.LESSON, status=Status.ACTIVE
+        ).order_by("course_id", "parent__sort_order", "parent_id", "sort_order", "pk")
+    )
+    enrolled = dict(
+        Enrollment.objects.filter(
+            klass__course_id__in=course_ids, role=EnrollmentRole.STUDENT, status=Status.ACTIVE
+        )
+        .values("klass__course_id")
+        .annotate(n=Count("user_id", distinct=True))
+        .values_list("klass__course_id", "n")
+    )
+    mastered = dict(
+        LessonMastery.objects.filter(course_id__in=course_ids)
+        .values("lesson_id")
+        .annotate(n=Count("pk"))
+        .values_list("lesson_id", "n")
+    )
+    recent = list(
+        LessonMastery.objects.filter(course_id__in=course_ids)
+        .annotate(
+            previous=Window(
+                Lag("mastered_at"),
+                partition_by=[F("student_id"), F("course_id")],
+                order_by=F("mastered_at").asc(),
+            )
+        )
+        .filter(mastered_at__gte=_day_start(since))
+        .values_list("student_id", "course_id", "lesson_id", "mastered_at", "previous")
+    )
+    firsts = {(s, c) for s, c, _, _, previous in recent if previous is None}
+    first_active = _first_days(firsts)
+    durations = defaultdict(list)
+    for student_id, course_id, lesson_id, at, previous in recent:
+        if previous is None:
+            first = first_active.get((student_id, course_id))
+            previous = _day_start(first) if first else at
+        durations[lesson_id].append(max(0.0, (at - previous).total_seconds() / 86400))
+    return [
+        LessonOutcome(
+            lesson=lesson,
+            mastered=mastered.get(lesson.pk, 0),
+            enrolled=enrolled.get(lesson.course_id, 0),
+            days_to_mastery=sorted(durations[lesson.pk]),
+        )
+        for lesson in lessons
+    ]
+
+
+def _first_days(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], date]:
+    """The first day of activity of each (student, course). One query."""
+    students = {s for s, _ in pairs}
+    courses = {c for _, c in pairs}
+    rows = (
+        DailyActivity.objects.filter(student_id__in=students, course_id__in=courses)
+        .values("student_id", "course_id")
+        .annotate(first=Min("day"))
+        .values_list("student_id", "course_id", "first")
+    )
+    return {(s, c): day for s, c, day in rows if (s, c) in pairs}
