@@ -120,6 +120,7 @@ def _send(app: PartnerApp, events: list[dict], result: SimulationResult) -> None
 
 def _events(students, courses, lessons, days, today, rng) -> Iterator[dict]:
     position = {(s.pk, c.pk): 0 for s in students for c in courses}  # next lesson index
+    mastered_lessons = set()  # (student, lesson) pairs already reported mastered
     first = today - timedelta(days=days - 1)
     for offset in range(days):
         day = first + timedelta(days=offset)
@@ -138,17 +139,31 @@ def _events(students, courses, lessons, days, today, rng) -> Iterator[dict]:
                     key = (student.pk, course.pk)
                     course_lessons = lessons[course.pk]
                     lesson = course_lessons[min(position[key], len(course_lessons) - 1)]
+                    first_time = (student.pk, lesson.pk) not in mastered_lessons
                     mastered, events = _session(
-                        student, course, lesson, profile, progress, at, rng, day, session
+                        student,
+                        course,
+                        lesson,
+                        profile,
+                        progress,
+                        at,
+                        rng,
+                        day,
+                        session,
+                        first_time,
                     )
+                    if mastered:
+                        mastered_lessons.add((student.pk, lesson.pk))
                     if mastered and position[key] < len(course_lessons) - 1:
                         position[key] += 1
                     yield from events
         yield from _mistakes(students, courses, day, rng)
 
 
-def _session(student, course, lesson, profile, progress, at, rng, day, session):
-    """One sitting at one lesson: answered items, the time spent, the activity's result."""
+def _session(student, course, lesson, profile, progress, at, rng, day, session, first_time):
+    """One sitting at one lesson: answered items, the time spent, the activity's result.
+    A lesson's unit is reported mastered the first time only (a student who finished the
+    course keeps practising its last lesson without passing 100 %)."""
     ident = f"{student.sourced_id}/{course.sourced_id}/{day.isoformat()}/{session}"
     run = str(uuid.uuid5(NAMESPACE, ident))
     low, high = profile.accuracy
@@ -169,7 +184,7 @@ def _session(student, course, lesson, profile, progress, at, rng, day, session):
     events.append(_time_spent(student, lesson, ident, run, end, active, wasted, context))
     mastered = right / items >= 0.9
     metrics = {"totalQuestions": items, "correctQuestions": right}
-    if mastered:
+    if mastered and first_time:
         metrics["masteredUnits"] = 1
     if profile.overclaims and rng.random() < profile.overclaims:
         metrics["xpEarned"] = round(active / 60 * rng.uniform(2, 4), 1)  # flagged

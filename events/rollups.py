@@ -114,16 +114,20 @@ def _rollup_values(
     attempts,
     right,
 ) -> dict:
-    # Questions count whether answered one by one (AssessmentItemEvents), reported as an
-    # activity's or a result's totals (totalQuestions/correctQuestions), or attempted in a
-    # progress-tracking ("logger") session (SPEC §4.5), whose time is active time too.
+    # Questions count whether answered one by one (AssessmentItemEvents) or reported as an
+    # activity's or a result's totals (totalQuestions/correctQuestions). Apps often send both
+    # for the same work, so the day takes the larger of the two with its own correct count
+    # rather than their sum. Attempts in a progress-tracking ("logger") session (SPEC §4.5)
+    # add to it; the logger's time is active time too.
+    if (reported or 0) > answered:
+        answered, correct = reported, reported_right
     return {
         "xp": xp or 0,
         "active_seconds": (active or 0) + round(logged or 0),
         "wasted_seconds": wasted or 0,
         "inactive_seconds": inactive or 0,
-        "items_answered": answered + (reported or 0) + attempts,
-        "items_correct": (correct or 0) + (reported_right or 0) + (right or 0),
+        "items_answered": answered + attempts,
+        "items_correct": (correct or 0) + (right or 0),
         "lessons_mastered": lessons,
         "mastered_units": units or 0,
     }

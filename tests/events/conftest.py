@@ -76,6 +76,26 @@ def activity(
     return event
 
 
+def item(student="stu-1", lesson="lesson-1", course="course-1", *, correct=True, at=None):
+    """An AssessmentItemEvent Completed: one answered question of the lesson."""
+    at = at or START + timedelta(minutes=next(_counter))
+    question = f"https://app.example/items/{uuid.uuid4()}"
+    return _base(
+        "AssessmentItemEvent",
+        "Completed",
+        student,
+        at,
+        profile="AssessmentProfile",
+        object={"id": question, "type": "AssessmentItem"},
+        generated={
+            "id": f"{question}/response",
+            "type": "Response",
+            "extensions": {"isCorrect": correct},
+        },
+        extensions={"course": {"id": course}, "lesson": {"id": lesson}},
+    )
+
+
 def time_spent(
     student="stu-1", lesson="lesson-1", course="course-1", *, at=None, run=None, **seconds
 ):

@@ -15,7 +15,7 @@ from rostering import services
 from rostering.models import Org, User
 from rostering.services import RoleAssignment
 
-from .conftest import START, activity, envelope, time_spent
+from .conftest import START, activity, envelope, item, time_spent
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,13 @@ def test_questions_an_activity_reports_count_as_answered_and_a_repeat_replaces_t
     send(activity(lesson="lesson-2", totalQuestions=5, correctQuestions=5))
     day = rollup()
     assert (day.items_answered, day.items_correct) == (15, 14)
+
+
+def test_questions_sent_both_per_item_and_as_activity_totals_count_once(catalogue, send):
+    items = [item(lesson="lesson-1", correct=n < 3) for n in range(4)]
+    send(*items, activity(lesson="lesson-1", totalQuestions=4, correctQuestions=3))
+    day = rollup()
+    assert (day.items_answered, day.items_correct) == (4, 3)
 
 
 def test_process_true_writes_an_assessment_result_with_timeback_metadata(catalogue, send):
