@@ -3,6 +3,8 @@ the pipeline writes."""
 
 from django.contrib import admin
 
+from timeback.admin import ReadOnlyAdmin
+
 from .models import (
     AssignableFact,
     CaliperEvent,
@@ -12,14 +14,6 @@ from .models import (
     TimeSpentFact,
     ViewFact,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CaliperEvent)

@@ -3,15 +3,9 @@ students did (the API writes them)."""
 
 from django.contrib import admin
 
+from timeback.admin import ReadOnlyAdmin
+
 from .logger_models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ContentSummaryLog)
