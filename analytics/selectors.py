@@ -64,8 +64,8 @@ def rollups(*, students=None, courses=None, start=None, end=None) -> QuerySet:
     return rows
 
 
-def figures_of(row: DailyActivity) -> goals.DayFigures:
-    """The goal-relevant figures of one rollup row."""
+def figures_of(row) -> goals.DayFigures:
+    """The goal-relevant figures of one rollup row (a DailyActivity or a named tuple of it)."""
     return goals.DayFigures(
         xp=row.xp,
         lessons_mastered=row.lessons_mastered,
@@ -222,9 +222,12 @@ def _goals_and_courses(student_ids, courses):
     return goals_by_pair, course_info
 
 
-def _rows_by_student(student_ids, courses) -> dict[int, list[DailyActivity]]:
+def _rows_by_student(student_ids, courses) -> dict[int, list]:
+    """Each student's rollup rows as named tuples (same attribute names as DailyActivity):
+    a class's history is thousands of rows, and model instances cost several times more
+    to build than the query costs to run."""
     rows = defaultdict(list)
-    for row in rollups(students=student_ids, courses=courses).only(
+    for row in rollups(students=student_ids, courses=courses).values_list(
         "student_id",
         "course_id",
         "day",
@@ -235,6 +238,7 @@ def _rows_by_student(student_ids, courses) -> dict[int, list[DailyActivity]]:
         "items_correct",
         "lessons_mastered",
         "mastered_units",
+        named=True,
     ):
         rows[row.student_id].append(row)
     return rows
