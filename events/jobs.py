@@ -39,8 +39,8 @@ def lock_key(envelope_id: uuid.UUID) -> int:
 def hold_while_processing(envelope_ids) -> None:
     """Called by the pipeline inside a batch's transaction: mark its envelopes as being
     processed until commit. Shared locks: two workers on one envelope don't wait on each
-    other. PostgreSQL only (SQLite runs one writer, in process, and nobody polls it)."""
-    if connection.vendor != "postgresql" or not envelope_ids:
+    other."""
+    if not envelope_ids:
         return
     keys = sorted({lock_key(e) for e in envelope_ids})
     with connection.cursor() as cursor:
@@ -51,8 +51,6 @@ def hold_while_processing(envelope_ids) -> None:
 
 
 def _being_processed(envelope_id: uuid.UUID) -> bool:
-    if connection.vendor != "postgresql":
-        return False
     # A two-key advisory lock shows as classid = key 1, objid = key 2 (as an oid), objsubid 2.
     with connection.cursor() as cursor:
         cursor.execute(

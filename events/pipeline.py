@@ -348,8 +348,8 @@ def _lock_xp_sources(keys) -> None:
     other commits, and its ledger total after, and writes a correction back to the stale
     value (a credit lost). PostgreSQL advisory locks held until commit, taken in one
     statement in a fixed order (so two batches cannot deadlock); their two-key form keeps
-    them apart from the rollup locks. SQLite has one writer anyway."""
-    if connection.vendor != "postgresql" or not keys:
+    them apart from the rollup locks."""
+    if not keys:
         return
     ids = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})  # as a signed int4
     with connection.cursor() as cursor:

@@ -69,9 +69,7 @@ EMPTY = {
 
 def _lock(keys) -> None:
     """Serialise recomputation per key across workers (PostgreSQL advisory locks, taken in
-    a fixed order so two workers cannot deadlock). SQLite has one writer anyway."""
-    if connection.vendor != "postgresql":
-        return
+    a fixed order so two workers cannot deadlock)."""
     ids = sorted({zlib.crc32(f"rollup:{s}:{c}:{d}".encode()) for s, c, d in keys})
     with connection.cursor() as cursor:
         # One statement for all the keys; PostgreSQL evaluates volatile output expressions
@@ -134,14 +132,9 @@ def _rollup_values(
 
 
 def _derive_sql(count: int) -> str:
-    postgresql = connection.vendor == "postgresql"
-    row = "(%s::integer, %s::bigint, %s::bigint, %s::date)" if postgresql else "(%s, %s, %s, %s)"
+    row = "(%s::integer, %s::bigint, %s::bigint, %s::date)"
     # A lesson counts on the UTC day it was mastered (the connection's time zone is UTC).
-    mastered_on = (
-        "t.mastered_at >= k.d AND t.mastered_at < k.d + 1"
-        if postgresql
-        else "date(t.mastered_at) = k.d"
-    )
+    mastered_on = "t.mastered_at >= k.d AND t.mastered_at < k.d + 1"
     sums = [
         _of(XpEntry, "SUM(t.amount)"),
         _of(TimeSpentFact, "SUM(t.active)"),

@@ -325,9 +325,8 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
     if not rows:
         return {}
     now = timezone.now()
-    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     row_params_sql = (
-        "(" + ", ".join(f"%s{json_cast}" if c in JSON_COLUMNS else "%s" for c in COLUMNS) + ")"
+        "(" + ", ".join("%s::jsonb" if c in JSON_COLUMNS else "%s" for c in COLUMNS) + ")"
     )
     params = []
     for row in rows:
@@ -336,8 +335,6 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
             value = row[column]
             if column in JSON_COLUMNS:
                 value = orjson.dumps(value).decode()
-            elif column == "envelope_id" and connection.vendor != "postgresql":
-                value = value.hex
             elif column in ("event_time", "received_at"):
                 value = connection.ops.adapt_datetimefield_value(value)
             params.append(value)

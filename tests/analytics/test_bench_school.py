@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
-from django.db import connection
 
 from events import pipeline
 from events.models import CaliperEvent, DailyActivity, EventStatus
@@ -17,7 +16,6 @@ import school as bench_school  # noqa: E402
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the loader COPYs (PostgreSQL)"),
 ]
 
 ROLLUP_FIELDS = (

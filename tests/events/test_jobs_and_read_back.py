@@ -80,8 +80,6 @@ def test_an_envelope_of_duplicates_only_is_completed(send, app_api, catalogue):
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_envelope_a_worker_is_processing_is_active(app_api, catalogue, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     monkeypatch.setattr(services, "enqueue", lambda event_ids: None)  # no worker yet
     response = app_api.post(SEND, envelope(activity(xpEarned=5)), format="json")
     envelope_id = response.json()["jobId"]
@@ -102,8 +100,6 @@ def test_an_envelope_a_worker_is_processing_is_active(app_api, catalogue, monkey
 
 
 def test_the_pipeline_marks_the_envelopes_of_its_batch_while_it_runs(app_api, catalogue):
-    if connection.vendor != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     response = app_api.post(SEND, envelope(activity(xpEarned=5)), format="json")
     envelope_id = uuid.UUID(response.json()["jobId"])
     with transaction.atomic():

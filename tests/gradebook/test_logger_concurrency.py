@@ -49,7 +49,6 @@ def exercise(student) -> services.Start:
     )
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_starts_land_on_one_summary_and_one_try(logger_course):
     start = exercise(User.objects.get(sourced_id="stu-r1"))
 
@@ -60,7 +59,6 @@ def test_concurrent_starts_land_on_one_summary_and_one_try(logger_course):
     assert ContentSessionLog.objects.count() == 4
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_concurrent_updates_lose_no_time_and_no_attempt(logger_course):
     student = User.objects.get(sourced_id="stu-r1")
     session = services.start_session(exercise(student))["session_id"]

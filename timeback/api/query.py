@@ -23,7 +23,6 @@ from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -199,12 +198,11 @@ class PredicateCompiler:
     def _list_predicate(self, spec: Field, p: Predicate) -> Q:
         if p.operator not in ("=", "!=", "~"):
             raise _filter_error(f"'{p.field}' is a list: use =, != or ~.")
-        if connection.vendor == "postgresql" and p.operator != "~":
-            q = Q(**{f"{spec.path}__contains": [p.value]})
+        if p.operator == "~":
+            # Substring match anywhere in the list: match the JSON text of the list.
+            q = Q(**{f"{spec.path}__icontains": p.value})
         else:
-            # Portable fallback (SQLite): match the JSON text of the list.
-            needle = p.value if p.operator == "~" else f'"{p.value}"'
-            q = Q(**{f"{spec.path}__icontains": needle})
+            q = Q(**{f"{spec.path}__contains": [p.value]})
         return ~q if p.operator == "!=" else q
 
     def _metadata_predicate(self, p: Predicate) -> Q:
