@@ -10,10 +10,10 @@ import yaml
 from django.urls import Resolver404, resolve
 
 from gradebook.api import urls as gradebook_urls
-from tests.rostering.test_oneroster_shapes import SHARED
+from tests.rostering.test_oneroster_shapes import CONFORMANCE
 
-OFFICIAL = SHARED / "conformance/oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
-TIMEBACK = SHARED / "conformance/timeback-oneroster/openapi.yaml"
+OFFICIAL = CONFORMANCE / "oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
+TIMEBACK = CONFORMANCE / "timeback-oneroster/openapi.yaml"
 TIMEBACK_PREFIX = "/ims/oneroster/gradebook/v1p2"
 METHODS = ("get", "post", "put", "delete")
 MOUNTS = ("/ims/oneroster/gradebook/v1p2", "/gradebook/1.0")

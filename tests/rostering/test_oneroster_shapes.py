@@ -24,11 +24,11 @@ from rostering.api.urls import rostering_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-ONEROSTER_FILE = (
-    SHARED / "conformance/oneroster-v1p2/onerosterv1p2rostersservice_openapi3_v1p0.json"
-)
-TIMEBACK_FILE = SHARED / "conformance/timeback-oneroster/openapi.yaml"
+# The official and Timeback's published API descriptions, vendored unmodified with their
+# notices (tests/fixtures/README.md).
+CONFORMANCE = Path(__file__).resolve().parents[1] / "fixtures"
+ONEROSTER_FILE = CONFORMANCE / "oneroster-v1p2/onerosterv1p2rostersservice_openapi3_v1p0.json"
+TIMEBACK_FILE = CONFORMANCE / "timeback-oneroster/openapi.yaml"
 ONEROSTER_URI = "urn:oneroster-v1p2:rostering"
 V1P2 = "/ims/oneroster/rostering/v1p2"
 PARTNER = "/rostering/1.0"
@@ -37,8 +37,8 @@ PAGING_FIELDS = ("totalCount", "pageCount", "pageNumber", "offset", "limit")
 
 def _read(path: Path) -> str:
     assert path.is_file(), (
-        f"Conformance file {path.resolve()} is missing: the shared folder must sit next to the "
-        "repository root (../shared)."
+        f"Conformance file {path} is missing: it is part of the repository "
+        "(tests/fixtures/, see its README.md)."
     )
     return path.read_text()
 
