@@ -30,7 +30,8 @@ def _operations():
         for m in ops
         if m in METHODS
     }
-    operations.add(("get", "/students/{studentSourcedId}/assessmentResults"))  # SPEC §4.1
+    # Served beside the binding, as documented for reading progress (docs/api.md#oneroster-12).
+    operations.add(("get", "/students/{studentSourcedId}/assessmentResults"))
     return sorted(operations)
 
 

@@ -1,7 +1,7 @@
 """Every rostering read answers what the official schemas describe.
 
-Object shapes come from 1EdTech's OneRoster 1.2 OpenAPI file (SPEC §4.1: "the official
-1EdTech files decide object shapes and error payloads"); course components and component
+Object shapes come from 1EdTech's OneRoster 1.2 OpenAPI file (docs/api.md#oneroster-12: the
+official 1EdTech files decide object shapes and error payloads); course components and component
 resources, which OneRoster 1.2 rostering does not define, from Timeback's published
 OneRoster API. The schemas are used as published, never edited.
 """
@@ -396,8 +396,9 @@ SINGLE_PATHS = {f"{plural}/{SINGLE_IDS[plural]}": name for plural, name in SINGL
 EVERY_READ = [*COLLECTIONS, *SINGLE_PATHS, *TIMEBACK_COLLECTIONS, *TIMEBACK_SINGLES]
 
 
-# Keys Timeback's official clients read where 1EdTech has academicSession(s) (SPEC §4.6,
-# docs/decisions.md): answered alongside the standard key, with the same value.
+# Keys Timeback's official clients read where 1EdTech has academicSession(s)
+# (docs/api.md#path-profiles, docs/decisions.md): answered alongside the standard key, with the same
+# value.
 CLIENT_ALIASES = {
     "term": "academicSession",
     "terms": "academicSessions",
