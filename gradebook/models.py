@@ -316,13 +316,3 @@ class LessonMastery(models.Model):
 
     def __str__(self):
         return f"{self.student_id} mastered {self.lesson_id} at {self.mastered_at:%Y-%m-%d}"
-
-
-# The progress-tracking ("logger") tables live in their own module (SPEC §4.5).
-from .logger_models import (  # noqa: E402, F401
-    AttemptLog,
-    ContentSessionLog,
-    ContentSummaryLog,
-    MasteryLog,
-    SessionTime,
-)
