@@ -47,7 +47,8 @@ def ensure_catalogue(students: int):
     """The bench app's course, one lesson, one class with `students` students; the logs of
     earlier runs deleted. Answers the app's client id and secret."""
     from events.models import DailyActivity, StaleRollup
-    from gradebook.models import ContentSummaryLog, LessonMastery, XpEntry
+    from gradebook.models import LessonMastery, XpEntry
+    from logger.models import ContentSummaryLog
     from rostering import partners, services
     from rostering.models import PartnerApp
     from rostering.services import RoleAssignment

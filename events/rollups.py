@@ -23,13 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gradebook.models import (
-    AttemptLog,
     ItemResult,
     LessonMastery,
     MasteryCredit,
-    SessionTime,
     XpEntry,
 )
+from logger.models import AttemptLog, SessionTime
 
 from .models import DailyActivity, StaleRollup, TimeSpentFact
 

@@ -319,13 +319,3 @@ class LessonMastery(models.Model):
 
     def __str__(self):
         return f"{self.student_id} mastered {self.lesson_id} at {self.mastered_at:%Y-%m-%d}"
-
-
-# The progress-tracking ("logger") tables live in their own module (docs/logger.md).
-from .logger_models import (  # noqa: E402, F401
-    AttemptLog,
-    ContentSessionLog,
-    ContentSummaryLog,
-    MasteryLog,
-    SessionTime,
-)

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "timeback",
     "rostering",
     "gradebook",
+    "logger",
     "events",
     "analytics",
     "django_htmx",

@@ -8,8 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.api import urls as analytics_api
 from events.api import urls as events_api
-from gradebook.api import logger_urls
 from gradebook.api import urls as gradebook_api
+from logger import api_urls as logger_urls
 from rostering import oidc
 from rostering.api import urls as rostering_api
 from timeback.api import schema  # noqa: F401 - registers the bearer scheme

@@ -48,6 +48,8 @@ class ContentSummaryLog(models.Model):
     completion_timestamp = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        # The tables keep the names they had when the logger lived in gradebook.
+        db_table = "gradebook_contentsummarylog"
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "content_id"], name="content_summary_once_per_student"
@@ -81,6 +83,8 @@ class MasteryLog(models.Model):
     correct = models.FloatField(default=0)
 
     class Meta:
+        # The tables keep the names they had when the logger lived in gradebook.
+        db_table = "gradebook_masterylog"
         constraints = [
             models.UniqueConstraint(
                 fields=["summary", "mastery_level"], name="mastery_log_once_per_try"
@@ -125,6 +129,10 @@ class ContentSessionLog(models.Model):
     end_timestamp = models.DateTimeField(default=timezone.now)
     last_request_key = models.CharField(max_length=200, blank=True, default="")
 
+    class Meta:
+        # The tables keep the names they had when the logger lived in gradebook.
+        db_table = "gradebook_contentsessionlog"
+
     def __str__(self):
         return f"Session {self.id} of {self.student_id} on {self.content_id}"
 
@@ -158,6 +166,8 @@ class AttemptLog(models.Model):
     interaction_history = models.JSONField(default=list)
 
     class Meta:
+        # The tables keep the names they had when the logger lived in gradebook.
+        db_table = "gradebook_attemptlog"
         constraints = [
             models.UniqueConstraint(
                 fields=["mastery_log", "number"], name="attempt_numbered_once_per_try"
@@ -186,6 +196,8 @@ class SessionTime(models.Model):
     seconds = models.FloatField(default=0)
 
     class Meta:
+        # The tables keep the names they had when the logger lived in gradebook.
+        db_table = "gradebook_sessiontime"
         constraints = [
             models.UniqueConstraint(
                 fields=["session", "occurred_on"], name="session_time_once_per_day"

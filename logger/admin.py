@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from timeback.admin import ReadOnlyAdmin
 
-from .logger_models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
+from .models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 
 
 @admin.register(ContentSummaryLog)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradebook.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
+from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 from rostering import services
 
 from .conftest import START, answer, exercise_start
@@ -242,6 +242,6 @@ def test_the_start_answer_reads_a_bounded_window_of_a_long_history(
 
 def test_the_admin_lists_the_logs_read_only(admin_client, browser, two_tries):
     for model in ("contentsummarylog", "contentsessionlog", "masterylog", "attemptlog"):
-        response = admin_client.get(f"/admin/gradebook/{model}/")
+        response = admin_client.get(f"/admin/logger/{model}/")
         assert response.status_code == 200, model
-    assert admin_client.get("/admin/gradebook/attemptlog/add/").status_code == 403
+    assert admin_client.get("/admin/logger/attemptlog/add/").status_code == 403

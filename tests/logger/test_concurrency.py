@@ -6,10 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from gradebook import logger_selectors as selectors
-from gradebook import logger_services as services
-from gradebook import mastery
-from gradebook.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
+from logger import mastery, selectors, services
+from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 from rostering.models import CourseComponent, User
 
 # serialized_rollback: like tests/integration, so the data migrations' rows survive the flush.

@@ -1,4 +1,4 @@
-"""The logger's mastery models (gradebook/mastery.py), on attempt sequences."""
+"""The logger's mastery models (logger/mastery.py), on attempt sequences."""
 
 from decimal import Decimal
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradebook import mastery
-from gradebook.mastery import Attempt, Criterion, CriterionError
+from logger import mastery
+from logger.mastery import Attempt, Criterion, CriterionError
 
 
 def answers(pattern: str) -> list[Attempt]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import logger
+from . import api as logger
 
 logger_urlpatterns = [
     path("api/logger/contentsession", logger.ContentSessionView.as_view()),

@@ -7,15 +7,8 @@ import pytest
 from django.utils import timezone
 
 from events.models import DailyActivity
-from gradebook.models import (
-    AssessmentLineItem,
-    AttemptLog,
-    ContentSessionLog,
-    ContentSummaryLog,
-    LessonMastery,
-    MasteryLog,
-    XpEntry,
-)
+from gradebook.models import AssessmentLineItem, LessonMastery, XpEntry
+from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 
 from .conftest import START, answer, exercise_start
 
@@ -418,7 +411,7 @@ def test_do_all_takes_the_item_count_from_the_content(browser, lesson):
 
 
 def test_midnight_splits_a_sessions_time_between_days(browser, student, logger_course, monkeypatch):
-    from gradebook.models import SessionTime
+    from logger.models import SessionTime
 
     session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
     put(browser, session, {"time_spent_delta": 30})

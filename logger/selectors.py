@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
+from gradebook.models import AssessmentLineItem
 from rostering import access
 from rostering.models import (
     ComponentKind,
@@ -17,8 +18,7 @@ from rostering.models import (
     User,
 )
 
-from .logger_models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
-from .models import AssessmentLineItem
+from .models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 
 # The fields of an attempt in the start answer's `pastattempts` and the update's `attempts`.
 ATTEMPT_FIELDS = ("id", "correct", "complete", "hinted", "error", "item", "answer", "time_spent")

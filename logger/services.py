@@ -1,5 +1,5 @@
 """Writes of the progress-tracking ("logger") API (docs/logger.md): starting and updating content
-sessions, with mastery evaluated here on the server (gradebook/mastery.py).
+sessions, with mastery evaluated here on the server (logger/mastery.py).
 
 A session feeds the learning engine through the same gradebook services as the Caliper
 pipeline, so the dashboards cannot tell the two sources apart:
@@ -20,11 +20,14 @@ from itertools import groupby
 from django.db import connection, transaction
 from django.utils import timezone
 
+from gradebook import xp as xp_rules
+from gradebook.models import XpEntry
+from gradebook.services import credit_xp, mastery_threshold, record_lesson_mastery
+from gradebook.signals import notify_learning_changed
 from rostering.models import PartnerApp, User
 
 from . import mastery
-from . import xp as xp_rules
-from .logger_models import (
+from .models import (
     AttemptLog,
     ContentSessionLog,
     ContentSummaryLog,
@@ -33,10 +36,7 @@ from .logger_models import (
     mastery_log_id,
     summary_log_id,
 )
-from .logger_selectors import ATTEMPT_FIELDS, Content, past_attempts
-from .models import XpEntry
-from .services import credit_xp, mastery_threshold, record_lesson_mastery
-from .signals import notify_learning_changed
+from .selectors import ATTEMPT_FIELDS, Content, past_attempts
 
 EXERCISE = "exercise"
 QUIZ_KIND = "quiz"

@@ -28,10 +28,8 @@ from timeback.api.auth import (
 from timeback.api.errors import OneRosterError
 from timeback.api.views import TimebackAPIView
 
-from .. import logger_selectors as selectors
-from .. import logger_services as services
-from .. import mastery
-from ..logger_selectors import Caller
+from . import mastery, selectors, services
+from .selectors import Caller
 
 KINDS = ("video", "audio", "document", "exercise", "html5", "topic")
 MAX_DELTA_SECONDS = 24 * 60 * 60
