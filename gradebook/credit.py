@@ -116,8 +116,8 @@ def mastery_threshold(course_metadata: dict | None) -> Decimal:
 
 
 def reaches_mastery(course_metadata: dict | None, accuracy) -> bool:
-    """An assessment at `accuracy` percent masters its lesson (docs: mastery at the
-    course's threshold, inclusive)."""
+    """An assessment at `accuracy` percent masters its lesson: at the course's threshold,
+    inclusive (docs/xp-and-mastery.md#lesson-mastery)."""
     return accuracy is not None and rules.as_decimal(accuracy) >= mastery_threshold(course_metadata)
 
 

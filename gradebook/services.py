@@ -101,11 +101,6 @@ def set_mastered_units(
     )
 
 
-def mastery_threshold(course) -> Decimal:
-    # Until the logger moves to its own app (then it calls gradebook.credit directly).
-    return credit.mastery_threshold(course.metadata)
-
-
 def record_lesson_mastery(
     *, student_id, lesson_id, course_id, at: datetime, source_key: str
 ) -> datetime | None:
