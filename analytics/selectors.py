@@ -1,4 +1,4 @@
-"""Reads over the daily rollups (events.DailyActivity) shared by the read-back APIs,
+"""Reads over the daily rollups (analytics.DailyActivity) shared by the read-back APIs,
 EduBridge and the dashboards. Every function answers in a constant number of queries,
 whatever the number of events, rows or students it covers.
 
@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import F, QuerySet
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook import diagnosis, goals
 from gradebook.selectors import Progress, course_progress
 from rostering.models import Course, Enrollment, EnrollmentRole, Status

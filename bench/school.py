@@ -21,7 +21,7 @@ What it builds (everything named with `prefix`, default "school"):
   the pipeline derives from them, written with COPY: time facts, item results, the XP
   ledger (computed XP by gradebook.xp, or the reported XP), mastery credits and lesson
   masteries (first ≥ 90 % run of a lesson);
-- the daily rollups, built by the real code (`events.rollups.recompute`), in chunks.
+- the daily rollups, built by the real code (`analytics.rollups.recompute`), in chunks.
 
 Every build first empties the event store and gradebook (like bench/ingest.py) so that
 figures are reproducible; the roster is upserted. Deterministic for a given shape.
@@ -662,7 +662,7 @@ def _caliper_event(
 def _build_rollups(keys: set[tuple], log, chunk_days: int = 5) -> None:
     """The rollups, by the pipeline's own code, a few days of keys at a time (its reads
     are by student, course and day sets, so a chunk covers whole days)."""
-    from events import rollups
+    from analytics import rollups
 
     by_day: dict[date, set] = {}
     for key in keys:

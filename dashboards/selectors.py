@@ -1,6 +1,6 @@
 """Reads behind the dashboards (docs/dashboards.md). Every page costs a constant number of queries,
 whatever the number of students, days and events: each function reads the daily rollups
-(events.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
+(analytics.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
 assembles in Python with the pure rules of gradebook.goals / gradebook.diagnosis.
 """
 
@@ -14,6 +14,7 @@ from django.db.models import Count, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import Lag, TruncDate
 from django.utils import timezone
 
+from analytics.models import DailyActivity
 from analytics.selectors import (
     CourseInsight,
     StudentInsights,
@@ -21,7 +22,7 @@ from analytics.selectors import (
     insights_for_students,
     student_insights,
 )
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
+from events.models import CaliperEvent, EventStatus, RejectedEvent
 from gradebook.diagnosis import Flag
 from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
 from gradebook.selectors import Progress

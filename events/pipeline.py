@@ -1,4 +1,6 @@
-"""Processing: stored events → facts, XP ledger, results, mastery, daily rollups.
+"""Processing: stored events → facts, and, through the credit policy (gradebook.credit),
+XP ledger, results and mastery; the keys a batch touched are announced
+(gradebook.signals.learning_changed) for analytics to recompute their daily rollups.
 
 `process(event_ids)` is what a Celery task (or, without a broker, the request itself) runs.
 It is safe to run twice and in any order (docs/architecture.md#the-event-pipeline):
@@ -6,8 +8,8 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   its natural key, so a redelivered batch writes nothing new;
 - handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent
   of an attempt) rather than at "the previous event", so arrival order does not matter;
-- rollups are recomputed from the ledger and facts for the keys a batch touched, under a
-  per-key lock, never incremented.
+- rollups are recomputed (by analytics, in the batch's transaction) from the ledger and
+  facts for the keys a batch touched, under a per-key lock, never incremented.
 """
 
 import zlib
@@ -23,9 +25,10 @@ from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
 from gradebook.models import ItemResult, LessonMastery, XpEntry
+from gradebook.signals import notify_learning_changed
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
-from . import caliper, extract, jobs, rollups
+from . import caliper, extract, jobs
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
 
@@ -55,7 +58,7 @@ def process(event_ids: list[int]) -> int:
         # In the batch's transaction: a worker killed (or a task retried after an error)
         # before the rollups are written undoes the whole batch, so its events stay pending
         # for the sweep, rather than "processed" with their rollups never written.
-        rollups.recompute(touched.keys)
+        notify_learning_changed(touched.keys, immediate=True)
     return len(ready)
 
 

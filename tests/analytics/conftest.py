@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from events import rollups
-from events.models import DailyActivity
+from analytics import rollups
+from analytics.models import DailyActivity
 from rostering import services
 from rostering.services import RoleAssignment
 
