@@ -103,7 +103,7 @@ def enroll():
 
 
 def rollup(student, course, day, **figures):
-    """One DailyActivity row, as events.rollups would leave it."""
+    """One DailyActivity row, as analytics.rollups would leave it."""
     values = {**rollups.EMPTY, **figures}
     return DailyActivity.objects.create(student=student, course=course, day=day, **values)
 
