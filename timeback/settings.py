@@ -285,7 +285,7 @@ LOGGING = {
 }
 
 # Diagnosis flags shown to guides and developers (docs/xp-and-mastery.md#diagnosis;
-# gradebook/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
+# analytics/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
 DIAGNOSIS_WINDOW_DAYS = env.int("DIAGNOSIS_WINDOW_DAYS", default=7)
 DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY = env.float("DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY", default=10)
 DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT = env.float("DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT", default=30)

@@ -9,7 +9,8 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.models import CaliperEvent, DailyActivity, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, TimeSpentFact
 from gradebook.models import LessonMastery, MasteryCredit, XpEntry, XpFlag
 
 from ..conftest import examples
