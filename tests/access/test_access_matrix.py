@@ -352,6 +352,8 @@ ROWS = [
     page("GET", "/accounts/signup/", anonymous=200, people=302),
     same_for_all("GET", "/accounts/inactive/", 200),
     page("GET", "/accounts/reauthenticate/", anonymous=302, people=200),
+    page("GET", "/accounts/reauthenticate/code/", anonymous=302, people=302),
+    page("GET", "/accounts/reauthenticate/code/confirm/", anonymous=302, people=302),
     page("GET", "/accounts/email/", anonymous=302, people=200),
     same_for_all("GET", "/accounts/confirm-email/", 200),
     same_for_all("GET", "/accounts/confirm-email/bad-key/", 200),
