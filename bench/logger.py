@@ -1,4 +1,4 @@
-"""Benchmark: the progress-tracking ("logger") API (SPEC §4.5) under gunicorn on PostgreSQL.
+"""Benchmark: the progress-tracking ("logger") API (docs/logger.md) under gunicorn on PostgreSQL.
 
 Prints requests/s, p50 and p99 of `PUT /api/logger/contentsession/{id}` with one interaction
 (and 5 s of time), with 1 and 4 concurrent clients, each a different student with their own

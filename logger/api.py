@@ -1,5 +1,5 @@
-"""The progress-tracking ("logger") API, Kolibri-compatible (SPEC §4.5,
-seeds/progress-tracking-logger-api.txt). Thin: parse, authorize, call a service or selector.
+"""The progress-tracking ("logger") API, Kolibri-compatible (docs/logger.md, after
+Kolibri's logger API). Thin: parse, authorize, call a service or selector.
 
 Callers: a logged-in student's browser (Django session, CSRF-checked; a student acts only
 for themselves), or a partner server with a bearer token naming the student by `user_id`
@@ -132,7 +132,7 @@ class ContentSessionView(LoggerView):
     @extend_schema(
         request=StartSessionSerializer,
         responses={200: OpenApiTypes.OBJECT},
-        description="Start a content session (SPEC §4.5): answers session_id, context, "
+        description="Start a content session (docs/logger.md): answers session_id, context, "
         "progress, time_spent, extra_fields, complete; for an assessment also "
         "mastery_criterion, pastattempts (the criterion's window) and totalattempts.",
     )

@@ -1,4 +1,4 @@
-"""URLs of the progress-tracking ("logger") API (SPEC §4.5), as the seed document spells them."""
+"""URLs of the progress-tracking ("logger") API, spelled as docs/logger.md#endpoints lists them."""
 
 from django.urls import path
 

@@ -1,4 +1,4 @@
-"""Mastery models of the progress-tracking ("logger") API (SPEC §4.5), pure: no Django.
+"""Mastery models of the progress-tracking ("logger") API (docs/logger.md), pure: no Django.
 
 Kolibri, whose logger API ours reproduces, scores mastery in the browser; Timeback scores
 it here, on the server, so that every client gets the same answer. The rules are Kolibri's
@@ -27,7 +27,7 @@ IN_A_ROW = {f"num_correct_in_a_row_{n}": n for n in (2, 3, 5, 10)}
 TYPES = (M_OF_N, *IN_A_ROW, DO_ALL, QUIZ)
 
 # The largest window a criterion may ask for: the start answer reads this many past
-# attempts at most, whatever the history (DESIGN.md: bounded work).
+# attempts at most, whatever the history (docs/architecture.md#the-event-pipeline: bounded work).
 MAX_WINDOW = 100
 # A quiz reads all its items' attempts; a coach-assigned quiz larger than this is refused.
 MAX_QUIZ_ITEMS = 500

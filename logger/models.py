@@ -1,4 +1,4 @@
-"""The progress-tracking ("logger") tables (SPEC §4.5), after Kolibri's logger data model.
+"""The progress-tracking ("logger") tables (docs/logger.md), after Kolibri's logger data model.
 
 - a content summary log: one per student × content, what they have done with it overall;
 - a content session log: one per start of a content session (POST contentsession);
@@ -184,7 +184,8 @@ class AttemptLog(models.Model):
 
 
 class SessionTime(models.Model):
-    """The seconds a content session spent on each UTC day (time on task, SPEC §6.3)."""
+    """The seconds a content session spent on each UTC day (time on task,
+    docs/xp-and-mastery.md#time-on-task-and-waste)."""
 
     session = models.ForeignKey(ContentSessionLog, on_delete=models.CASCADE, related_name="+")
     student = models.ForeignKey(

@@ -1,13 +1,13 @@
-"""Writes of the progress-tracking ("logger") API (SPEC §4.5): starting and updating content
+"""Writes of the progress-tracking ("logger") API (docs/logger.md): starting and updating content
 sessions, with mastery evaluated here on the server (logger/mastery.py).
 
 A session feeds the learning engine through the same gradebook services as the Caliper
 pipeline, so the dashboards cannot tell the two sources apart:
 - its time counts as active time (SessionTime, per UTC day, read by the daily rollups);
-- its XP is SPEC §6.1's computed XP of the try (the logger's "activity attempt"): the try's
-  time, the accuracy of its attempts and its number, credited to one ledger source per try
-  (a later update writes a correcting entry), so how a client splits a try into sessions
-  does not change what it earns;
+- its XP is the computed XP (docs/xp-and-mastery.md#computed-xp) of the try (the logger's
+  "activity attempt"): the try's time, the accuracy of its attempts and its number,
+  credited to one ledger source per try (a later update writes a correcting entry), so how a
+  client splits a try into sessions does not change what it earns;
 - a met mastery masters the lesson (record_lesson_mastery);
 and the touched (student, course, day) rollups are rebuilt in the same transaction.
 """
@@ -80,7 +80,7 @@ class Update:
 def start_session(start: Start, *, now: datetime | None = None) -> dict:
     """POST contentsession: the student's summary of this content (created once), their
     current try when it is an assessment (a new one on `repeat` after a finished try), and a
-    new session. Answers the start answer of the seed document."""
+    new session. Answers the start answer of docs/logger.md#starting-a-session."""
     now = now or timezone.now()
     summary = _summary_for(start, now)
     answer = {
@@ -403,7 +403,7 @@ def _evaluate(session, summary, mastery_log, now) -> bool:
 
 def _feed_the_engine(session, update, attempts, mastered, now) -> None:
     """Time, XP and mastery of this update into the gradebook, and the touched daily
-    rollups rebuilt (SPEC §4.5: the same pipeline as Caliper events)."""
+    rollups rebuilt (docs/logger.md: the same pipeline as Caliper events)."""
     today = now.date()
     key = (session.student_id, session.course_id, today)
     keys = set()
@@ -427,9 +427,10 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
 
 
 def _credit_try_xp(session: ContentSessionLog, today) -> bool:
-    """SPEC §6.1 computed XP of the session's try, from what is stored on it (so the order
-    of updates does not matter and nothing is counted twice): its time, the accuracy of its
-    attempts, and its number as the attempt. Answers whether the ledger changed."""
+    """The computed XP (docs/xp-and-mastery.md#computed-xp) of the session's try, from what is
+    stored on it (so the order of updates does not matter and nothing is counted twice): its time,
+    the accuracy of its attempts, and its number as the attempt. Answers whether the ledger
+    changed."""
     try_ = session.mastery_log
     target = xp_rules.computed_xp(
         active_seconds=try_.time_spent,

@@ -40,7 +40,7 @@ urlpatterns = [
     ),
     # Read-back and EduBridge; before the /gradebook/1.0/ include (exact routes).
     *analytics_api.urlpatterns,
-    # OneRoster gradebook: one implementation, two mounts (SPEC §4.1, §4.6).
+    # OneRoster gradebook: one implementation, two mounts (docs/api.md#path-profiles).
     path("ims/oneroster/gradebook/v1p2/", include(gradebook_api.urlpatterns)),
     path("gradebook/1.0/", include(gradebook_api.urlpatterns)),
     *events_api.caliper_urlpatterns,

@@ -1,4 +1,4 @@
-"""POST and PUT /api/logger/contentsession: the seed document's answers, server-side mastery,
+"""POST and PUT /api/logger/contentsession: docs/logger.md's answers, server-side mastery,
 repeat, replace, clamping, and refusals that change nothing."""
 
 from datetime import date
@@ -291,7 +291,7 @@ def test_an_exercise_session_earns_computed_xp_once(browser, student, logger_cou
     put(browser, session, {"time_spent_delta": 300, "interactions": [answer("q1")]})
     put(browser, session, {"time_spent_delta": 300, "interactions": [answer("q2")]})
 
-    # 10 active minutes, all right, first try: 10 × 1.25 × 1.0 (SPEC §6.1).
+    # 10 active minutes, all right, first try: 10 × 1.25 × 1.0 (docs/xp-and-mastery.md#xp).
     assert today_row(student, logger_course).xp == 12.5
     assert sum(e.amount for e in XpEntry.objects.all()) == 12.5
     assert today_row(student, logger_course).items_answered == 2
