@@ -8,10 +8,10 @@ from events.models import CaliperEvent
 from .conftest import activity, time_spent
 
 pytestmark = pytest.mark.django_db
-APPS = ("events", "gradebook")
+APPS = ("events", "gradebook", "logger")
 
 
-def test_every_events_and_gradebook_model_has_a_working_changelist(admin_client, catalogue, send):
+def test_every_events_gradebook_and_logger_model_has_a_working_changelist(admin_client, catalogue, send):
     event = activity(run="r", totalQuestions=10, correctQuestions=10, masteredUnits=1)
     event["object"]["process"] = True
     send(event, time_spent(run="r", active=600), activity(student="ghost", xpEarned=1))
