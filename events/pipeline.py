@@ -24,7 +24,8 @@ from gradebook import xp as rules
 from gradebook.models import EVENT_RESULT_PREFIX, ItemResult, LessonMastery, XpEntry
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
-from . import caliper, extract, jobs, rollups
+from . import caliper, jobs, rollups
+from .caliper import references
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
 
@@ -225,8 +226,8 @@ def handle_assessment_item(batch, touched: Touched) -> None:
                 student_id=event.student_id,
                 course_id=event.course_id,
                 lesson_id=event.lesson_id,
-                item_ref=extract.object_id(event.raw) or "",
-                correct=extract.item_correct(event.raw),
+                item_ref=references.object_id(event.raw) or "",
+                correct=references.item_correct(event.raw),
                 answered_at=event.event_time,
                 occurred_on=day_of(event),
             )
@@ -251,7 +252,7 @@ def handle_session(batch, touched: Touched) -> None:
     SessionFact.objects.bulk_create(
         [
             SessionFact(
-                **fact_fields(e), action=e.action, session_ref=extract.session_id(e.raw) or ""
+                **fact_fields(e), action=e.action, session_ref=references.session_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -261,7 +262,7 @@ def handle_session(batch, touched: Touched) -> None:
 
 def handle_view(batch, touched: Touched) -> None:
     ViewFact.objects.bulk_create(
-        [ViewFact(**fact_fields(e), object_ref=extract.object_id(e.raw) or "") for e in batch],
+        [ViewFact(**fact_fields(e), object_ref=references.object_id(e.raw) or "") for e in batch],
         ignore_conflicts=True,
     )
 
@@ -270,7 +271,7 @@ def handle_assignable(batch, touched: Touched) -> None:
     AssignableFact.objects.bulk_create(
         [
             AssignableFact(
-                **fact_fields(e), action=e.action, object_ref=extract.object_id(e.raw) or ""
+                **fact_fields(e), action=e.action, object_ref=references.object_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -490,7 +491,7 @@ def _recompute_activity(
         )
     accuracy = _percent(correct, total) if total is not None and correct is not None else None
     _maybe_master_lesson(event, accuracy, touched, reads.mastered)
-    if extract.wants_result(event.raw) and event.lesson_id:
+    if references.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
             lesson=event.lesson,
