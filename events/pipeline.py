@@ -10,7 +10,6 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   per-key lock, never incremented.
 """
 
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from django.db.models import BooleanField, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core import locks
 from gradebook import services as gradebook
 from gradebook import xp as rules
 from gradebook.models import EVENT_RESULT_PREFIX, ItemResult, LessonMastery, XpEntry
@@ -339,26 +339,14 @@ class SourceReads:
         return self.active.get((event.student_id, event.run_key), 0)
 
 
-XP_SOURCE_LOCKS = 0x5850  # the first key of the XP sources' advisory locks ("XP")
-
-
 def _lock_xp_sources(keys) -> None:
     """One transaction at a time recomputes a given XP source, from what it reads after
     taking the source's lock. Without it, two workers processing an activity and the time
     spent on it at once could interleave: one reads the run's active time before the
     other commits, and its ledger total after, and writes a correction back to the stale
-    value (a credit lost). PostgreSQL advisory locks held until commit, taken in one
-    statement in a fixed order (so two batches cannot deadlock); their two-key form keeps
-    them apart from the rollup locks."""
-    if not keys:
-        return
-    ids = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})  # as a signed int4
-    with connection.cursor() as cursor:
-        # PostgreSQL evaluates volatile output expressions in ORDER BY order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-            [XP_SOURCE_LOCKS, ids],
-        )
+    value (a credit lost). Advisory locks of core.locks, held until commit and taken in a
+    fixed order (so two batches cannot deadlock)."""
+    locks.xact_lock(locks.XP_SOURCES, keys)
 
 
 def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:

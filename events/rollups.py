@@ -14,7 +14,6 @@ recomputes what it claimed; the sweep repairs markers whose task was lost.
 """
 
 import logging
-import zlib
 from datetime import date
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import locks
 from gradebook.models import (
     ItemResult,
     LessonMastery,
@@ -67,15 +67,9 @@ EMPTY = {
 
 
 def _lock(keys) -> None:
-    """Serialise recomputation per key across workers (PostgreSQL advisory locks, taken in
-    a fixed order so two workers cannot deadlock)."""
-    ids = sorted({zlib.crc32(f"rollup:{s}:{c}:{d}".encode()) for s, c, d in keys})
-    with connection.cursor() as cursor:
-        # One statement for all the keys; PostgreSQL evaluates volatile output expressions
-        # in ORDER BY order, so the locks are still taken in ascending order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids]
-        )
+    """Serialise recomputation per key across workers (advisory locks of core.locks,
+    taken in a fixed order so two workers cannot deadlock)."""
+    locks.xact_lock(locks.ROLLUPS, (f"rollup:{s}:{c}:{d}" for s, c, d in keys))
 
 
 def _derive(keys) -> dict:
