@@ -12,7 +12,6 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   facts for the keys a batch touched, under a per-key lock, never incremented.
 """
 
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from django.db.models import BooleanField, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core import locks
 from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
@@ -28,7 +28,8 @@ from gradebook.models import ItemResult, LessonMastery, XpEntry
 from gradebook.signals import notify_learning_changed
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
-from . import caliper, extract, jobs
+from . import caliper, jobs
+from .caliper import references
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
 
@@ -229,8 +230,8 @@ def handle_assessment_item(batch, touched: Touched) -> None:
                 student_id=event.student_id,
                 course_id=event.course_id,
                 lesson_id=event.lesson_id,
-                item_ref=extract.object_id(event.raw) or "",
-                correct=extract.item_correct(event.raw),
+                item_ref=references.object_id(event.raw) or "",
+                correct=references.item_correct(event.raw),
                 answered_at=event.event_time,
                 occurred_on=day_of(event),
             )
@@ -255,7 +256,7 @@ def handle_session(batch, touched: Touched) -> None:
     SessionFact.objects.bulk_create(
         [
             SessionFact(
-                **fact_fields(e), action=e.action, session_ref=extract.session_id(e.raw) or ""
+                **fact_fields(e), action=e.action, session_ref=references.session_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -265,7 +266,7 @@ def handle_session(batch, touched: Touched) -> None:
 
 def handle_view(batch, touched: Touched) -> None:
     ViewFact.objects.bulk_create(
-        [ViewFact(**fact_fields(e), object_ref=extract.object_id(e.raw) or "") for e in batch],
+        [ViewFact(**fact_fields(e), object_ref=references.object_id(e.raw) or "") for e in batch],
         ignore_conflicts=True,
     )
 
@@ -274,7 +275,7 @@ def handle_assignable(batch, touched: Touched) -> None:
     AssignableFact.objects.bulk_create(
         [
             AssignableFact(
-                **fact_fields(e), action=e.action, object_ref=extract.object_id(e.raw) or ""
+                **fact_fields(e), action=e.action, object_ref=references.object_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -340,26 +341,14 @@ class SourceReads:
         return self.active.get((event.student_id, event.run_key), 0)
 
 
-XP_SOURCE_LOCKS = 0x5850  # the first key of the XP sources' advisory locks ("XP")
-
-
 def _lock_xp_sources(keys) -> None:
     """One transaction at a time recomputes a given XP source, from what it reads after
     taking the source's lock. Without it, two workers processing an activity and the time
     spent on it at once could interleave: one reads the run's active time before the
     other commits, and its ledger total after, and writes a correction back to the stale
-    value (a credit lost). PostgreSQL advisory locks held until commit, taken in one
-    statement in a fixed order (so two batches cannot deadlock); their two-key form keeps
-    them apart from the rollup locks."""
-    if not keys:
-        return
-    ids = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})  # as a signed int4
-    with connection.cursor() as cursor:
-        # PostgreSQL evaluates volatile output expressions in ORDER BY order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-            [XP_SOURCE_LOCKS, ids],
-        )
+    value (a credit lost). Advisory locks of core.locks, held until commit and taken in a
+    fixed order (so two batches cannot deadlock)."""
+    locks.xact_lock(locks.XP_SOURCES, keys)
 
 
 def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:
@@ -483,7 +472,7 @@ def _recompute_activity(
             correct_questions=earned.correct,
         )
     _maybe_master_lesson(event, earned.accuracy, touched, reads.mastered)
-    if extract.wants_result(event.raw) and event.lesson_id:
+    if references.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
             lesson=event.lesson,

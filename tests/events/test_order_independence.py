@@ -13,6 +13,7 @@ from analytics.models import DailyActivity
 from events.models import CaliperEvent, TimeSpentFact
 from gradebook.models import LessonMastery, MasteryCredit, XpEntry, XpFlag
 
+from ..conftest import examples
 from .conftest import START, activity, time_spent
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,9 @@ EXPECTED_XP = Decimal("12.50") + Decimal("5.00") + Decimal("8.00")
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.permutations(range(8)),
