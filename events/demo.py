@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import orjson
 
+from gradebook import credit
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
 from . import services
@@ -182,7 +183,8 @@ def _session(student, course, lesson, profile, progress, at, rng, day, session, 
         )
     end = at + timedelta(seconds=active + wasted)
     events.append(_time_spent(student, lesson, ident, run, end, active, wasted, context))
-    mastered = right / items >= 0.9
+    # The simulated app reports the unit mastered when Timeback masters the lesson.
+    mastered = credit.reaches_mastery(course.metadata, credit.percent_correct(right, items))
     metrics = {"totalQuestions": items, "correctQuestions": right}
     if mastered and first_time:
         metrics["masteredUnits"] = 1
