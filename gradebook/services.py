@@ -275,11 +275,14 @@ def record_results(results: list[dict]) -> None:
     upserted in one statement."""
     if not results:
         return
-    line_items = {}
-    for result in results:
-        lesson = result["lesson"]
-        if lesson.pk not in line_items:
-            line_items[lesson.pk] = line_item_for_lesson(lesson, result["app"])
+    lessons = {r["lesson"].pk: (r["lesson"], r["app"]) for r in results}
+    by_id = AssessmentLineItem.objects.in_bulk(
+        [line_item_id(lesson) for lesson, _ in lessons.values()], field_name="sourced_id"
+    )
+    line_items = {
+        pk: by_id.get(line_item_id(lesson)) or line_item_for_lesson(lesson, app)
+        for pk, (lesson, app) in lessons.items()
+    }
     now = timezone.now()
     AssessmentResult.objects.bulk_create(
         [
@@ -314,10 +317,14 @@ def record_results(results: list[dict]) -> None:
     )
 
 
+def line_item_id(lesson: CourseComponent) -> str:
+    return f"{lesson.sourced_id}:assessment"
+
+
 def line_item_for_lesson(lesson: CourseComponent, app: PartnerApp | None) -> AssessmentLineItem:
     """The assessment line item results of a lesson's events are recorded against."""
     item, _ = AssessmentLineItem.objects.get_or_create(
-        sourced_id=f"{lesson.sourced_id}:assessment",
+        sourced_id=line_item_id(lesson),
         defaults={
             "title": lesson.title,
             "course_id": lesson.course_id,

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from allauth.idp.oidc.models import Client
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -417,7 +418,12 @@ def _enroll(user, klass, role, calendar, *, primary=False):
 
 class _People:
     """Upserts demo people. A password is set only when the person is created, so a rerun
-    hashes nothing and a password someone changed since is left alone."""
+    hashes nothing and a password someone changed since is left alone. Each demo password is
+    hashed once and its hash shared by everyone who has it (thirty students, one hash):
+    these passwords are printed for anyone to read, a salt per account protects nothing."""
+
+    def __init__(self):
+        self.hashes: dict[str, str] = {}
 
     def upsert(self, *, sourced_id: str, username: str, password: str, **fields) -> User:
         holder = User.objects.filter(username=username).values_list("sourced_id", flat=True).first()
@@ -427,10 +433,12 @@ class _People:
                 "rename or remove that user, or seed a fresh database."
             )
         exists = holder == sourced_id or User.objects.filter(sourced_id=sourced_id).exists()
+        if not exists and password not in self.hashes:
+            self.hashes[password] = make_password(password)
         user, _ = services.upsert_user(
             sourced_id=sourced_id,
             username=username,
-            password=None if exists else password,
+            password_hash=None if exists else self.hashes[password],
             **fields,
         )
         return user
