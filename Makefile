@@ -50,6 +50,7 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py demo_logins --url http://127.0.0.1:8000
 	exec $(PY) manage.py runserver 127.0.0.1:8000
 
 # Starts the servers, runs pytest, stops the servers whatever happened, exits with pytest's code.
