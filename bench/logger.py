@@ -1,4 +1,4 @@
-"""Benchmark: the progress-tracking ("logger") API (SPEC §4.5) under gunicorn on PostgreSQL.
+"""Benchmark: the progress-tracking ("logger") API (docs/logger.md) under gunicorn on PostgreSQL.
 
 Prints requests/s, p50 and p99 of `PUT /api/logger/contentsession/{id}` with one interaction
 (and 5 s of time), with 1 and 4 concurrent clients, each a different student with their own
@@ -46,8 +46,9 @@ TARGETS = {"rate": 300.0, "p99": 50.0}
 def ensure_catalogue(students: int):
     """The bench app's course, one lesson, one class with `students` students; the logs of
     earlier runs deleted. Answers the app's client id and secret."""
-    from events.models import DailyActivity, StaleRollup
-    from gradebook.models import ContentSummaryLog, LessonMastery, XpEntry
+    from analytics.models import DailyActivity, StaleRollup
+    from gradebook.models import LessonMastery, XpEntry
+    from logger.models import ContentSummaryLog
     from rostering import partners, services
     from rostering.models import PartnerApp
     from rostering.services import RoleAssignment
@@ -252,8 +253,8 @@ def recompute_cost(times: int) -> None:
     """The recompute of one rollup key, as the worker's task runs it (marker included)."""
     from django.db import connection
 
-    from events import rollups
-    from events.models import DailyActivity
+    from analytics import rollups
+    from analytics.models import DailyActivity
 
     key = DailyActivity.objects.filter(course__sourced_id=COURSE).values_list(
         "student_id", "course_id", "day"
@@ -311,8 +312,8 @@ def settle_in_process() -> None:
     """No worker ran: recompute what the PUTs left stale, and drop their queued tasks."""
     from celery import current_app
 
-    from events import rollups
-    from events.models import StaleRollup
+    from analytics import rollups
+    from analytics.models import StaleRollup
 
     rollups.recompute_stale(list(StaleRollup.objects.values_list("student_id", "course_id", "day")))
     if os.environ["CELERY_BROKER_URL"]:
@@ -322,8 +323,8 @@ def settle_in_process() -> None:
 def rollups_settled(timeout: float = 120) -> dict:
     """Wait until the worker has recomputed every stale rollup of the bench course; answers
     how long that took after the load and whether every row equals a fresh derivation."""
-    from events import rollups
-    from events.models import DailyActivity, StaleRollup
+    from analytics import rollups
+    from analytics.models import DailyActivity, StaleRollup
 
     began = time.perf_counter()
     stale = StaleRollup.objects.filter(course__sourced_id=COURSE)

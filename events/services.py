@@ -1,9 +1,9 @@
 """Ingestion: a Caliper envelope in, accepted events durably stored, rejected ones explained.
 
-Accept fast (DESIGN.md): parse once with orjson, validate with the compiled schemas of
-`events.caliper`, resolve references with one query per kind for the whole envelope, store
-every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING`,
-and enqueue one task (ids only) after commit.
+Accept fast (docs/architecture.md#the-event-pipeline): parse once with orjson, validate with the
+compiled schemas of `events.caliper`, resolve references with one query per kind for the whole
+envelope, store every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING
+RETURNING`, and enqueue one task (ids only) after commit.
 """
 
 import logging
@@ -18,13 +18,16 @@ from django.utils import timezone
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 from timeback.api.views import contains_nul
 
-from . import caliper, extract
+from . import caliper
+from .caliper import references
 from .models import CaliperEvent, Envelope, EventStatus, RejectedEvent
+from .queue import enqueue
 
 logger = logging.getLogger(__name__)
 
-# Event types the pipeline turns into facts, XP, results and mastery (SPEC §4.2); any
-# other valid Caliper event is stored and counted, not processed.
+# Event types the pipeline turns into facts, XP, results and mastery
+# (docs/events.md#event-types-that-are-processed); any other valid Caliper event is stored and
+# counted, not processed.
 PROCESSED_TYPES = {
     "SessionEvent",
     "ViewEvent",
@@ -155,19 +158,6 @@ def _refuse_nul_characters(parsed) -> None:
             )
 
 
-def enqueue(event_ids: list[int]) -> None:
-    """Hand the stored events to a worker. Storage already happened, so a broker outage
-    loses nothing: the sweep re-queues whatever stays pending."""
-    from .tasks import process_events
-
-    try:
-        process_events.apply_async(args=[event_ids], retry=False)
-    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
-        logger.warning(
-            "Could not enqueue %d events (%s); the sweep will pick them up.", len(event_ids), error
-        )
-
-
 class References:
     """Students, courses and lessons named by an envelope, looked up once for all its events."""
 
@@ -200,7 +190,8 @@ class References:
         return cls(students, courses, lessons)
 
     def lesson_of(self, event):
-        """The first candidate that names a published lesson (SPEC §4.2)."""
+        """The first candidate that names a published lesson
+        (docs/events.md#resolving-references)."""
         return next((ref for ref in event.lesson_refs if ref in self.lessons), None)
 
     def course_of(self, event):
@@ -264,16 +255,16 @@ def _row(app, envelope_id, event, refs: References) -> dict:
 
 
 def run_key(event) -> str:
-    """The run an event belongs to (SPEC §6.1): extensions.runId, else the session's
-    urn:uuid, else the student and the object."""
-    return event.run_key or f"{event.student_ref}|{extract.object_id(event.raw) or ''}"
+    """The run an event belongs to (docs/xp-and-mastery.md#runs): extensions.runId, else the
+    session's urn:uuid, else the student and the object."""
+    return event.run_key or f"{event.student_ref}|{references.object_id(event.raw) or ''}"
 
 
 def activity_key(event) -> str:
     """(activity, attempt) of an ActivityEvent: a repeat of the same key replaces the earlier values."""
     if event.type != "ActivityEvent":
         return ""
-    return f"{extract.activity_id(event.raw) or ''}|{event.attempt or 1}"
+    return f"{references.activity_id(event.raw) or ''}|{event.attempt or 1}"
 
 
 def _rejection(event, errors) -> dict:

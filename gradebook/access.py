@@ -1,4 +1,4 @@
-"""Who may read and write what in the gradebook (SPEC §5). One place, used by every
+"""Who may read and write what in the gradebook (docs/access.md). One place, used by every
 gradebook surface; built on rostering.access (own courses, their enrolled students).
 
 Reads: an app sees line items, score scales and results of classes of its own courses,
@@ -14,7 +14,7 @@ Results the Caliper pipeline derived from events are corrected by sending events
 from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 
-from gradebook.models import EVENT_RESULT_PREFIX
+from gradebook.credit import EVENT_RESULT_PREFIX
 from rostering.access import (
     app_sees_everything,
     courses_visible_to_app,

@@ -1,4 +1,5 @@
-"""Import a OneRoster 1.2 CSV bundle (SPEC §8): a folder or a zip of CSV files.
+"""Import a OneRoster 1.2 CSV bundle (docs/operations.md#oneroster-csv-import): a folder or a zip of
+CSV files.
 
 All or nothing. The whole bundle is read, parsed and checked before anything is written, so
 one bad row anywhere means nothing is written, and every bad row is reported at once as
@@ -54,7 +55,7 @@ from .models import (
 MANIFEST = "manifest.csv"
 FILE_MODES = ("absent", "bulk", "delta")
 SEXES = ("male", "female", "unspecified", "other")
-QUERY_CHUNK = 500  # stays under SQLite's bound-parameter limit
+QUERY_CHUNK = 500  # sourced ids per lookup query: statements stay small, whatever the file
 
 # Reference kinds: what a `...SourcedId` cell names.
 MODELS_BY_KIND = {

@@ -1,6 +1,7 @@
 """Settings, all from the environment (django-environ), with safe defaults for the demo.
 
-Defaults: SQLite in ./var, Celery tasks run eagerly in process (no broker), DEBUG on.
+Defaults: the embedded PostgreSQL server with its data in ./var (timeback/embedded_pg.py,
+started on first use), Celery tasks run eagerly in process (no broker), DEBUG on.
 Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, OIDC_PRIVATE_KEY and DEBUG=false.
 """
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "timeback",
     "rostering",
     "gradebook",
+    "logger",
     "events",
     "analytics",
     "django_htmx",
@@ -83,10 +85,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'timeback.sqlite3'}")}
+# PostgreSQL only. Without DATABASE_URL, the project's own embedded server (var/pg), which
+# this starts when it is not running yet, so that any manage.py command works on a fresh clone.
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    from timeback.embedded_pg import ensure_running
+
+    DATABASES = {"default": ensure_running(VAR_DIR / "pg")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "rostering.User"
@@ -208,7 +215,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# OneRoster collection paging (SPEC §4.1).
+# OneRoster collection paging (docs/api.md#collections).
 ONEROSTER_DEFAULT_LIMIT = 100
 ONEROSTER_MAX_LIMIT = 3000
 # Largest request body a client may send (bytes); larger bodies answer 413.
@@ -277,8 +284,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Diagnosis flags shown to guides and developers (SPEC §6.4; gradebook/diagnosis.py), judged
-# over the last DIAGNOSIS_WINDOW_DAYS days.
+# Diagnosis flags shown to guides and developers (docs/xp-and-mastery.md#diagnosis;
+# analytics/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
 DIAGNOSIS_WINDOW_DAYS = env.int("DIAGNOSIS_WINDOW_DAYS", default=7)
 DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY = env.float("DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY", default=10)
 DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT = env.float("DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT", default=30)
@@ -287,7 +294,7 @@ DIAGNOSIS_TOO_EASY_ACCURACY = env.float("DIAGNOSIS_TOO_EASY_ACCURACY", default=9
 DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY = env.float("DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY", default=15)
 DIAGNOSIS_MIN_ITEMS = env.int("DIAGNOSIS_MIN_ITEMS", default=10)
 
-# Time back (SPEC §6.1): each goal-met school day gives back the hours of a traditional
-# school day beyond the learning time.
+# Time back (docs/xp-and-mastery.md#daily-goals-streaks-and-time-back): each goal-met school
+# day gives back the hours of a traditional school day beyond the learning time.
 TIME_BACK_SCHOOL_DAY_HOURS = env.float("TIME_BACK_SCHOOL_DAY_HOURS", default=7)
 TIME_BACK_LEARNING_HOURS = env.float("TIME_BACK_LEARNING_HOURS", default=2)

@@ -13,7 +13,7 @@ from rostering.api.writers import common_fields, copy_fields, lookup, require_fo
 from rostering.models import AcademicSession, Class, Course, CourseComponent, Org
 from rostering.services import soft_delete, upsert_by_sourced_id
 
-from .. import access, services
+from .. import access, selectors, services
 from ..models import (
     AssessmentLineItem,
     Category,
@@ -27,7 +27,7 @@ SCORE_WARNING = "scoreWarning"
 
 
 def lookup_visible(queryset, sourced_id: str, field: str):
-    """A referenced object the app may see; anything else is 'unknown' (SPEC §5)."""
+    """A referenced object the app may see; anything else is 'unknown' (docs/access.md)."""
     obj = queryset.filter(sourced_id=sourced_id).first()
     if obj is None:
         name = queryset.model._meta.verbose_name
@@ -111,8 +111,6 @@ def write_score_scale(*, sourced_id, data, app, existing):
 
 
 def _score_scale(app, sourced_id, field="scoreScale"):
-    from .. import selectors
-
     return lookup_visible(
         access.classes_of_courses(selectors.score_scales(), app), sourced_id, field
     )

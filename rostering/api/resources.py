@@ -63,14 +63,14 @@ class ResourceType:
     write_scopes: list[str] = field(default_factory=lambda: ROSTER_WRITE)
     delete_scopes: list[str] = field(default_factory=lambda: ROSTER_DELETE)
     forced: dict = field(default_factory=dict)  # body values a route imposes (e.g. type=school)
-    # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
+    # Read scoping (docs/access.md): (queryset, partner app) -> the rows that app may see. Rows
     # outside it answer 404. None: every authenticated caller with the scope sees all rows.
     visible: Callable | None = None
     # (partner app, object) -> None: check who may delete, then delete (softly). None: the
     # rostering rules (writers.may_delete) and services.soft_delete.
     delete: Callable | None = None
     # (singular, plural) keys Timeback's official clients read (and wrap bodies in) where
-    # they differ from 1EdTech's: answered alongside the standard keys (SPEC §4.6).
+    # they differ from 1EdTech's: answered alongside the standard keys (docs/api.md#path-profiles).
     client_keys: tuple[str, str] | None = None
 
     def keyed(self, value, *, many: bool) -> dict:
@@ -112,7 +112,7 @@ class ResourceType:
 COMMON_OUT = ("sourcedId", "status", "dateLastModified", "metadata")
 
 
-# Partner read scoping (SPEC §5, rostering.access): an app reads its own courses, their
+# Partner read scoping (docs/access.md, rostering.access): an app reads its own courses, their
 # structure and classes, the enrollments of those classes, and the students and guides of
 # those classes. Orgs and academic sessions are not personal data and are visible to all.
 def _within(path: str, visible_to_app: Callable) -> Callable:

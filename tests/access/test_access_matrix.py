@@ -352,6 +352,9 @@ ROWS = [
     page("GET", "/accounts/signup/", anonymous=200, people=302),
     same_for_all("GET", "/accounts/inactive/", 200),
     page("GET", "/accounts/reauthenticate/", anonymous=302, people=200),
+    # allauth 65.22: reauthentication by emailed code, not enabled here: redirects.
+    same_for_all("GET", "/accounts/reauthenticate/code/", 302),
+    same_for_all("GET", "/accounts/reauthenticate/code/confirm/", 302),
     page("GET", "/accounts/email/", anonymous=302, people=200),
     same_for_all("GET", "/accounts/confirm-email/", 200),
     same_for_all("GET", "/accounts/confirm-email/bad-key/", 200),

@@ -11,8 +11,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Max, Sum
 
+from analytics.models import DailyActivity
 from events import demo as history
-from events.models import CaliperEvent, DailyActivity, Envelope, EventStatus, RejectedEvent
+from events.models import CaliperEvent, Envelope, EventStatus, RejectedEvent
 from gradebook.models import ItemResult, LessonMastery, XpEntry, XpFlag
 from rostering.models import Course, PartnerApp, User
 

@@ -1,5 +1,6 @@
-"""Events in, XP, mastery, time on task and rollups out (SPEC §4.2, §6), through the real
-endpoint and the real pipeline (tasks run eagerly here; tests/integration runs workers)."""
+"""Events in, XP, mastery, time on task and rollups out (docs/events.md, docs/xp-and-mastery.md),
+through the real endpoint and the real pipeline (tasks run eagerly here; tests/integration runs
+workers)."""
 
 import uuid
 from decimal import Decimal
@@ -9,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, RejectedEvent, TimeSpentFact
 from gradebook.models import AssessmentResult, LessonMastery, MasteryCredit, XpEntry, XpFlag
 from rostering import services
 from rostering.models import Org, User

@@ -1,4 +1,4 @@
-"""The same envelope sent twice is stored and credited once (SPEC §4.2), with a real
+"""The same envelope sent twice is stored and credited once (docs/events.md#duplicates), with a real
 worker process taking the work from Redis."""
 
 from decimal import Decimal
@@ -6,7 +6,8 @@ from unittest.mock import ANY
 
 import pytest
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, TimeSpentFact
 from events.tasks import process_events
 from gradebook.models import XpEntry
 
