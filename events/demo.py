@@ -129,7 +129,10 @@ def top_up(
     yesterday = today - timedelta(days=1)
     span = history_span(app)
     if span is None:
-        start = first = yesterday - timedelta(days=days - 1)
+        first = yesterday - timedelta(days=days - 1)
+        start = first
+        while start.weekday() >= 5:  # the first school day, as a top-up finds it later
+            start += timedelta(days=1)
     else:
         start, last = span
         first = max(last + timedelta(days=1), yesterday - timedelta(days=days - 1))
