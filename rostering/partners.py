@@ -7,7 +7,8 @@ from allauth.idp.oidc.models import Client, Token
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import scopes as scope_names
+from core import scopes as scope_names
+
 from .models import PartnerApp, PartnerClient, User
 
 

@@ -20,10 +20,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.api.errors import OneRosterError
 from gradebook import goals as goal_rules
 from gradebook.selectors import course_progress
 from rostering.models import Enrollment, EnrollmentRole, Status
-from timeback.api.errors import OneRosterError
 
 from ..selectors import activity_rows
 from .common import (

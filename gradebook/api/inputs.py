@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from rostering.api.inputs import (
+from core.api.inputs import (
     BaseInput,
     ChoiceOrExtension,
     LenientDateField,

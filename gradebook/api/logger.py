@@ -17,16 +17,16 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from rostering import scopes
-from rostering.models import Enrollment, User
-from timeback.api.auth import (
+from core import scopes
+from core.api.auth import (
     HasScope,
     IsTokenAuthenticated,
     PartnerTokenAuthentication,
     partner_app,
 )
-from timeback.api.errors import OneRosterError
-from timeback.api.views import TimebackAPIView
+from core.api.errors import OneRosterError
+from core.api.views import TimebackAPIView
+from rostering.models import Enrollment, User
 
 from .. import logger_selectors as selectors
 from .. import logger_services as services

@@ -25,9 +25,10 @@ from django.db import transaction
 from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
+from core import scopes
 from events.models import DailyActivity
 from gradebook.models import XpEntry
-from rostering import partners, scopes, services
+from rostering import partners, services
 from rostering.models import (
     AcademicSession,
     Class,

@@ -4,7 +4,7 @@ OneRoster binding shares with it: upserts, ownership, soft deletes, POST creates
 
 import pytest
 
-from rostering import scopes
+from core import scopes
 from rostering.models import (
     SANDBOX_ORG_SOURCED_ID,
     Class,

@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import NotVisible
+
 logger = logging.getLogger(__name__)
 
 CODE_MINOR_BY_STATUS = {
@@ -77,7 +79,9 @@ def describe_validation_errors(detail, prefix: str = "") -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    # Domain refusals (core.exceptions) carry no HTTP status: AccessDenied is a Django
+    # PermissionDenied (403), NotVisible a 404.
+    if isinstance(exc, Http404 | NotVisible):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "Forbidden.")
