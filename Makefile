@@ -2,7 +2,7 @@
 #
 #   make run     migrate, collect static files, seed the demo data, serve on 127.0.0.1:8000 (SQLite)
 #   make test    run the test suite against throwaway PostgreSQL + Redis servers
-#   make lint    ruff check + ruff format --check
+#   make lint    ruff check + ruff format --check + lint-imports (the layers of docs/architecture.md)
 #   make bench   run bench/rostering_users.py against the throwaway PostgreSQL server
 #   make venv    create .venv and install the project with its test extras (done by the above)
 #
@@ -63,11 +63,13 @@ test: venv
 	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" FAST_PASSWORD_HASHER=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
-# Both checks always run; fails if either fails.
+# Every check always runs; fails if any fails. lint-imports reads the contracts in
+# pyproject.toml ([tool.importlinter]): an upward or circular import fails the build.
 lint: venv
 	@rc=0; \
 	echo "ruff check ." >&2; $(VENV)/bin/ruff check . || rc=1; \
 	echo "ruff format --check ." >&2; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "lint-imports" >&2; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	exit $$rc
 
 bench: venv
