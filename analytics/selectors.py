@@ -80,7 +80,7 @@ def figures_of(row) -> goals.DayFigures:
 
 
 def diagnosis_thresholds() -> diagnosis.Thresholds:
-    """The diagnosis thresholds of SPEC §6.4, from settings (DIAGNOSIS_*)."""
+    """The diagnosis thresholds of docs/xp-and-mastery.md#diagnosis, from settings (DIAGNOSIS_*)."""
     return diagnosis.Thresholds(
         low_effort_minutes_per_day=_decimal(settings.DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY),
         low_effort_waste_percent=_decimal(settings.DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT),

@@ -1,4 +1,5 @@
-"""Benchmark: the dashboard pages at school scale (SPEC §7, §9), through a real gunicorn server.
+"""Benchmark: the dashboard pages at school scale (docs/dashboards.md#speed), through a real
+gunicorn server.
 
 Targets: the guide's class page and the developer page under 200 ms p95, the student page
 under 100 ms p95, with 600 students, 20 classes per course and 180 days of history

@@ -1,4 +1,4 @@
-"""Benchmark: the progress-tracking ("logger") API (SPEC §4.5) under gunicorn on PostgreSQL.
+"""Benchmark: the progress-tracking ("logger") API (docs/logger.md) under gunicorn on PostgreSQL.
 
 Prints requests/s, p50 and p99 of `PUT /api/logger/contentsession/{id}` with one interaction
 (and 5 s of time), with 1 and 4 concurrent clients, each a different student with their own
@@ -47,7 +47,8 @@ def ensure_catalogue(students: int):
     """The bench app's course, one lesson, one class with `students` students; the logs of
     earlier runs deleted. Answers the app's client id and secret."""
     from events.models import DailyActivity, StaleRollup
-    from gradebook.models import ContentSummaryLog, LessonMastery, XpEntry
+    from gradebook.models import LessonMastery, XpEntry
+    from logger.models import ContentSummaryLog
     from rostering import partners, services
     from rostering.models import PartnerApp
     from rostering.services import RoleAssignment

@@ -1,4 +1,5 @@
-"""OAuth2 scopes partners are granted (SPEC §5), and the aliases that mean the same thing.
+"""OAuth2 scopes partners are granted (docs/access.md#partner-tokens-and-scopes), and the aliases
+that mean the same thing.
 
 OneRoster scopes exist under v1p1 and v1p2; Caliper's events.write has a short and a URI
 spelling (the official clients ask for the URI). A token holding any spelling satisfies a

@@ -11,7 +11,8 @@ def percent(part, whole) -> Decimal | None:
 
 
 def waste_percent(active_seconds: int, wasted_seconds: int) -> Decimal | None:
-    """SPEC §6.3: wasted / (active + wasted), as the diagnosis rules compute it."""
+    """wasted / (active + wasted), as the diagnosis rules compute it
+    (docs/xp-and-mastery.md#time-on-task-and-waste)."""
     return Window(0, active_seconds, wasted_seconds, 0, 0).waste_percent
 
 

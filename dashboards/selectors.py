@@ -1,4 +1,4 @@
-"""Reads behind the dashboards (SPEC §7). Every page costs a constant number of queries,
+"""Reads behind the dashboards (docs/dashboards.md). Every page costs a constant number of queries,
 whatever the number of students, days and events: each function reads the daily rollups
 (events.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
 assembles in Python with the pure rules of gradebook.goals / gradebook.diagnosis.

@@ -1,4 +1,4 @@
-"""The dashboard pages (SPEC §7): thin views that scope with rostering.access, read with
+"""The dashboard pages (docs/dashboards.md): thin views that scope with rostering.access, read with
 dashboards.selectors and render. Anything a person may not see answers 404, so that ids do
 not leak."""
 

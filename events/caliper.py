@@ -29,7 +29,7 @@ they are loaded and adapted *in memory*, then compiled once per type with
   anyOf definition".
 
 Checks the schemas do not make, taken from the specification text
-(``caliper-spec-v1p2.txt``) and made here:
+(the Caliper Analytics 1.2 specification) and made here:
 
 - the actions each event type allows (:data:`EVENT_ACTIONS`), the entity types each
   event type allows for ``actor``/``object``/``generated``/``target``/``referrer``
@@ -69,9 +69,9 @@ not events) and :func:`validate_entity` validates them, so the service can decid
 Timeback forms
 --------------
 ``TimebackProfile`` (``ActivityEvent``/``Completed`` and ``TimeSpentEvent``/``SpentTime``,
-payloads in ``seeds/tracking-progress-and-xp.txt``) is not standard Caliper: its shape is
+described in docs/events.md#the-timebackprofile) is not standard Caliper: its shape is
 checked here by hand. ``@context`` is optional for it (Timeback's own API makes it
-optional), ids of its nested objects need not be IRIs (the seed sends
+optional), ids of its nested objects need not be IRIs (Timeback's examples send
 ``"id": "fractions-quiz"``), ``xpEarned`` may be negative (Timeback documents a negative
 XP event as the way to correct a wrong one), time values are >= 0.
 
@@ -95,7 +95,8 @@ them the same by ``type``.
 References
 ----------
 Extracted by :func:`parse_event` (valid events only) into :class:`ParsedEvent`, following
-SPEC §4.2; the service resolves them against the roster and catalogue:
+docs/events.md#resolving-references; the service resolves them against the roster and
+catalogue:
 
 - student: the ``assignee`` of the Attempt the event is about (the object when it is an
   Attempt, as in a GradeEvent; else the generated Attempt; else the Attempt a generated
@@ -247,8 +248,8 @@ def last_segment(identifier: str) -> str:
 
 # --------------------------------------------------------------------------- the vocabulary
 
-# Event type -> actions the spec allows (event sections of caliper-spec-v1p2.txt, "The
-# value range is limited to ...", cross-checked with each action's "Supported by").
+# Event type -> actions the Caliper 1.2 specification allows (its event sections, "The value
+# range is limited to ...", cross-checked with each action's "Supported by").
 _ALL_ACTIONS: frozenset[str] = frozenset()  # filled from Action.json below
 EVENT_ACTIONS: dict[str, frozenset[str]] = {
     "AnnotationEvent": frozenset({"Bookmarked", "Highlighted", "Shared", "Tagged"}),

@@ -261,7 +261,8 @@ def _activity(student, lesson, ident, run, at, metrics, context) -> dict:
         profile="TimebackProfile",
         actor={"id": USERS + student.sourced_id, "type": "TimebackUser"},
         # Each sitting is a new exercise of the lesson (a first attempt): repeating one
-        # activity's attempt 1 would replace the earlier sitting's result (SPEC §6.1).
+        # activity's attempt 1 would replace the earlier sitting's result
+        # (docs/xp-and-mastery.md#the-ledger-and-corrections).
         object={
             "id": f"{SENSOR}/exercises/{run}",
             "type": "TimebackActivityContext",

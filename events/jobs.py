@@ -1,4 +1,4 @@
-"""Jobs: an accepted envelope, as the official clients track it (SPEC §4.6).
+"""Jobs: an accepted envelope, as the official clients track it (docs/events.md#jobs).
 
 `POST /caliper/event` answers `{"jobId": <envelope id>}`; `GET /jobs/{id}/status` answers
 the job's state, derived from the rows of its events at the moment of asking:

@@ -135,7 +135,7 @@ class FactBase(models.Model):
 
 
 class TimeSpentFact(FactBase):
-    """Seconds by kind from one TimeSpentEvent (SPEC §6.3)."""
+    """Seconds by kind from one TimeSpentEvent (docs/xp-and-mastery.md#time-on-task-and-waste)."""
 
     run_key = models.CharField(max_length=400, blank=True, default="")
     active = models.PositiveIntegerField(default=0)
@@ -175,7 +175,8 @@ class AssignableFact(FactBase):
 
 
 class DailyActivity(models.Model):
-    """Per student × course × UTC day: what dashboards and read-back read (SPEC §6, §9).
+    """Per student × course × UTC day: what dashboards and read-back read
+    (docs/architecture.md#how-an-event-becomes-xp-on-a-page).
     Recomputed from the ledger and facts for the keys a batch touched; never incremented."""
 
     student = models.ForeignKey(

@@ -1,7 +1,7 @@
 """Processing: stored events → facts, XP ledger, results, mastery, daily rollups.
 
 `process(event_ids)` is what a Celery task (or, without a broker, the request itself) runs.
-It is safe to run twice and in any order (DESIGN.md):
+It is safe to run twice and in any order (docs/architecture.md#the-event-pipeline):
 - every fact is keyed by its event, every XP entry by (source, seq), every mastery row by
   its natural key, so a redelivered batch writes nothing new;
 - handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent

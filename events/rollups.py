@@ -23,13 +23,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gradebook.models import (
-    AttemptLog,
     ItemResult,
     LessonMastery,
     MasteryCredit,
-    SessionTime,
     XpEntry,
 )
+from logger.models import AttemptLog, SessionTime
 
 from .models import DailyActivity, StaleRollup, TimeSpentFact
 
@@ -115,7 +114,7 @@ def _rollup_values(
     # Questions count whether answered one by one (AssessmentItemEvents) or reported as an
     # activity's or a result's totals (totalQuestions/correctQuestions). Apps often send both
     # for the same work, so the day takes the larger of the two with its own correct count
-    # rather than their sum. Attempts in a progress-tracking ("logger") session (SPEC §4.5)
+    # rather than their sum. Attempts in a progress-tracking ("logger") session (docs/logger.md)
     # add to it; the logger's time is active time too.
     if (reported or 0) > answered:
         answered, correct = reported, reported_right

@@ -1,9 +1,9 @@
 """Ingestion: a Caliper envelope in, accepted events durably stored, rejected ones explained.
 
-Accept fast (DESIGN.md): parse once with orjson, validate with the compiled schemas of
-`events.caliper`, resolve references with one query per kind for the whole envelope, store
-every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING`,
-and enqueue one task (ids only) after commit.
+Accept fast (docs/architecture.md#the-event-pipeline): parse once with orjson, validate with the
+compiled schemas of `events.caliper`, resolve references with one query per kind for the whole
+envelope, store every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING
+RETURNING`, and enqueue one task (ids only) after commit.
 """
 
 import logging
@@ -23,8 +23,9 @@ from .models import CaliperEvent, Envelope, EventStatus, RejectedEvent
 
 logger = logging.getLogger(__name__)
 
-# Event types the pipeline turns into facts, XP, results and mastery (SPEC §4.2); any
-# other valid Caliper event is stored and counted, not processed.
+# Event types the pipeline turns into facts, XP, results and mastery
+# (docs/events.md#event-types-that-are-processed); any other valid Caliper event is stored and
+# counted, not processed.
 PROCESSED_TYPES = {
     "SessionEvent",
     "ViewEvent",
@@ -200,7 +201,8 @@ class References:
         return cls(students, courses, lessons)
 
     def lesson_of(self, event):
-        """The first candidate that names a published lesson (SPEC §4.2)."""
+        """The first candidate that names a published lesson
+        (docs/events.md#resolving-references)."""
         return next((ref for ref in event.lesson_refs if ref in self.lessons), None)
 
     def course_of(self, event):
@@ -264,8 +266,8 @@ def _row(app, envelope_id, event, refs: References) -> dict:
 
 
 def run_key(event) -> str:
-    """The run an event belongs to (SPEC §6.1): extensions.runId, else the session's
-    urn:uuid, else the student and the object."""
+    """The run an event belongs to (docs/xp-and-mastery.md#runs): extensions.runId, else the
+    session's urn:uuid, else the student and the object."""
     return event.run_key or f"{event.student_ref}|{extract.object_id(event.raw) or ''}"
 
 

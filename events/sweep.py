@@ -1,4 +1,4 @@
-"""The sweep: nothing accepted is ever lost (SPEC §8).
+"""The sweep: nothing accepted is ever lost (docs/operations.md#nothing-accepted-is-lost).
 
 Events stay `pending` if the broker lost their task (outage, worker killed); `parked` while
 the roster or catalogue lags. The sweep finds both through a partial index and hands them

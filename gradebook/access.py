@@ -1,4 +1,4 @@
-"""Who may read and write what in the gradebook (SPEC §5). One place, used by every
+"""Who may read and write what in the gradebook (docs/access.md). One place, used by every
 gradebook surface; built on rostering.access (own courses, their enrolled students).
 
 Reads: an app sees line items, score scales and results of classes of its own courses,

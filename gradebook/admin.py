@@ -107,6 +107,3 @@ class ResultAdmin(admin.ModelAdmin):
     search_fields = ("sourced_id", "student__sourced_id", "line_item__sourced_id")
     list_select_related = ("student", "line_item")
     raw_id_fields = ("student", "line_item", "klass", "score_scale")
-
-
-from . import logger_admin  # noqa: E402, F401 - registers the logger logs

@@ -1,4 +1,5 @@
-"""Diagnosis flags shown to guides and developers (SPEC §6.4), pure: no Django.
+"""Diagnosis flags shown to guides and developers (docs/xp-and-mastery.md#diagnosis), pure:
+no Django.
 
 - low effort: few active minutes, or waste ≥ 30 % — a motivation problem, upstream of content;
 - too hard: accuracy < 70 % — a placement or curriculum problem;

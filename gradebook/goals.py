@@ -1,4 +1,5 @@
-"""Daily goals, goal-met days, streaks and time back (SPEC §6.1), pure: no Django.
+"""Daily goals, goal-met days, streaks and time back
+(docs/xp-and-mastery.md#daily-goals-streaks-and-time-back), pure: no Django.
 
 Goals are five numbers set on a course's or an enrollment's `metadata.goals`; the
 enrollment wins key by key, then the course, then the defaults. A day is judged per

@@ -1,6 +1,7 @@
 """The gradebook: what students earned. XP ledger, assessment results, item results and
 mastery. Rows written by the event pipeline carry a natural key that includes their source,
-so redelivered work writes nothing new (DESIGN.md: idempotency by database constraints).
+so redelivered work writes nothing new (docs/architecture.md#the-event-pipeline:
+idempotency by database constraints).
 """
 
 from django.conf import settings
@@ -73,8 +74,9 @@ class XpEntry(models.Model):
 
 
 class XpFlag(models.Model):
-    """Reported XP that is implausible for the observed active time (SPEC §6.1): credited,
-    but shown to the app's developers. One row per XP source, kept current."""
+    """Reported XP that is implausible for the observed active time
+    (docs/xp-and-mastery.md#implausible-xp): credited, but shown to the app's developers. One row
+    per XP source, kept current."""
 
     source_key = models.CharField(max_length=400, unique=True)
     student = models.ForeignKey(
@@ -297,7 +299,8 @@ class MasteryCredit(models.Model):
 
 
 class LessonMastery(models.Model):
-    """A student mastered a lesson (SPEC §6.2); `mastered_at` is the earliest qualifying time."""
+    """A student mastered a lesson (docs/xp-and-mastery.md#lesson-mastery); `mastered_at` is the
+    earliest qualifying time."""
 
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mastered_lessons"
@@ -316,13 +319,3 @@ class LessonMastery(models.Model):
 
     def __str__(self):
         return f"{self.student_id} mastered {self.lesson_id} at {self.mastered_at:%Y-%m-%d}"
-
-
-# The progress-tracking ("logger") tables live in their own module (SPEC §4.5).
-from .logger_models import (  # noqa: E402, F401
-    AttemptLog,
-    ContentSessionLog,
-    ContentSummaryLog,
-    MasteryLog,
-    SessionTime,
-)

@@ -47,8 +47,9 @@ def total_units_of(course_ids: Iterable[int]) -> dict[int, int]:
 
 
 def course_progress(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
-    """Course progress (SPEC §6.2) of each (student_id, course_id) pair, in two queries
-    whatever the number of pairs. Pairs with nothing mastered answer 0 %."""
+    """Course progress (docs/xp-and-mastery.md#units-mastered-and-pctcompleteapp) of each
+    (student_id, course_id) pair, in two queries whatever the number of pairs. Pairs with nothing
+    mastered answer 0 %."""
     pairs = set(pairs)
     if not pairs:
         return {}

@@ -121,7 +121,8 @@ def mastery_threshold(course: Course) -> Decimal:
 
 
 def reaches_mastery(course: Course, accuracy: Decimal | None) -> bool:
-    """An assessment at `accuracy` percent masters its lesson (SPEC §6.2)."""
+    """An assessment at `accuracy` percent masters its lesson
+    (docs/xp-and-mastery.md#lesson-mastery)."""
     return accuracy is not None and accuracy >= mastery_threshold(course)
 
 

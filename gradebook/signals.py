@@ -1,5 +1,5 @@
-"""Signals the gradebook sends to the apps above it (DESIGN.md: a lower app never imports a
-higher one).
+"""Signals the gradebook sends to the apps above it (docs/architecture.md#layers: a lower app never
+imports a higher one).
 
 `learning_changed` is sent, inside the writing transaction, with `keys`: a set of
 (student_id, course_id, day) whose XP, time, results or mastery changed outside the Caliper

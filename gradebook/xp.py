@@ -1,4 +1,4 @@
-"""XP rules (SPEC §6.1), pure: no Django, no database.
+"""XP rules (docs/xp-and-mastery.md#xp), pure: no Django, no database.
 
 1 XP ≈ 1 minute of productive, on-task learning. Apps report XP, or Timeback computes it
 from active minutes, accuracy and the attempt number. XP is a ledger: a credit's value may
@@ -79,7 +79,8 @@ def correction(*, target, credited) -> Decimal:
 
 
 def pct_complete(mastered_units, total_units) -> Decimal:
-    """pctCompleteApp (SPEC §6.2): mastered / total × 100, capped at 100; 0 without a total."""
+    """pctCompleteApp (docs/xp-and-mastery.md#units-mastered-and-pctcompleteapp): mastered / total
+    × 100, capped at 100; 0 without a total."""
     total = as_decimal(total_units)
     if total <= 0:
         return Decimal(0)

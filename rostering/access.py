@@ -1,4 +1,5 @@
-"""Who may write and read what (SPEC §4.3, §5). One place, used by every API surface and page.
+"""Who may write and read what (docs/access.md#who-writes-what, docs/access.md#who-sees-what).
+One place, used by every API surface and page.
 
 - A learning app owns its courses, their units, lessons and resources; it may create new
   courses (which it then owns) and change only its own.
@@ -87,7 +88,8 @@ def require_resource_owner(app: PartnerApp | None, resource: Resource | None) ->
         raise AccessDenied(f"Resource '{resource.sourced_id}' belongs to another app.")
 
 
-# --- Reads: what a partner app may see (SPEC §5). Out-of-scope objects answer 404. ---
+# --- Reads: what a partner app may see (docs/access.md#who-sees-what). ---
+# Out-of-scope objects answer 404.
 #
 # A learning app sees its own courses and the students enrolled (as students) in classes of
 # those courses. A roster source (the school's SIS sync) sees the whole roster. Every read
@@ -165,7 +167,8 @@ def resources_visible_to_app(app: PartnerApp | None):
     return Resource.objects.filter(Q(partner_app=app) | Q(pk__in=linked))
 
 
-# --- Reads: what a signed-in person may see (SPEC §5). Out-of-scope objects answer 404. ---
+# --- Reads: what a signed-in person may see (docs/access.md#who-sees-what). ---
+# Out-of-scope objects answer 404.
 #
 # A student sees only themselves; a guardian their linked children; a guide the classes
 # they teach and the students of those classes; an org administrator their org, its child

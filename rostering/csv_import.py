@@ -1,4 +1,5 @@
-"""Import a OneRoster 1.2 CSV bundle (SPEC §8): a folder or a zip of CSV files.
+"""Import a OneRoster 1.2 CSV bundle (docs/operations.md#oneroster-csv-import): a folder or a zip of
+CSV files.
 
 All or nothing. The whole bundle is read, parsed and checked before anything is written, so
 one bad row anywhere means nothing is written, and every bad row is reported at once as

@@ -42,8 +42,9 @@ from .services import RoleAssignment
 DEMO_APP_NAME = "Timeback Demo App"
 CREDENTIALS_FILE = "demo-credentials.json"
 NAME_SEED = 42
-# Daily goals of the demo courses (SPEC §6.1): within reach of a diligent simulated student
-# (seed_demo --days), so streaks and time back show; the built-in defaults ask for more.
+# Daily goals of the demo courses (docs/xp-and-mastery.md#daily-goals-streaks-and-time-back): within
+# reach of a diligent simulated student (seed_demo --days), so streaks and time back show; the
+# built-in defaults ask for more.
 DEMO_GOALS = {
     "dailyXp": 25,
     "dailyLessons": 0,

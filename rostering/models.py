@@ -1,4 +1,4 @@
-"""The rostering domain (SPEC §3): who learns where, and what content they learn.
+"""The rostering domain (docs/domain.md): who learns where, and what content they learn.
 
 Every OneRoster object carries a caller-chosen `sourced_id` (unique per type, stable
 forever), a `status` (soft delete is `tobedeleted`), a server-set `date_last_modified`

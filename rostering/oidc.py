@@ -1,4 +1,5 @@
-"""Sign in with Timeback: allauth's OpenID Connect provider, adapted (SPEC §5).
+"""Sign in with Timeback: allauth's OpenID Connect provider, adapted
+(docs/access.md#sign-in-with-timeback).
 
 - The `sourcedid` scope adds the user's OneRoster sourcedId to the ID token and userinfo
   as the claim `sourcedId`, so a partner app knows which rostered student signed in.

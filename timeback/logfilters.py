@@ -1,5 +1,6 @@
-"""No personal data in logs (SPEC §5): a filter on every log handler that masks email
-addresses and secrets in the rendered message (a URL's query, an exception's text)."""
+"""No personal data in logs (docs/access.md#no-personal-data-in-logs): a filter on every log handler
+that masks email addresses and secrets in the rendered message (a URL's query, an exception's
+text)."""
 
 import logging
 import re

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "core",
     "rostering",
     "gradebook",
+    "logger",
     "events",
     "analytics",
     "django_htmx",
@@ -212,7 +213,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# OneRoster collection paging (SPEC §4.1).
+# OneRoster collection paging (docs/api.md#collections).
 ONEROSTER_DEFAULT_LIMIT = 100
 ONEROSTER_MAX_LIMIT = 3000
 # Largest request body a client may send (bytes); larger bodies answer 413.
@@ -281,8 +282,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Diagnosis flags shown to guides and developers (SPEC §6.4; gradebook/diagnosis.py), judged
-# over the last DIAGNOSIS_WINDOW_DAYS days.
+# Diagnosis flags shown to guides and developers (docs/xp-and-mastery.md#diagnosis;
+# gradebook/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
 DIAGNOSIS_WINDOW_DAYS = env.int("DIAGNOSIS_WINDOW_DAYS", default=7)
 DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY = env.float("DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY", default=10)
 DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT = env.float("DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT", default=30)
@@ -291,7 +292,7 @@ DIAGNOSIS_TOO_EASY_ACCURACY = env.float("DIAGNOSIS_TOO_EASY_ACCURACY", default=9
 DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY = env.float("DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY", default=15)
 DIAGNOSIS_MIN_ITEMS = env.int("DIAGNOSIS_MIN_ITEMS", default=10)
 
-# Time back (SPEC §6.1): each goal-met school day gives back the hours of a traditional
-# school day beyond the learning time.
+# Time back (docs/xp-and-mastery.md#daily-goals-streaks-and-time-back): each goal-met school
+# day gives back the hours of a traditional school day beyond the learning time.
 TIME_BACK_SCHOOL_DAY_HOURS = env.float("TIME_BACK_SCHOOL_DAY_HOURS", default=7)
 TIME_BACK_LEARNING_HOURS = env.float("TIME_BACK_LEARNING_HOURS", default=2)

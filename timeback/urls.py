@@ -10,8 +10,8 @@ from analytics.api import urls as analytics_api
 from core.api import schema  # noqa: F401 - registers the bearer scheme
 from core.api.errors import handler404 as json_not_found
 from events.api import urls as events_api
-from gradebook.api import logger_urls
 from gradebook.api import urls as gradebook_api
+from logger import api_urls as logger_urls
 from rostering import oidc
 from rostering.api import urls as rostering_api
 
@@ -40,7 +40,7 @@ urlpatterns = [
     ),
     # Read-back and EduBridge; before the /gradebook/1.0/ include (exact routes).
     *analytics_api.urlpatterns,
-    # OneRoster gradebook: one implementation, two mounts (SPEC §4.1, §4.6).
+    # OneRoster gradebook: one implementation, two mounts (docs/api.md#path-profiles).
     path("ims/oneroster/gradebook/v1p2/", include(gradebook_api.urlpatterns)),
     path("gradebook/1.0/", include(gradebook_api.urlpatterns)),
     *events_api.caliper_urlpatterns,

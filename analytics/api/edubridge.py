@@ -1,6 +1,7 @@
-"""EduBridge analytics (SPEC §4.4, §4.6), read from the daily rollups.
+"""EduBridge analytics (docs/api.md#edubridge-analytics and #path-profiles), read from the
+daily rollups.
 
-    GET /ims/edubridge/analytics/v1p0/enrollmentFacts?studentId=&courseId=   (the seed's form)
+    GET /ims/edubridge/analytics/v1p0/enrollmentFacts?studentId=&courseId=   (documented form)
     GET /edubridge/analytics/activity?studentId=|email=&startDate=&endDate=  (official client)
     GET /edubridge/analytics/enrollment/{enrollmentId}[?startDate=&endDate=]
     GET /edubridge/enrollments/user/{userId}
@@ -35,7 +36,7 @@ from .common import (
     paginate,
 )
 
-# --- the seed's enrollmentFacts --------------------------------------------------------
+# --- the documented enrollmentFacts --------------------------------------------------
 
 ENROLLMENT_FACTS_EXAMPLE = {
     "enrollmentFacts": [

@@ -1,4 +1,4 @@
-"""Partner read-back (SPEC §4.3): what the app's students earned in the app's courses.
+"""Partner read-back (docs/api.md#partner-api): what the app's students earned in the app's courses.
 
     GET /xp/1.0/users/{id}/entries         the XP ledger of one student
     GET /analytics/1.0/activity            per student × course × UTC day, from the rollups

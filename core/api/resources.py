@@ -36,14 +36,14 @@ class ResourceType:
     write_scopes: list[str] = field(default_factory=list)
     delete_scopes: list[str] = field(default_factory=list)
     forced: dict = field(default_factory=dict)  # body values a route imposes (e.g. type=school)
-    # Read scoping (SPEC §5): (queryset, partner app) -> the rows that app may see. Rows
+    # Read scoping (docs/access.md): (queryset, partner app) -> the rows that app may see. Rows
     # outside it answer 404. None: every authenticated caller with the scope sees all rows.
     visible: Callable | None = None
     # (partner app, object) -> None: check who may delete, then delete (softly). None: the
     # type cannot be deleted through the API (405).
     delete: Callable | None = None
     # (singular, plural) keys Timeback's official clients read (and wrap bodies in) where
-    # they differ from 1EdTech's: answered alongside the standard keys (SPEC §4.6).
+    # they differ from 1EdTech's: answered alongside the standard keys (docs/api.md#path-profiles).
     client_keys: tuple[str, str] | None = None
 
     def keyed(self, value, *, many: bool) -> dict:

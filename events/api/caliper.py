@@ -1,4 +1,4 @@
-"""Caliper 1.2 ingestion endpoint (SPEC §4.2): thin; the work is in events.services."""
+"""Caliper 1.2 ingestion endpoint (docs/events.md): thin; the work is in events.services."""
 
 import uuid
 from datetime import UTC, date, datetime, time

@@ -8,8 +8,9 @@ from .caliper import (
     StoredEventView,
 )
 
-# One implementation on every path the clients use (SPEC §4.2, §4.6): the BEYOND_AI
-# profile sends to /caliper/event, the LEARNWITH_AI profile to /caliper/v1p2.
+# One implementation on every path the clients use (docs/events.md#endpoints,
+# docs/api.md#path-profiles): the BEYOND_AI profile sends to /caliper/event, the LEARNWITH_AI
+# profile to /caliper/v1p2.
 caliper_urlpatterns = [
     re_path(r"^ims/caliper/v1p2/events/?$", CaliperEventsView.as_view()),
     re_path(r"^events/1\.0/?$", CaliperEventsView.as_view()),

@@ -1,4 +1,4 @@
-"""Request bodies of the gradebook writes, as lenient as rostering's (rostering.api.inputs):
+"""Request bodies of the gradebook writes, as lenient as rostering's (core.api.inputs):
 wrapped or bare objects, references as a sourcedId or `{sourcedId, ...}`, dates that carry a
 time, booleans as JSON booleans or "true"/"false". Everything is validated before anything
 is written, and every error names its field.
@@ -23,7 +23,8 @@ from ..models import ScoreStatus
 # What the columns hold (12 digits, 4 of them decimals; mastered units 10 digits, 2 decimals).
 LARGEST = 10**8 - 1
 LARGEST_FIGURE = 10**6
-# Timeback's figures in a result's metadata, which the gradebook counts (SPEC §6.1).
+# Timeback's figures in a result's metadata, which the gradebook counts
+# (docs/xp-and-mastery.md#reported-xp).
 NUMERIC_METADATA = ("xp", "accuracy", "totalQuestions", "correctQuestions", "masteredUnits")
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 

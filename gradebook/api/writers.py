@@ -27,7 +27,7 @@ SCORE_WARNING = "scoreWarning"
 
 
 def lookup_visible(queryset, sourced_id: str, field: str):
-    """A referenced object the app may see; anything else is 'unknown' (SPEC §5)."""
+    """A referenced object the app may see; anything else is 'unknown' (docs/access.md)."""
     obj = queryset.filter(sourced_id=sourced_id).first()
     if obj is None:
         name = queryset.model._meta.verbose_name

@@ -56,7 +56,7 @@ def roster_type(**kwargs) -> ResourceType:
     return ResourceType(**{**defaults, **kwargs})
 
 
-# Partner read scoping (SPEC §5, rostering.access): an app reads its own courses, their
+# Partner read scoping (docs/access.md, rostering.access): an app reads its own courses, their
 # structure and classes, the enrollments of those classes, and the students and guides of
 # those classes. Orgs and academic sessions are not personal data and are visible to all.
 def _within(path: str, visible_to_app: Callable) -> Callable:

@@ -165,7 +165,8 @@ rostering_urlpatterns = [
     ),
 ]
 
-# Partner API extras (SPEC §4.3): the catalogue by its own names, and guardian links.
+# Partner API extras (docs/api.md#content-catalogue): the catalogue by its own names, and guardian
+# links.
 partner_urlpatterns = [
     *top_level("units", t.UNIT),
     *top_level("lessons", t.LESSON),

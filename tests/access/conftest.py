@@ -1,4 +1,4 @@
-"""A small school where every role of SPEC §5 has someone, reusable by any access test.
+"""A small school where every role of docs/access.md has someone, reusable by any access test.
 
     district ─ school "sch"
     Partner A owns course-a → class-a (guide-a teaches; stu learns; stu's guardian: guard)

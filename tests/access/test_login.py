@@ -1,5 +1,5 @@
-"""Browser login (SPEC §5): username or email + password, no self-signup, password reset by
-email, and rate limits sized for a classroom behind one IP, kept in Redis."""
+"""Browser login (docs/access.md#browser-login): username or email + password, no self-signup,
+password reset by email, and rate limits sized for a classroom behind one IP, kept in Redis."""
 
 import os
 import uuid

@@ -1,5 +1,5 @@
-"""Security basics (SPEC §5): production settings, secrets from the environment, CSRF and
-no personal data in logs."""
+"""Security basics (docs/access.md#production-settings): production settings, secrets from the
+environment, CSRF and no personal data in logs."""
 
 import json
 import logging

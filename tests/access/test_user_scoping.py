@@ -1,4 +1,4 @@
-"""rostering.access: who sees which students and classes (SPEC §5)."""
+"""rostering.access: who sees which students and classes (docs/access.md#who-sees-what)."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser

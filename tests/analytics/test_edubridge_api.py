@@ -1,4 +1,4 @@
-"""EduBridge: the seed's enrollmentFacts and the official client's activity/enrollment reads."""
+"""EduBridge: the documented enrollmentFacts and the official client's activity/enrollment reads."""
 
 from datetime import timedelta
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""The official clients against a live test server (SPEC §4.6).
+"""The official clients against a live test server (docs/api.md#path-profiles).
 
 The clients need Python 3.12 (this project runs on the machine's Python); setup.sh builds
 .venv-compat with them, once, and the tests run scenario.py in it as a subprocess against

@@ -1,6 +1,6 @@
 """Timeback's official Python clients (timeback-core, -oneroster, -caliper, -edubridge
-0.4.0) work against this server unchanged, on both path profiles (SPEC §4.6): each test
-runs once for BEYOND_AI and once for LEARNWITH_AI (AggregationProfile events).
+0.4.0) work against this server unchanged, on both path profiles (docs/api.md#path-profiles):
+each test runs once for BEYOND_AI and once for LEARNWITH_AI (AggregationProfile events).
 
 The EduBridge tests read `/edubridge/...`, built on the EduBridge branch (issue 8 part 3).
 """

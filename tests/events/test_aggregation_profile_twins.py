@@ -1,5 +1,6 @@
-"""AggregationProfile events (what the official client sends on LEARNWITH_AI) are processed
-exactly like their TimebackProfile twins (SPEC §4.6): same XP, mastery and time."""
+"""AggregationProfile events (what the official client sends on LEARNWITH_AI) are processed exactly
+like their TimebackProfile twins (docs/events.md#the-aggregationprofile): same XP, mastery and
+time."""
 
 from events.models import CaliperEvent, DailyActivity, EventStatus
 

@@ -681,7 +681,8 @@ def test_repeated_time_segments_are_summed():
 
 # --------------------------------------------------------------------------- AggregationProfile
 
-# What timeback-caliper 0.4 (resources/event_transformers/lwai.py) sends for the seed events.
+# What timeback-caliper 0.4 (resources/event_transformers/lwai.py) sends for the documented
+# TimebackProfile events (docs/events.md#the-aggregationprofile).
 AGGREGATION_ACTIVITY = {
     "@context": CTX,
     "id": "urn:uuid:c51570e4-f8ed-4c18-bb3a-dfe51b2cc594",

@@ -12,14 +12,14 @@ import pytest
 
 from events import caliper
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-FIXTURES = SHARED / "conformance" / "caliper-v1p2" / "fixtures"
+# The official fixtures, vendored unmodified with their licence (tests/fixtures/README.md).
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "caliper-v1p2" / "fixtures"
 BROKEN = FIXTURES / "commonErrorFixtures"
 
 if not FIXTURES.is_dir() or not BROKEN.is_dir():
     pytest.fail(
-        f"Caliper conformance fixtures not found at {FIXTURES.resolve()}: the shared folder "
-        "must sit next to the repository (../shared/conformance/caliper-v1p2/fixtures)",
+        f"Caliper conformance fixtures not found at {FIXTURES}: they are part of the "
+        "repository (tests/fixtures/caliper-v1p2/fixtures)",
         pytrace=False,
     )
 

@@ -62,7 +62,7 @@ def test_every_broken_event_fixture_is_rejected_with_a_reason(app_api, path):
     assert RejectedEvent.objects.count() == 1 and CaliperEvent.objects.count() == 0
 
 
-def test_fixtures_folder_is_the_shared_one():
+def test_fixtures_folder_holds_the_official_fixtures():
     assert (
         FIXTURES.is_dir()
         and len(VALID_EVENTS) >= 50

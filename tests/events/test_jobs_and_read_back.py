@@ -1,4 +1,5 @@
-"""Jobs, validation and reading back on the official clients' Caliper paths (SPEC §4.6)."""
+"""Jobs, validation and reading back on the official clients' Caliper paths
+(docs/events.md#jobs)."""
 
 import uuid
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""A logger session (SPEC §4.5) and the same work sent as Caliper events end in the same
+"""A logger session (docs/logger.md) and the same work sent as Caliper events end in the same
 daily rollup: the dashboards cannot tell the two sources apart."""
 
 import pytest

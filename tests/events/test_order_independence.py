@@ -1,5 +1,6 @@
-"""Results never depend on the order events arrive in (SPEC §6.1): any shuffle of a
-student's events, sent in any grouping, gives the same ledger totals, mastery and time."""
+"""Results never depend on the order events arrive in (docs/xp-and-mastery.md#order-never-matters):
+any shuffle of a student's events, sent in any grouping, gives the same ledger totals, mastery and
+time."""
 
 from decimal import Decimal
 

@@ -1,5 +1,6 @@
-"""Events in, XP, mastery, time on task and rollups out (SPEC §4.2, §6), through the real
-endpoint and the real pipeline (tasks run eagerly here; tests/integration runs workers)."""
+"""Events in, XP, mastery, time on task and rollups out (docs/events.md, docs/xp-and-mastery.md),
+through the real endpoint and the real pipeline (tasks run eagerly here; tests/integration runs
+workers)."""
 
 import uuid
 from decimal import Decimal

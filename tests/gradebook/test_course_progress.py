@@ -10,7 +10,7 @@ from rostering.models import Course, CourseComponent, PartnerApp, User
 
 pytestmark = pytest.mark.django_db
 
-# seeds/course-progression.txt, "Example Progression": a course with 5 total units.
+# docs/xp-and-mastery.md#units-mastered-and-pctcompleteapp, the example: a course of 5 units.
 SESSIONS = [  # (masteredUnits reported, cumulative, pctCompleteApp)
     (1, 1, 20),
     (0, 1, 20),

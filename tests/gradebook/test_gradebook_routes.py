@@ -10,10 +10,10 @@ import yaml
 from django.urls import Resolver404, resolve
 
 from gradebook.api import urls as gradebook_urls
-from tests.rostering.test_oneroster_shapes import SHARED
+from tests.rostering.test_oneroster_shapes import CONFORMANCE
 
-OFFICIAL = SHARED / "conformance/oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
-TIMEBACK = SHARED / "conformance/timeback-oneroster/openapi.yaml"
+OFFICIAL = CONFORMANCE / "oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
+TIMEBACK = CONFORMANCE / "timeback-oneroster/openapi.yaml"
 TIMEBACK_PREFIX = "/ims/oneroster/gradebook/v1p2"
 METHODS = ("get", "post", "put", "delete")
 MOUNTS = ("/ims/oneroster/gradebook/v1p2", "/gradebook/1.0")
@@ -30,7 +30,8 @@ def _operations():
         for m in ops
         if m in METHODS
     }
-    operations.add(("get", "/students/{studentSourcedId}/assessmentResults"))  # SPEC §4.1
+    # Served beside the binding, as documented for reading progress (docs/api.md#oneroster-12).
+    operations.add(("get", "/students/{studentSourcedId}/assessmentResults"))
     return sorted(operations)
 
 

@@ -4,8 +4,8 @@ describe (used as published), under both mounts."""
 import pytest
 
 from tests.rostering.test_oneroster_shapes import (
+    CONFORMANCE,
     PAGING_FIELDS,
-    SHARED,
     assert_valid,
     code_minor,
     official_validators,
@@ -13,9 +13,7 @@ from tests.rostering.test_oneroster_shapes import (
 
 from .conftest import PARTNER, V1P2
 
-GRADEBOOK_FILE = (
-    SHARED / "conformance/oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
-)
+GRADEBOOK_FILE = CONFORMANCE / "oneroster-v1p2/onerosterv1p2gradebookservice_openapi3_v1p0.json"
 GRADEBOOK_DOCUMENT, gradebook_schema = official_validators(
     GRADEBOOK_FILE, "urn:oneroster-v1p2:gradebook"
 )

@@ -1,4 +1,5 @@
-"""The XP rules of SPEC §6.1, table-driven."""
+"""The XP rules of docs/xp-and-mastery.md#xp, table-driven (the worked examples are in
+docs/xp-and-mastery.md#computed-xp)."""
 
 from decimal import Decimal
 
@@ -14,8 +15,8 @@ D = Decimal
 @pytest.mark.parametrize(
     ("active_seconds", "correct", "total", "attempt", "expected"),
     [
-        (600, 10, 10, 1, D("12.50")),  # SPEC worked example: 10 min, 100 %, first attempt
-        (600, D("8.5"), 10, 2, D("5.00")),  # SPEC worked example: 85 % on the first re-attempt
+        (600, 10, 10, 1, D("12.50")),  # worked example: 10 min, 100 %, first attempt
+        (600, D("8.5"), 10, 2, D("5.00")),  # worked example: 85 % on the first re-attempt
         (600, 8, 10, 1, D("10.00")),  # 80 % is mastery: full XP
         (600, 99, 100, 1, D("10.00")),  # 99 % is not perfect
         (600, 79, 100, 1, D("0.00")),  # below 80 %: no XP

@@ -1,5 +1,6 @@
-"""PostgreSQL, a real redis-server and real `celery worker` processes (DESIGN.md: "the
-pipeline gets integration tests on PostgreSQL + Redis + a real worker").
+"""PostgreSQL, a real redis-server and real `celery worker` processes
+(docs/architecture.md#conventions: the pipeline gets integration tests on PostgreSQL + Redis + a
+real worker).
 
 `make test` starts the servers and exports DATABASE_URL and REDIS_URL. These tests need
 both: without them they fail (they never skip, or CI would pass without running them).
@@ -469,7 +470,7 @@ def workload(students: list[str], runs: int, seed: int = 20261102):
     """The events of `runs` runs, each an ActivityEvent and its TimeSpentEvent, shuffled
     into envelopes of ENVELOPE_SIZE (an activity and the time spent on it usually travel in
     different envelopes, so in different tasks); and the XP each activity must be credited,
-    computed here from the rules of SPEC §6.1, not by the code under test.
+    computed here from the rules of docs/xp-and-mastery.md#computed-xp, not by the code under test.
 
     Every activity is its own XP source (`object.activity.id` is unique): half report
     `xpEarned`, half report 10 questions and get computed XP from their run's active time.

@@ -1,6 +1,6 @@
-"""Redis down while events arrive (SPEC §8): the endpoint still answers at once, the events
-are stored as pending, and once Redis is back the sweep and a worker bring every one
-through, once."""
+"""Redis down while events arrive (docs/operations.md#nothing-accepted-is-lost): the endpoint still
+answers at once, the events are stored as pending, and once Redis is back the sweep and a worker
+bring every one through, once."""
 
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""The same envelope sent twice is stored and credited once (SPEC §4.2), with a real
+"""The same envelope sent twice is stored and credited once (docs/events.md#duplicates), with a real
 worker process taking the work from Redis."""
 
 from decimal import Decimal

@@ -1,6 +1,6 @@
-"""Two workers processing envelopes of the same students at once (SPEC §8: workers scale
-out horizontally) credit exactly what one worker would: an activity and the time spent on
-it, in envelopes two workers process concurrently, still credit the activity once."""
+"""Two workers processing envelopes of the same students at once
+(docs/operations.md#workers-scale-out) credit exactly what one worker would: an activity and the
+time spent on it, in envelopes two workers process concurrently, still credit the activity once."""
 
 import pytest
 

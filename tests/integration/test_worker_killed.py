@@ -1,6 +1,7 @@
-"""A worker killed with SIGKILL in the middle of a 10,000-event run loses nothing and
-credits nothing twice (SPEC §8): the events are stored before the answer, the killed
-task's transaction rolls back, and the sweep hands what stayed pending to a new worker."""
+"""A worker killed with SIGKILL in the middle of a 10,000-event run loses nothing and credits
+nothing twice (docs/operations.md#nothing-accepted-is-lost): the events are stored before the
+answer, the killed task's transaction rolls back, and the sweep hands what stayed pending to a new
+worker."""
 
 import random
 import time

@@ -1,7 +1,7 @@
 """Every rostering read answers what the official schemas describe.
 
-Object shapes come from 1EdTech's OneRoster 1.2 OpenAPI file (SPEC §4.1: "the official
-1EdTech files decide object shapes and error payloads"); course components and component
+Object shapes come from 1EdTech's OneRoster 1.2 OpenAPI file (docs/api.md#oneroster-12: the
+official 1EdTech files decide object shapes and error payloads); course components and component
 resources, which OneRoster 1.2 rostering does not define, from Timeback's published
 OneRoster API. The schemas are used as published, never edited.
 """
@@ -24,11 +24,11 @@ from rostering.api.urls import rostering_urlpatterns
 
 pytestmark = pytest.mark.django_db
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-ONEROSTER_FILE = (
-    SHARED / "conformance/oneroster-v1p2/onerosterv1p2rostersservice_openapi3_v1p0.json"
-)
-TIMEBACK_FILE = SHARED / "conformance/timeback-oneroster/openapi.yaml"
+# The official and Timeback's published API descriptions, vendored unmodified with their
+# notices (tests/fixtures/README.md).
+CONFORMANCE = Path(__file__).resolve().parents[1] / "fixtures"
+ONEROSTER_FILE = CONFORMANCE / "oneroster-v1p2/onerosterv1p2rostersservice_openapi3_v1p0.json"
+TIMEBACK_FILE = CONFORMANCE / "timeback-oneroster/openapi.yaml"
 ONEROSTER_URI = "urn:oneroster-v1p2:rostering"
 V1P2 = "/ims/oneroster/rostering/v1p2"
 PARTNER = "/rostering/1.0"
@@ -37,8 +37,8 @@ PAGING_FIELDS = ("totalCount", "pageCount", "pageNumber", "offset", "limit")
 
 def _read(path: Path) -> str:
     assert path.is_file(), (
-        f"Conformance file {path.resolve()} is missing: the shared folder must sit next to the "
-        "repository root (../shared)."
+        f"Conformance file {path} is missing: it is part of the repository "
+        "(tests/fixtures/, see its README.md)."
     )
     return path.read_text()
 
@@ -396,8 +396,9 @@ SINGLE_PATHS = {f"{plural}/{SINGLE_IDS[plural]}": name for plural, name in SINGL
 EVERY_READ = [*COLLECTIONS, *SINGLE_PATHS, *TIMEBACK_COLLECTIONS, *TIMEBACK_SINGLES]
 
 
-# Keys Timeback's official clients read where 1EdTech has academicSession(s) (SPEC §4.6,
-# docs/decisions.md): answered alongside the standard key, with the same value.
+# Keys Timeback's official clients read where 1EdTech has academicSession(s)
+# (docs/api.md#path-profiles, docs/decisions.md): answered alongside the standard key, with the same
+# value.
 CLIENT_ALIASES = {
     "term": "academicSession",
     "terms": "academicSessions",

@@ -1,5 +1,5 @@
-"""The Partner API catalogue and sandbox scaffolding (SPEC §4.3), and the write rules the
-OneRoster binding shares with it: upserts, ownership, soft deletes, POST creates, bad bodies.
+"""The Partner API catalogue and sandbox scaffolding (docs/api.md#partner-api), and the write rules
+the OneRoster binding shares with it: upserts, ownership, soft deletes, POST creates, bad bodies.
 """
 
 import pytest
@@ -516,7 +516,8 @@ def test_another_app_may_not_delete_an_apps_course(deletable, make_partner):
 
     response = other.delete(f"{API}/courses/fractions")
 
-    assert response.status_code == 404  # it cannot even see the course (SPEC §5)
+    # It cannot even see the course (docs/access.md#who-sees-what).
+    assert response.status_code == 404
     assert Course.objects.get(sourced_id="fractions").status == "active"
 
 

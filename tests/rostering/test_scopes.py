@@ -1,5 +1,5 @@
-"""Partner authentication and scopes (SPEC §4.3 token endpoint, §5 scopes): who gets a
-token, what the token allows, and what a missing or bad token answers."""
+"""Partner authentication and scopes (docs/api.md#token, docs/access.md#partner-tokens-and-scopes):
+who gets a token, what the token allows, and what a missing or bad token answers."""
 
 import base64
 from datetime import timedelta
