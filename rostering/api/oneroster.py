@@ -8,7 +8,7 @@ The same views serve `/ims/oneroster/rostering/v1p2/` and the Partner API's `/ro
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.auth import partner_app
@@ -79,8 +79,6 @@ class StudentAgentView(RosterView):
             raise NotFound(
                 f"No user with sourcedId '{sourced_id if student is None else agent_id}'."
             )
-        if student.pk == agent.pk:
-            raise ValidationError({"agentId": "a user cannot be their own agent."})
         created = writers.link_agent(student=student, agent=agent, app=partner_app(request))
         return Response(
             {"user": self.represent(self.reread(student))}, status=201 if created else 200

@@ -41,8 +41,6 @@ def write_org(*, sourced_id, data, app, existing):
         **copy_fields(data, {"name": "name", "type": "type", "identifier": "identifier"}),
     }
     fields.update(optional_ref(data, "parent", Org))
-    if fields.get("parent") is not None and fields["parent"].sourced_id == sourced_id:
-        raise ValidationError({"parent": "an org cannot be its own parent."})
     return services.upsert_org(sourced_id=sourced_id, **fields)
 
 
@@ -189,7 +187,7 @@ def write_course_component(*, sourced_id, data, app, existing, kind=None):
     require_for_create(existing, {**data, "course": course}, ["title", "course"])
     if kind == ComponentKind.LESSON and existing is None and parent is None:
         raise ValidationError({"unit": "a lesson names the unit it belongs to."})
-    _check_parent(parent, course, sourced_id)
+    _check_parent(parent, course)
     fields = {
         **common_fields(data),
         **copy_fields(data, {"title": "title", "prerequisites": "prerequisites"}),
@@ -225,11 +223,9 @@ def _component_course(data, parent, existing) -> Course | None:
     return course
 
 
-def _check_parent(parent, course, sourced_id):
+def _check_parent(parent, course):
     if parent is None:
         return
-    if parent.sourced_id == sourced_id:
-        raise ValidationError({"parent": "a component cannot be its own parent."})
     if course is not None and parent.course_id != course.pk:
         raise ValidationError({"parent": f"'{parent.sourced_id}' belongs to another course."})
 
