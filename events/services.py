@@ -20,6 +20,7 @@ from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp,
 
 from . import caliper, extract
 from .models import CaliperEvent, Envelope, EventStatus, RejectedEvent
+from .queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -154,19 +155,6 @@ def _refuse_nul_characters(parsed) -> None:
             event.errors.append(
                 "The event contains a NUL (\\u0000) character, which cannot be stored."
             )
-
-
-def enqueue(event_ids: list[int]) -> None:
-    """Hand the stored events to a worker. Storage already happened, so a broker outage
-    loses nothing: the sweep re-queues whatever stays pending."""
-    from .tasks import process_events
-
-    try:
-        process_events.apply_async(args=[event_ids], retry=False)
-    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
-        logger.warning(
-            "Could not enqueue %d events (%s); the sweep will pick them up.", len(event_ids), error
-        )
 
 
 class References:

@@ -25,8 +25,8 @@ from django.db import transaction
 from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
+from analytics.models import DailyActivity
 from core import scopes
-from events.models import DailyActivity
 from gradebook.models import XpEntry
 from rostering import partners, services
 from rostering.models import (

@@ -23,7 +23,7 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from core import scopes
 from core.api.errors import handler404 as json_not_found
-from gradebook.models import EVENT_RESULT_PREFIX
+from gradebook.credit import EVENT_RESULT_PREFIX
 
 from .conftest import EVENT_A, PEOPLE, REDIRECT_URI_A, ROLES, SENSOR_A
 

@@ -1,4 +1,4 @@
-"""A partner's checked bearer token is remembered briefly (timeback/api/auth.py): later
+"""A partner's checked bearer token is remembered briefly (core/api/auth.py): later
 requests skip the token queries, and deleting the token forgets it at once."""
 
 from datetime import timedelta

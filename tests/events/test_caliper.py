@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from events import caliper
 from events.caliper import EnvelopeError, last_segment, parse_event, score_of, timeback_items
 
+from ..conftest import examples
+
 CTX = caliper.DATA_VERSION
 UUID = "urn:uuid:c51570e4-f8ed-4c18-bb3a-dfe51b2cc594"
 ROSTER = "https://api.alpha-1edtech.ai/ims/oneroster/rostering/v1p2"
@@ -1150,7 +1152,7 @@ KEYS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     base=st.sampled_from([SEED_ACTIVITY, SEED_TIME_SPENT, AGGREGATION_ACTIVITY, grade(SCORE)]),
     key=KEYS,
@@ -1170,7 +1172,7 @@ def test_no_mutation_of_a_valid_event_makes_parse_event_raise(base, key, where, 
     score_of(parsed)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(value=JSON)
 def test_parse_event_never_raises_on_arbitrary_json(value):
     parsed = parse_event(0, value)
