@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.text import contains_nul
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
-from timeback.api.views import contains_nul
 
 from . import caliper
 from .caliper import references
