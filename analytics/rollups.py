@@ -13,13 +13,13 @@ gradebook.signals.learning_changed, and analytics.receivers answers it:
   lost.
 """
 
-import zlib
 from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import locks
 from events.models import TimeSpentFact
 from gradebook.models import (
     ItemResult,
@@ -64,15 +64,9 @@ EMPTY = {
 
 
 def _lock(keys) -> None:
-    """Serialise recomputation per key across workers (PostgreSQL advisory locks, taken in
-    a fixed order so two workers cannot deadlock)."""
-    ids = sorted({zlib.crc32(f"rollup:{s}:{c}:{d}".encode()) for s, c, d in keys})
-    with connection.cursor() as cursor:
-        # One statement for all the keys; PostgreSQL evaluates volatile output expressions
-        # in ORDER BY order, so the locks are still taken in ascending order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids]
-        )
+    """Serialise recomputation per key across workers (advisory locks of core.locks,
+    taken in a fixed order so two workers cannot deadlock)."""
+    locks.xact_lock(locks.ROLLUPS, (f"rollup:{s}:{c}:{d}" for s, c, d in keys))
 
 
 def _derive(keys) -> dict:

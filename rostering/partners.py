@@ -24,6 +24,11 @@ def create_partner_app(
     return app
 
 
+def add_owner(*, app: PartnerApp, user: User) -> None:
+    """Let `user` manage the app in the developer portal (adding an owner twice is a no-op)."""
+    app.owners.add(user)
+
+
 @transaction.atomic
 def issue_client_credentials(
     *,

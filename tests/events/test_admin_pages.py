@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 APPS = ("events", "gradebook", "logger", "analytics")
 
 
-def test_every_events_and_gradebook_model_has_a_working_changelist(admin_client, catalogue, send):
+def test_every_events_gradebook_and_logger_model_has_a_working_changelist(
+    admin_client, catalogue, send
+):
     event = activity(run="r", totalQuestions=10, correctQuestions=10, masteredUnits=1)
     event["object"]["process"] = True
     send(event, time_spent(run="r", active=600), activity(student="ghost", xpEarned=1))

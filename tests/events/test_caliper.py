@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from events import caliper
 from events.caliper import EnvelopeError, last_segment, parse_event, score_of, timeback_items
+from events.caliper.values import json_type
 
 from ..conftest import examples
 
@@ -116,7 +117,7 @@ def test_non_object_events_are_rejected_not_raised():
     for raw in (None, "event", 12, ["a"], True):
         parsed = parse_event(3, raw)
         assert parsed.index == 3 and parsed.raw is raw
-        assert parsed.errors == [f"event: must be a JSON object, not {caliper._json_type(raw)}"]
+        assert parsed.errors == [f"event: must be a JSON object, not {json_type(raw)}"]
 
 
 @pytest.mark.parametrize("missing", ["id", "type", "actor", "action", "object", "eventTime"])
