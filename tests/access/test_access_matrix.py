@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLResolver, get_resolver, resolve
 
-from gradebook.models import EVENT_RESULT_PREFIX
+from gradebook.credit import EVENT_RESULT_PREFIX
 from rostering import scopes
 from timeback.api.errors import handler404 as json_not_found
 
