@@ -26,8 +26,9 @@ from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from analytics.models import DailyActivity
+from core import scopes
 from gradebook.models import XpEntry
-from rostering import partners, scopes, services
+from rostering import partners, services
 from rostering.models import (
     AcademicSession,
     Class,
