@@ -1,12 +1,19 @@
 # Timeback: the project's commands. Works on a fresh Debian 12 machine, as root or not.
 #
-#   make run     migrate, collect static files, seed the demo data, serve on 127.0.0.1:8000 (SQLite)
-#   make test    run the test suite against throwaway PostgreSQL + Redis servers
-#   make lint    ruff check + ruff format --check
-#   make bench   run bench/rostering_users.py against the throwaway PostgreSQL server
-#   make venv    create .venv and install the project with its test extras (done by the above)
+#   make run        the demo on http://127.0.0.1:8000/ (PORT=8001 for another port): starts the
+#                   embedded PostgreSQL (data in var/pg), migrates, collects static files, seeds
+#                   the demo, serves; Ctrl-C stops the web server and the database
+#   make stop       stop the embedded PostgreSQL of var/pg (if a manage.py command left it running)
+#   make test       the whole suite (CI): throwaway embedded PostgreSQL + Redis, integration
+#                   tests with real celery workers, browser tests, the official clients
+#   make test-fast  the edit loop: no browser, integration or official-client tests, fewer
+#                   Hypothesis examples
+#   make lint       ruff check + ruff format --check
+#   make bench      run bench/rostering_users.py against the throwaway PostgreSQL server
+#   make venv       create .venv and install the project with its test extras (done by the above)
 #
 # make test PYTEST_ARGS="-k upsert -x"   passes arguments to pytest (default: -m "not bench").
+# TEST_PG_PORT, TEST_REDIS_PORT and TIMEBACK_SERVICES_DIR (environment) move the test servers.
 
 SHELL := /bin/bash
 
@@ -15,14 +22,26 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SERVICES := scripts/test-services.sh
-# One `make test` / `make bench` at a time per user: they share the servers' ports and data
-# (and the test database), and each stops the servers when it ends.
-SERVICES_LOCK := $${TMPDIR:-/tmp}/timeback-test-services-$$(id -u).lock
+# One `make test` / `make test-fast` / `make bench` at a time per user and port: they share the
+# servers' ports and data (and the test database), and each stops the servers when it ends.
+SERVICES_LOCK := $${TMPDIR:-/tmp}/timeback-test-services-$$(id -u)-$${TEST_PG_PORT:-55432}.lock
 
 PYTEST_ARGS ?= -m "not bench"
+FAST_PYTEST_ARGS ?= -m "not bench" --ignore=tests/e2e --ignore=tests/integration --ignore=tests/compat
 BENCH_ARGS ?=
 
-.PHONY: venv run test lint bench
+# Takes the lock, starts the servers, runs $(WITH_SERVICES) with their URLs, stops them
+# whatever happened, exits with its code.
+define with_services
+	@exec 9>>"$(SERVICES_LOCK)"; \
+	flock -n 9 || { echo "make: waiting for another 'make test' or 'make bench' on these ports to finish..." >&2; flock 9; }; \
+	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	exports="$$($(SERVICES) start)" || exit $$?; \
+	eval "$$exports"; \
+	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" $(WITH_SERVICES)
+endef
+
+.PHONY: venv run stop test test-fast lint bench
 
 # Creates .venv when missing; re-runs pip only when pyproject.toml is newer than the stamp.
 # Serialised with a lock on the repository directory, so that parallel makes don't race.
@@ -47,21 +66,21 @@ venv:
 	fi
 
 run: venv
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py seed_demo
-	exec $(PY) manage.py runserver 127.0.0.1:8000
+	@scripts/run-demo.sh
 
-# Starts the servers, runs pytest, stops the servers whatever happened, exits with pytest's code.
+stop: venv
+	@$(PY) -m timeback.embedded_pg stop
+
+# The whole suite (CI).
+test: WITH_SERVICES = FAST_PASSWORD_HASHER=1 $(PY) -m pytest $(PYTEST_ARGS)
 test: venv
 	@scripts/ensure-chromium.sh
-	@exec 9>>"$(SERVICES_LOCK)"; \
-	flock -n 9 || { echo "make test: waiting for another 'make test' or 'make bench' to finish..." >&2; flock 9; }; \
-	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	exports="$$($(SERVICES) start)" || exit $$?; \
-	eval "$$exports"; \
-	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" FAST_PASSWORD_HASHER=1 \
-	  $(PY) -m pytest $(PYTEST_ARGS)
+	$(with_services)
+
+# The bulk of the suite in a few minutes: see README (Test tiers).
+test-fast: WITH_SERVICES = FAST_PASSWORD_HASHER=1 HYPOTHESIS_PROFILE=fast $(PY) -m pytest $(FAST_PYTEST_ARGS)
+test-fast: venv
+	$(with_services)
 
 # Both checks always run; fails if either fails.
 lint: venv
@@ -70,11 +89,6 @@ lint: venv
 	echo "ruff format --check ." >&2; $(VENV)/bin/ruff format --check . || rc=1; \
 	exit $$rc
 
+bench: WITH_SERVICES = $(PY) bench/rostering_users.py $(BENCH_ARGS)
 bench: venv
-	@exec 9>>"$(SERVICES_LOCK)"; \
-	flock -n 9 || { echo "make bench: waiting for another 'make test' or 'make bench' to finish..." >&2; flock 9; }; \
-	trap '$(SERVICES) stop' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
-	exports="$$($(SERVICES) start)" || exit $$?; \
-	eval "$$exports"; \
-	DATABASE_URL="$$DATABASE_URL" REDIS_URL="$$REDIS_URL" \
-	  $(PY) bench/rostering_users.py $(BENCH_ARGS)
+	$(with_services)

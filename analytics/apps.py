@@ -1,7 +1,18 @@
 from django.apps import AppConfig
 
+from events.signals import swept
+from gradebook.signals import learning_changed
+
 
 class AnalyticsConfig(AppConfig):
-    """Reads over the rollups shared by the read-back APIs, EduBridge and the dashboards."""
+    """Read models: the daily rollups and every figure computed from them, read by the
+    read-back APIs, EduBridge and the dashboards."""
 
     name = "analytics"
+
+    def ready(self):
+        # Imported once the models are ready (receivers reach them through rollups).
+        from . import receivers
+
+        learning_changed.connect(receivers.on_learning_changed, dispatch_uid="analytics.rollups")
+        swept.connect(receivers.on_sweep, dispatch_uid="analytics.rollups.sweep")

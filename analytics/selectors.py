@@ -1,4 +1,4 @@
-"""Reads over the daily rollups (events.DailyActivity) shared by the read-back APIs,
+"""Reads over the daily rollups (analytics.DailyActivity) shared by the read-back APIs,
 EduBridge and the dashboards. Every function answers in a constant number of queries,
 whatever the number of events, rows or students it covers.
 
@@ -22,12 +22,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from events.models import DailyActivity
-from gradebook import diagnosis, goals
 from gradebook.selectors import Progress, course_progress
 from rostering.models import Course, Enrollment, EnrollmentRole, Status
+
+from . import diagnosis, figures, goals
+from .models import DailyActivity
 
 # --- Rollup rows -----------------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class StudentInsights:
     """What a student (and their guide, and a partner app) sees about them.
 
     `xp_goal_today` is the sum of the courses' `dailyXp` goals. A day is goal-met when every
-    course the student worked in that day met its goals (gradebook.goals); `met_days` lists
+    course the student worked in that day met its goals (analytics.goals); `met_days` lists
     them, oldest first, and feed `streak` and `time_back`. `flags` judge all courses together
     over the diagnosis window; each CourseInsight has that course's own flags.
     """
@@ -146,8 +147,9 @@ class StudentInsights:
     time_back: goals.TimeBack
     courses: list[CourseInsight]
     flags: list[diagnosis.Flag]
-    last_activity: date | None
+    last_activity: date | None  # the last day showing learning (analytics.figures)
     window: tuple[date, date]  # the days judged for diagnosis
+    judged: diagnosis.Window  # the student's totals over those days (accuracy, waste, ...)
 
 
 def student_insights(student, today: date, courses=None) -> StudentInsights:
@@ -273,7 +275,7 @@ def _insights(
     per_course = []
     for course_id in course_ids:
         course_goals = goals_by_pair[(student_id, course_id)]
-        figures = by_course_day.get((course_id, today), goals.DayFigures())
+        day = by_course_day.get((course_id, today), goals.DayFigures())
         ref, title, _ = course_info[course_id]
         course_window = [r for r in window_rows if r.course_id == course_id]
         per_course.append(
@@ -282,8 +284,8 @@ def _insights(
                 course_ref=ref,
                 title=title,
                 goals=course_goals,
-                today=figures,
-                verdict=goals.judge_day(figures, course_goals),
+                today=day,
+                verdict=goals.judge_day(day, course_goals),
                 active_today=(course_id, today) in by_course_day,
                 progress=progress[(student_id, course_id)],
                 flags=_diagnose(course_window, school_days, thresholds),
@@ -301,7 +303,8 @@ def _insights(
         time_back=time_back_of(len(school_met)),
         courses=per_course,
         flags=_diagnose(window_rows, school_days, thresholds),
-        last_activity=max((r.day for r in rows), default=None),
+        last_activity=figures.last_activity(rows),
+        judged=_window(window_rows, school_days),
         window=(start, end),
     )
 
@@ -321,11 +324,23 @@ def _diagnose(rows, school_days: int, thresholds) -> list[diagnosis.Flag]:
     expected of the student)."""
     if school_days <= 0:
         return []
-    window = diagnosis.Window(
+    return diagnosis.diagnose(_window(rows, school_days), thresholds)
+
+
+def _window(rows, school_days: int) -> diagnosis.Window:
+    return diagnosis.Window(
         school_days=school_days,
         active_seconds=sum(r.active_seconds for r in rows),
         wasted_seconds=sum(r.wasted_seconds for r in rows),
         items_answered=sum(r.items_answered for r in rows),
         items_correct=sum(r.items_correct for r in rows),
     )
-    return diagnosis.diagnose(window, thresholds)
+
+
+def active_day() -> Q:
+    """Rollup rows that show learning, as a query condition: analytics.figures.is_active_day
+    in SQL (tests check the two agree)."""
+    condition = Q()
+    for name in figures.ACTIVITY_FIELDS:
+        condition |= Q(**{f"{name}__gt": 0})
+    return condition

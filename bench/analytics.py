@@ -9,7 +9,7 @@ a 30-student class over 180 days answers in under 100 ms with 1,000,000 events s
 Phases:
 1. load (bench/school.py): a school of `--students` students in classes of 30, two courses,
    `--days` calendar days of history on school days, about `--events` stored events with
-   what the pipeline derives from them, rollups built by events.rollups.recompute.
+   what the pipeline derives from them, rollups built by analytics.rollups.recompute.
 2. requests through Django's test client (the whole middleware, authentication and view
    stack; no network), DEBUG off, the garbage collector set up as timeback/wsgi.py does, with a real bearer token from /auth/1.0/token: after
    warm-up, `--repeat` requests of each case, p50/p95/max in ms. The headline case is the
@@ -64,7 +64,8 @@ def token(client, client_id: str, secret: str) -> str:
 
 def existing_school(prefix: str, events: int):
     """The school of a previous run, when its events are still stored."""
-    from events.models import CaliperEvent, DailyActivity
+    from analytics.models import DailyActivity
+    from events.models import CaliperEvent
     from rostering import partners
     from rostering.models import Class, PartnerApp
 

@@ -87,7 +87,8 @@ def query_count(user, url) -> int:
 
 
 def sizes() -> str:
-    from events.models import CaliperEvent, DailyActivity
+    from analytics.models import DailyActivity
+    from events.models import CaliperEvent
     from gradebook.models import ItemResult, LessonMastery, XpEntry
     from rostering.models import Class, User
 

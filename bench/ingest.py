@@ -598,7 +598,8 @@ def report_outcome() -> None:
     """What processing produced, as a sanity check of the figures."""
     from django.db.models import Count
 
-    from events.models import CaliperEvent, DailyActivity, TimeSpentFact
+    from analytics.models import DailyActivity
+    from events.models import CaliperEvent, TimeSpentFact
     from gradebook.models import AssessmentResult, LessonMastery, XpEntry, XpFlag
 
     statuses = dict(CaliperEvent.objects.values_list("status").annotate(n=Count("id")))

@@ -46,7 +46,7 @@ TARGETS = {"rate": 300.0, "p99": 50.0}
 def ensure_catalogue(students: int):
     """The bench app's course, one lesson, one class with `students` students; the logs of
     earlier runs deleted. Answers the app's client id and secret."""
-    from events.models import DailyActivity, StaleRollup
+    from analytics.models import DailyActivity, StaleRollup
     from gradebook.models import LessonMastery, XpEntry
     from logger.models import ContentSummaryLog
     from rostering import partners, services
@@ -253,8 +253,8 @@ def recompute_cost(times: int) -> None:
     """The recompute of one rollup key, as the worker's task runs it (marker included)."""
     from django.db import connection
 
-    from events import rollups
-    from events.models import DailyActivity
+    from analytics import rollups
+    from analytics.models import DailyActivity
 
     key = DailyActivity.objects.filter(course__sourced_id=COURSE).values_list(
         "student_id", "course_id", "day"
@@ -312,8 +312,8 @@ def settle_in_process() -> None:
     """No worker ran: recompute what the PUTs left stale, and drop their queued tasks."""
     from celery import current_app
 
-    from events import rollups
-    from events.models import StaleRollup
+    from analytics import rollups
+    from analytics.models import StaleRollup
 
     rollups.recompute_stale(list(StaleRollup.objects.values_list("student_id", "course_id", "day")))
     if os.environ["CELERY_BROKER_URL"]:
@@ -323,8 +323,8 @@ def settle_in_process() -> None:
 def rollups_settled(timeout: float = 120) -> dict:
     """Wait until the worker has recomputed every stale rollup of the bench course; answers
     how long that took after the load and whether every row equals a fresh derivation."""
-    from events import rollups
-    from events.models import DailyActivity, StaleRollup
+    from analytics import rollups
+    from analytics.models import DailyActivity, StaleRollup
 
     began = time.perf_counter()
     stale = StaleRollup.objects.filter(course__sourced_id=COURSE)

@@ -21,7 +21,7 @@ What it builds (everything named with `prefix`, default "school"):
   the pipeline derives from them, written with COPY: time facts, item results, the XP
   ledger (computed XP by gradebook.xp, or the reported XP), mastery credits and lesson
   masteries (first ≥ 90 % run of a lesson);
-- the daily rollups, built by the real code (`events.rollups.recompute`), in chunks.
+- the daily rollups, built by the real code (`analytics.rollups.recompute`), in chunks.
 
 Every build first empties the event store and gradebook (like bench/ingest.py) so that
 figures are reproducible; the roster is upserted. Deterministic for a given shape.
@@ -34,7 +34,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import orjson
@@ -295,7 +294,7 @@ class _History:
         return next_id - first_id
 
     def _run(self, tables, first_id, day, day_number, student_number, student_ref, student_id, run):
-        from gradebook import xp as rules
+        from gradebook import credit
 
         course = self.roster.courses[(run + student_number) % len(self.roster.courses)]
         lessons = self.roster.lessons[course.pk]
@@ -335,22 +334,21 @@ class _History:
         if units:
             items["masteredUnits"] = units
         tables.event(first_id + 1, "ActivityEvent", "Completed", activity_at, items, **context)
-        source_key = f"activity:{app_id}:{student_id}:{run_id}|1"
-        amount = (
-            Decimal(items["xpEarned"])
-            if reported
-            else rules.computed_xp(active_seconds=active, correct=correct, total=10, attempt=1)
-        )
-        if amount:
-            kind = "reported" if reported else "computed"
+        # What the pipeline credits: the same policy, written straight into the tables.
+        source_key = credit.activity_key(app_id, student_id, f"{run_id}|1")
+        earned = credit.activity_credit(items, active_seconds=active, attempt=1)
+        if earned.xp:
             tables.xp(
-                source_key, amount, kind, first_id + 1, app_id, lesson_id, activity_at, **common
-            )
+                source_key, earned.xp, earned.kind, first_id + 1, app_id, lesson_id, activity_at,
+                **common,
+            )  # fmt: skip
         # Every activity reports its questions (and some their mastered units).
         tables.mastery_credit(source_key, units, 10, correct, **common)
-        if correct >= 9 and (student_id, lesson_id) not in self.mastered:
+        if earned.masters(course.metadata) and (student_id, lesson_id) not in self.mastered:
             self.mastered.add((student_id, lesson_id))
-            tables.lesson_mastery(student_id, lesson_id, course.pk, activity_at, source_key)
+            tables.lesson_mastery(
+                student_id, lesson_id, course.pk, activity_at, credit.event_key(first_id + 1)
+            )
         # 3-4. AssessmentItemEvents → item results
         for n in range(ITEMS_PER_RUN):
             item_at = at + timedelta(seconds=20 + n * 20)
@@ -664,7 +662,7 @@ def _caliper_event(
 def _build_rollups(keys: set[tuple], log, chunk_days: int = 5) -> None:
     """The rollups, by the pipeline's own code, a few days of keys at a time (its reads
     are by student, course and day sets, so a chunk covers whole days)."""
-    from events import rollups
+    from analytics import rollups
 
     by_day: dict[date, set] = {}
     for key in keys:

@@ -1,19 +1,13 @@
-"""Small pure helpers the dashboard selectors share: percentages, histograms, quantiles."""
+"""Small pure helpers of the dashboards' presentation: percentages of counts, histograms,
+quantiles. The learning figures (accuracy, waste, active minutes, ...) are analytics'
+(analytics.figures)."""
 
 from collections.abc import Iterable
 from decimal import Decimal
 
-from gradebook.diagnosis import Window
-
 
 def percent(part, whole) -> Decimal | None:
     return Decimal(100) * Decimal(part) / Decimal(whole) if whole else None
-
-
-def waste_percent(active_seconds: int, wasted_seconds: int) -> Decimal | None:
-    """wasted / (active + wasted), as the diagnosis rules compute it
-    (docs/xp-and-mastery.md#time-on-task-and-waste)."""
-    return Window(0, active_seconds, wasted_seconds, 0, 0).waste_percent
 
 
 def histogram(values: Iterable[Decimal | float], edges: list[float]) -> list[int]:

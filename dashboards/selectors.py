@@ -1,7 +1,8 @@
 """Reads behind the dashboards (docs/dashboards.md). Every page costs a constant number of queries,
 whatever the number of students, days and events: each function reads the daily rollups
-(events.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
-assembles in Python with the pure rules of gradebook.goals / gradebook.diagnosis.
+(analytics.DailyActivity) and a bounded number of gradebook rows with one query per kind, then
+assembles in Python; every shared figure (accuracy, waste, active minutes, last activity,
+goals, streaks, diagnosis) comes from analytics (analytics.figures, analytics.selectors).
 """
 
 from collections import Counter, defaultdict
@@ -14,15 +15,16 @@ from django.db.models import Count, F, Max, Min, Q, Sum, Window
 from django.db.models.functions import Lag, TruncDate
 from django.utils import timezone
 
+from analytics import figures as shared
+from analytics.diagnosis import Flag
 from analytics.selectors import (
     CourseInsight,
     StudentInsights,
-    diagnosis_window,
     insights_for_students,
+    rollups,
     student_insights,
 )
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
-from gradebook.diagnosis import Flag
+from events.models import CaliperEvent, EventStatus, RejectedEvent
 from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
 from gradebook.selectors import Progress
 from rostering.models import (
@@ -88,11 +90,11 @@ class StudentSummary:
 
     @property
     def week_active_minutes(self) -> Decimal:
-        return Decimal(self.week_active_seconds) / 60
+        return shared.active_minutes(Decimal(self.week_active_seconds))
 
     @property
     def week_waste_percent(self) -> Decimal | None:
-        return figures.waste_percent(self.week_active_seconds, self.week_wasted_seconds)
+        return shared.waste_percent(Decimal(self.week_active_seconds), self.week_wasted_seconds)
 
 
 def student_summary(student: User, today: date) -> StudentSummary:
@@ -102,8 +104,8 @@ def student_summary(student: User, today: date) -> StudentSummary:
     week_start = today - timedelta(days=WEEK_DAYS - 1)
     xp_by_day = defaultdict(Decimal)
     active = wasted = 0
-    for day, xp, active_seconds, wasted_seconds in DailyActivity.objects.filter(
-        student=student, day__gte=chart_start, day__lte=today
+    for day, xp, active_seconds, wasted_seconds in rollups(
+        students=[student.pk], start=chart_start, end=today
     ).values_list("day", "xp", "active_seconds", "wasted_seconds"):
         xp_by_day[day] += xp
         if day >= week_start:
@@ -136,7 +138,7 @@ class LessonWork:
 
     @property
     def accuracy(self) -> Decimal | None:
-        return figures.percent(self.items_correct, self.items_answered)
+        return shared.accuracy(Decimal(self.items_correct), self.items_answered)
 
 
 def lessons_of(course: Course) -> list[CourseComponent]:
@@ -207,11 +209,11 @@ class StudentRow:
 
     @property
     def active_minutes_week(self) -> Decimal:
-        return Decimal(self.active_seconds_week) / 60
+        return shared.active_minutes(Decimal(self.active_seconds_week))
 
     @property
     def waste_percent_week(self) -> Decimal | None:
-        return figures.waste_percent(self.active_seconds_week, self.wasted_seconds_week)
+        return shared.waste_percent(Decimal(self.active_seconds_week), self.wasted_seconds_week)
 
     @property
     def name(self) -> str:
@@ -273,22 +275,10 @@ def class_report(klass, today: date) -> ClassReport:
     ):
         students.setdefault(enrollment.user_id, enrollment.user)
     insights = insights_for_students(students, today, courses=[course.pk])
-    window_start, _ = diagnosis_window(today)
     week_start = today - timedelta(days=WEEK_DAYS - 1)
     recent = defaultdict(list)
-    for row in DailyActivity.objects.filter(
-        course=course,
-        student_id__in=students,
-        day__gte=min(window_start, week_start),
-        day__lte=today,
-    ).values(
-        "student_id",
-        "day",
-        "xp",
-        "active_seconds",
-        "wasted_seconds",
-        "items_answered",
-        "items_correct",
+    for row in rollups(students=students, courses=[course.pk], start=week_start, end=today).values(
+        "student_id", "day", "xp", "active_seconds", "wasted_seconds"
     ):
         recent[row["student_id"]].append(row)
     mastery = {
@@ -301,18 +291,14 @@ def class_report(klass, today: date) -> ClassReport:
     rows = []
     for student_id, student in students.items():
         insight = insights[student_id]
-        week = [r for r in recent[student_id] if r["day"] >= week_start]
-        judged = [r for r in recent[student_id] if r["day"] >= window_start]
+        week = recent[student_id]
         rows.append(
             StudentRow(
                 student=student,
                 xp_today=insight.today_figures.xp,
                 xp_week=sum((r["xp"] for r in week), Decimal(0)),
                 goal_met_today=insight.goal_met_today,
-                accuracy=figures.percent(
-                    sum(r["items_correct"] for r in judged),
-                    sum(r["items_answered"] for r in judged),
-                ),
+                accuracy=insight.judged.accuracy,
                 active_seconds_week=sum(r["active_seconds"] for r in week),
                 wasted_seconds_week=sum(r["wasted_seconds"] for r in week),
                 lessons_mastered=mastered_count[student_id],
@@ -399,7 +385,7 @@ class AppReport:
 
     @property
     def waste_percent(self) -> Decimal | None:
-        return figures.waste_percent(self.active_seconds, self.wasted_seconds)
+        return shared.waste_percent(Decimal(self.active_seconds), self.wasted_seconds)
 
     @property
     def accepted_total(self) -> int:
@@ -439,9 +425,7 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     )
     courses = list(Course.objects.filter(partner_app=app).values_list("pk", flat=True))
     outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
-    activity = DailyActivity.objects.filter(
-        course_id__in=courses, day__gte=outcome_start, day__lte=today
-    )
+    activity = rollups(courses=courses, start=outcome_start, end=today)
     totals = activity.aggregate(
         xp=Sum("xp"), active=Sum("active_seconds"), wasted=Sum("wasted_seconds")
     )
@@ -459,7 +443,7 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     for active, answered, correct in per_student:
         active_students += 1 if active else 0
         if answered:
-            accuracies.append(Decimal(100) * correct / answered)
+            accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
     flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
@@ -597,7 +581,7 @@ def _first_days(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], date]:
     students = {s for s, _ in pairs}
     courses = {c for _, c in pairs}
     rows = (
-        DailyActivity.objects.filter(student_id__in=students, course_id__in=courses)
+        rollups(students=students, courses=courses)
         .values("student_id", "course_id")
         .annotate(first=Min("day"))
         .values_list("student_id", "course_id", "first")

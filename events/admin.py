@@ -1,5 +1,5 @@
-"""Read-only admin views of the event store, rejections, facts and rollups: operators look,
-the pipeline writes."""
+"""Read-only admin views of the event store, rejections and facts: operators look, the
+pipeline writes."""
 
 from django.contrib import admin
 
@@ -8,7 +8,6 @@ from timeback.admin import ReadOnlyAdmin
 from .models import (
     AssignableFact,
     CaliperEvent,
-    DailyActivity,
     RejectedEvent,
     SessionFact,
     TimeSpentFact,
@@ -41,24 +40,6 @@ class RejectedEventAdmin(ReadOnlyAdmin):
     list_filter = ("partner_app", "type")
     search_fields = ("event_id",)
     list_select_related = ("partner_app",)
-
-
-@admin.register(DailyActivity)
-class DailyActivityAdmin(ReadOnlyAdmin):
-    list_display = (
-        "day",
-        "student",
-        "course",
-        "xp",
-        "active_seconds",
-        "wasted_seconds",
-        "items_answered",
-        "lessons_mastered",
-    )
-    list_filter = ("day",)
-    search_fields = ("student__sourced_id", "student__username", "course__sourced_id")
-    list_select_related = ("student", "course")
-    date_hierarchy = "day"
 
 
 @admin.register(TimeSpentFact, SessionFact, ViewFact, AssignableFact)

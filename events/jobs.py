@@ -16,49 +16,27 @@ the job's state, derived from the rows of its events at the moment of asking:
 """
 
 import uuid
-import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from core import locks
 from rostering.models import PartnerApp
 
 from .models import CaliperEvent, Envelope, EventStatus
-
-JOB_LOCKS = 0x4A42  # the first key of the jobs' advisory locks ("JB")
-
-
-def lock_key(envelope_id: uuid.UUID) -> int:
-    """The second key of an envelope's advisory lock, as a signed int4."""
-    return zlib.crc32(envelope_id.bytes) - 2**31
 
 
 def hold_while_processing(envelope_ids) -> None:
     """Called by the pipeline inside a batch's transaction: mark its envelopes as being
     processed until commit. Shared locks: two workers on one envelope don't wait on each
     other."""
-    if not envelope_ids:
-        return
-    keys = sorted({lock_key(e) for e in envelope_ids})
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock_shared(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-            [JOB_LOCKS, keys],
-        )
+    locks.xact_lock(locks.JOBS, envelope_ids, shared=True)
 
 
 def _being_processed(envelope_id: uuid.UUID) -> bool:
-    # A two-key advisory lock shows as classid = key 1, objid = key 2 (as an oid), objsubid 2.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND objsubid = 2 AND classid = %s AND objid = (%s::bigint & 4294967295)::oid)",
-            [JOB_LOCKS, lock_key(envelope_id)],
-        )
-        return cursor.fetchone()[0]
+    return locks.is_held(locks.JOBS, envelope_id)
 
 
 @dataclass

@@ -1,6 +1,5 @@
-"""The raw event store, rejected events, the facts events produce, and the daily rollups
-the dashboards and read-back APIs read.
-"""
+"""The raw event store, rejected events and the facts events produce. The daily rollups
+built from them are analytics' (analytics.models)."""
 
 import uuid
 
@@ -172,70 +171,3 @@ class ViewFact(FactBase):
 class AssignableFact(FactBase):
     action = models.CharField(max_length=32)
     object_ref = models.CharField(max_length=400)
-
-
-class DailyActivity(models.Model):
-    """Per student × course × UTC day: what dashboards and read-back read
-    (docs/architecture.md#how-an-event-becomes-xp-on-a-page).
-    Recomputed from the ledger and facts for the keys a batch touched; never incremented."""
-
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity"
-    )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    xp = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    active_seconds = models.PositiveIntegerField(default=0)
-    wasted_seconds = models.PositiveIntegerField(default=0)
-    # The inactive part of wasted_seconds (the rest is waste + anti-pattern): EduBridge
-    # answers inactiveSeconds and wasteSeconds apart.
-    inactive_seconds = models.PositiveIntegerField(default=0)
-    items_answered = models.PositiveIntegerField(default=0)
-    items_correct = models.PositiveIntegerField(default=0)
-    lessons_mastered = models.PositiveIntegerField(default=0)
-    mastered_units = models.DecimalField(max_digits=10, decimal_places=2, default=0)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name_plural = "daily activity"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["student", "course", "day"], name="one_rollup_per_student_course_day"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["course", "day"]),
-            models.Index(fields=["student", "day"]),
-            # Read-back pages in this order (oldest day first): the first page of a long
-            # history is read from the index instead of sorting every row of the range.
-            models.Index(fields=["day", "student", "course"], name="rollup_day_student_course"),
-        ]
-
-    def __str__(self):
-        return f"{self.student_id}/{self.course_id} {self.day}: {self.xp} XP"
-
-
-class StaleRollup(models.Model):
-    """A daily rollup whose sources changed outside the pipeline (gradebook API, logger) and
-    that a worker has yet to recompute (events.rollups.recompute_stale). Written in the
-    writer's transaction, so a change is never committed without its marker: if the broker
-    loses the recompute task, the sweep finds the marker and recomputes the rollup."""
-
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    # When the rollup first went stale (a later change keeps it): the sweep repairs markers
-    # older than SWEEP_MIN_AGE, even while the student keeps working.
-    since = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["student", "course", "day"], name="one_stale_marker_per_rollup"
-            )
-        ]
-
-    def __str__(self):
-        return f"stale rollup {self.student_id} {self.course_id} {self.day}"

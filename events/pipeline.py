@@ -1,4 +1,6 @@
-"""Processing: stored events → facts, XP ledger, results, mastery, daily rollups.
+"""Processing: stored events → facts, and, through the credit policy (gradebook.credit),
+XP ledger, results and mastery; the keys a batch touched are announced
+(gradebook.signals.learning_changed) for analytics to recompute their daily rollups.
 
 `process(event_ids)` is what a Celery task (or, without a broker, the request itself) runs.
 It is safe to run twice and in any order (docs/architecture.md#the-event-pipeline):
@@ -6,11 +8,10 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   its natural key, so a redelivered batch writes nothing new;
 - handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent
   of an attempt) rather than at "the previous event", so arrival order does not matter;
-- rollups are recomputed from the ledger and facts for the keys a batch touched, under a
-  per-key lock, never incremented.
+- rollups are recomputed (by analytics, in the batch's transaction) from the ledger and
+  facts for the keys a batch touched, under a per-key lock, never incremented.
 """
 
-import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,12 +20,16 @@ from django.db.models import BooleanField, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from core import locks
+from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
-from gradebook.models import EVENT_RESULT_PREFIX, ItemResult, LessonMastery, XpEntry
+from gradebook.models import ItemResult, LessonMastery, XpEntry
+from gradebook.signals import notify_learning_changed
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
-from . import caliper, extract, jobs, rollups
+from . import caliper, jobs
+from .caliper import references
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
 
@@ -54,7 +59,7 @@ def process(event_ids: list[int]) -> int:
         # In the batch's transaction: a worker killed (or a task retried after an error)
         # before the rollups are written undoes the whole batch, so its events stay pending
         # for the sweep, rather than "processed" with their rollups never written.
-        rollups.recompute(touched.keys)
+        notify_learning_changed(touched.keys, immediate=True)
     return len(ready)
 
 
@@ -182,9 +187,9 @@ def handle_grade(batch, touched: Touched) -> None:
     touched.xp_events += batch
     for event in batch:
         given, maximum, score_type = caliper.score_of(parsed(event))
-        if _is_xp(score_type) or given is None:
+        if credit.is_xp_score(score_type) or given is None:
             continue
-        accuracy = _percent(given, maximum)
+        accuracy = credit.grade_accuracy(given, maximum)
         gradebook.record_result(
             sourced_id=result_id(event),
             lesson=event.lesson,
@@ -225,8 +230,8 @@ def handle_assessment_item(batch, touched: Touched) -> None:
                 student_id=event.student_id,
                 course_id=event.course_id,
                 lesson_id=event.lesson_id,
-                item_ref=extract.object_id(event.raw) or "",
-                correct=extract.item_correct(event.raw),
+                item_ref=references.object_id(event.raw) or "",
+                correct=references.item_correct(event.raw),
                 answered_at=event.event_time,
                 occurred_on=day_of(event),
             )
@@ -251,7 +256,7 @@ def handle_session(batch, touched: Touched) -> None:
     SessionFact.objects.bulk_create(
         [
             SessionFact(
-                **fact_fields(e), action=e.action, session_ref=extract.session_id(e.raw) or ""
+                **fact_fields(e), action=e.action, session_ref=references.session_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -261,7 +266,7 @@ def handle_session(batch, touched: Touched) -> None:
 
 def handle_view(batch, touched: Touched) -> None:
     ViewFact.objects.bulk_create(
-        [ViewFact(**fact_fields(e), object_ref=extract.object_id(e.raw) or "") for e in batch],
+        [ViewFact(**fact_fields(e), object_ref=references.object_id(e.raw) or "") for e in batch],
         ignore_conflicts=True,
     )
 
@@ -270,7 +275,7 @@ def handle_assignable(batch, touched: Touched) -> None:
     AssignableFact.objects.bulk_create(
         [
             AssignableFact(
-                **fact_fields(e), action=e.action, object_ref=extract.object_id(e.raw) or ""
+                **fact_fields(e), action=e.action, object_ref=references.object_id(e.raw) or ""
             )
             for e in batch
         ],
@@ -296,8 +301,8 @@ HANDLERS = {
 
 def xp_source_key(event: CaliperEvent) -> str:
     if event.type == "ActivityEvent":
-        return f"activity:{event.partner_app_id}:{event.student_id}:{event.activity_key}"
-    return f"grade:{event.pk}"
+        return credit.activity_key(event.partner_app_id, event.student_id, event.activity_key)
+    return credit.grade_key(event.pk)
 
 
 def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
@@ -306,9 +311,7 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
     mastered) is read with one query each for all of them."""
     sources = {}
     for event in events:
-        # Only ActivityEvents and GradeEvents scored in XP credit XP; a points grade of the
-        # same run is not an XP source.
-        if event.type == "ActivityEvent" or _is_xp_grade(event):
+        if credit.is_xp_source(event.type, _score_type(event)):
             sources.setdefault(xp_source_key(event), event)
     _lock_xp_sources(sources)
     latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
@@ -338,26 +341,14 @@ class SourceReads:
         return self.active.get((event.student_id, event.run_key), 0)
 
 
-XP_SOURCE_LOCKS = 0x5850  # the first key of the XP sources' advisory locks ("XP")
-
-
 def _lock_xp_sources(keys) -> None:
     """One transaction at a time recomputes a given XP source, from what it reads after
     taking the source's lock. Without it, two workers processing an activity and the time
     spent on it at once could interleave: one reads the run's active time before the
     other commits, and its ledger total after, and writes a correction back to the stale
-    value (a credit lost). PostgreSQL advisory locks held until commit, taken in one
-    statement in a fixed order (so two batches cannot deadlock); their two-key form keeps
-    them apart from the rollup locks."""
-    if not keys:
-        return
-    ids = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})  # as a signed int4
-    with connection.cursor() as cursor:
-        # PostgreSQL evaluates volatile output expressions in ORDER BY order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-            [XP_SOURCE_LOCKS, ids],
-        )
+    value (a credit lost). Advisory locks of core.locks, held until commit and taken in a
+    fixed order (so two batches cannot deadlock)."""
+    locks.xact_lock(locks.XP_SOURCES, keys)
 
 
 def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:
@@ -378,7 +369,7 @@ def _latest_of_attempts(events: list[CaliperEvent]) -> dict[str, CaliperEvent]:
     )
     chosen = {}
     for pk, app_id, student_id, key in candidates:
-        chosen.setdefault(f"activity:{app_id}:{student_id}:{key}", pk)
+        chosen.setdefault(credit.activity_key(app_id, student_id, key), pk)
     in_hand = {e.pk: e for e in events}
     missing = [pk for pk in chosen.values() if pk not in in_hand]
     if missing:
@@ -447,59 +438,50 @@ def _recompute_activity(
     p = parsed(event)
     items = caliper.timeback_items(p)
     active = reads.active_of(event)
-    total, correct = items.get("totalQuestions"), items.get("correctQuestions")
+    earned = credit.activity_credit(items, active_seconds=active, attempt=p.attempt)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
         "partner_app_id": event.partner_app_id,
         "occurred_on": day_of(event),
     }
-    if "xpEarned" in items:
-        target, kind = Decimal(str(items["xpEarned"])), "reported"
+    if earned.claimed:
         gradebook.record_xp_plausibility(
-            source_key=key, reported_xp=target, active_seconds=active, **common
+            source_key=key, reported_xp=earned.xp, active_seconds=active, **common
         )
-    elif total is not None and correct is not None:
-        target = rules.computed_xp(
-            active_seconds=active, correct=correct, total=total, attempt=p.attempt
-        )
-        kind = "computed"
-    else:
-        target, kind = Decimal(0), "reported"
     _credit_xp(
         key,
-        target,
+        earned.xp,
         reads,
-        kind=kind,
+        kind=earned.kind,
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
         **common,
     )
     touched.add(event.student_id, event.course_id, day_of(event))
-    if "masteredUnits" in items or total is not None:
+    if earned.reports_units_or_questions:
         # The activity's own report of mastery and questions (EduBridge's totalQuestions and
         # correctQuestions, the dashboards' accuracy); a repeat of the attempt replaces it.
         gradebook.set_mastered_units(
             source_key=key,
-            units=items.get("masteredUnits", 0),
+            units=earned.units,
             student_id=event.student_id,
             course_id=event.course_id,
             occurred_on=day_of(event),
-            questions=total,
-            correct_questions=correct,
+            questions=earned.questions,
+            correct_questions=earned.correct,
         )
-    accuracy = _percent(correct, total) if total is not None and correct is not None else None
-    _maybe_master_lesson(event, accuracy, touched, reads.mastered)
-    if extract.wants_result(event.raw) and event.lesson_id:
+    _maybe_master_lesson(event, earned.accuracy, touched, reads.mastered)
+    if references.wants_result(event.raw) and event.lesson_id:
         gradebook.record_result(
             sourced_id=result_id(event),
             lesson=event.lesson,
             student_id=event.student_id,
             app=event.partner_app,
-            score=accuracy,
+            score=earned.accuracy,
             score_status="fully graded",
             score_date=event.event_time,
-            metadata=_result_metadata(items, target, accuracy, p.attempt, correct, total),
+            metadata=credit.result_metadata(items, earned),
         )
 
 
@@ -507,6 +489,7 @@ def _recompute_xp_grade(
     key: str, event: CaliperEvent, touched: Touched, reads: SourceReads
 ) -> None:
     given, _, _ = caliper.score_of(parsed(event))
+    earned = credit.xp_grade_credit(given)
     active = reads.active_of(event)
     common = {
         "student_id": event.student_id,
@@ -514,33 +497,19 @@ def _recompute_xp_grade(
         "partner_app_id": event.partner_app_id,
         "occurred_on": day_of(event),
     }
-    target = Decimal(str(given or 0))
     gradebook.record_xp_plausibility(
-        source_key=key, reported_xp=target, active_seconds=active, **common
+        source_key=key, reported_xp=earned.xp, active_seconds=active, **common
     )
     _credit_xp(
         key,
-        target,
+        earned.xp,
         reads,
-        kind="reported",
+        kind=earned.kind,
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
         **common,
     )
     touched.add(event.student_id, event.course_id, day_of(event))
-
-
-def _result_metadata(items, xp_value, accuracy, attempt, correct, total) -> dict:
-    metadata = {"xp": float(xp_value)}
-    if accuracy is not None:
-        metadata["accuracy"] = float(accuracy)
-        metadata["multiplier"] = float(
-            rules.multiplier(correct=correct, total=total, attempt=attempt)
-        )
-    for name in ("totalQuestions", "correctQuestions", "masteredUnits"):
-        if name in items:
-            metadata[name] = items[name]
-    return metadata
 
 
 def _maybe_master_lesson(
@@ -551,31 +520,23 @@ def _maybe_master_lesson(
     already = (mastered or {}).get((event.student_id, event.lesson_id))
     if already is not None and already <= event.event_time:
         return  # mastered no later than this event: the service would change nothing
-    if gradebook.reaches_mastery(event.course, accuracy):
+    if credit.reaches_mastery(event.course.metadata, accuracy):
         moved_from = gradebook.record_lesson_mastery(
             student_id=event.student_id,
             lesson_id=event.lesson_id,
             course_id=event.course_id,
             at=event.event_time,
-            source_key=f"event:{event.pk}",
+            source_key=credit.event_key(event.pk),
         )
         touched.add(event.student_id, event.course_id, day_of(event))
         if moved_from is not None:
             touched.add(event.student_id, event.course_id, moved_from.date())
 
 
-def _is_xp(score_type) -> bool:
-    return isinstance(score_type, str) and score_type.upper() == "XP"
-
-
-def _is_xp_grade(event) -> bool:
-    return _is_xp(caliper.score_of(parsed(event))[2])
-
-
-def _percent(given, maximum) -> Decimal | None:
-    fraction = rules.accuracy(given, maximum) if maximum is not None else None
-    return None if fraction is None else (fraction * 100).quantize(Decimal("0.01"))
+def _score_type(event) -> str | None:
+    """The scoreType of a GradeEvent (None for other events: they are not parsed for it)."""
+    return caliper.score_of(parsed(event))[2] if event.type == "GradeEvent" else None
 
 
 def result_id(event: CaliperEvent) -> str:
-    return f"{EVENT_RESULT_PREFIX}{event.partner_app_id}:{event.event_id}"[:255]
+    return credit.event_result_id(event.partner_app_id, event.event_id)

@@ -18,8 +18,10 @@ from django.utils import timezone
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 from timeback.api.views import contains_nul
 
-from . import caliper, extract
+from . import caliper
+from .caliper import references
 from .models import CaliperEvent, Envelope, EventStatus, RejectedEvent
+from .queue import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -156,19 +158,6 @@ def _refuse_nul_characters(parsed) -> None:
             )
 
 
-def enqueue(event_ids: list[int]) -> None:
-    """Hand the stored events to a worker. Storage already happened, so a broker outage
-    loses nothing: the sweep re-queues whatever stays pending."""
-    from .tasks import process_events
-
-    try:
-        process_events.apply_async(args=[event_ids], retry=False)
-    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
-        logger.warning(
-            "Could not enqueue %d events (%s); the sweep will pick them up.", len(event_ids), error
-        )
-
-
 class References:
     """Students, courses and lessons named by an envelope, looked up once for all its events."""
 
@@ -268,14 +257,14 @@ def _row(app, envelope_id, event, refs: References) -> dict:
 def run_key(event) -> str:
     """The run an event belongs to (docs/xp-and-mastery.md#runs): extensions.runId, else the
     session's urn:uuid, else the student and the object."""
-    return event.run_key or f"{event.student_ref}|{extract.object_id(event.raw) or ''}"
+    return event.run_key or f"{event.student_ref}|{references.object_id(event.raw) or ''}"
 
 
 def activity_key(event) -> str:
     """(activity, attempt) of an ActivityEvent: a repeat of the same key replaces the earlier values."""
     if event.type != "ActivityEvent":
         return ""
-    return f"{extract.activity_id(event.raw) or ''}|{event.attempt or 1}"
+    return f"{references.activity_id(event.raw) or ''}|{event.attempt or 1}"
 
 
 def _rejection(event, errors) -> dict:

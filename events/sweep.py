@@ -2,9 +2,10 @@
 
 Events stay `pending` if the broker lost their task (outage, worker killed); `parked` while
 the roster or catalogue lags. The sweep finds both through a partial index and hands them
-to workers again (or, without a broker, processes them in process). It also re-queues the
-recompute of daily rollups left stale by the gradebook API or the logger (their task lost),
-and keeps the rejected-event samples bounded.
+to workers again (or, without a broker, processes them in process). It keeps the
+rejected-event samples bounded, and signals (events.signals.swept) the apps above so they
+repair their own lost work (analytics re-queues daily rollups left stale by the gradebook
+API or the logger).
 """
 
 from datetime import timedelta
@@ -14,6 +15,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from .models import CaliperEvent, EventStatus, RejectedEvent
+from .queue import enqueue
+from .signals import swept
 
 BATCH = 100
 
@@ -21,8 +24,6 @@ BATCH = 100
 def run(*, min_age: timedelta | None = None) -> dict:
     """Re-queue pending events older than `min_age` (fresh ones have a task on its way)
     and retry parked ones; answer counts."""
-    from .services import enqueue
-
     min_age = settings.SWEEP_MIN_AGE if min_age is None else min_age
     cutoff = timezone.now() - min_age
     pending = CaliperEvent.objects.filter(status=EventStatus.PENDING, received_at__lte=cutoff)
@@ -38,20 +39,11 @@ def run(*, min_age: timedelta | None = None) -> dict:
         counts[name] = len(ids)
         for start in range(0, len(ids), BATCH):
             enqueue(ids[start : start + BATCH])
-    counts["stale_rollups"] = requeue_stale_rollups(cutoff)
+    # The apps above repair their own (analytics: rollups marked stale whose task was lost).
+    for _, answer in swept.send(sender=None, cutoff=cutoff):
+        counts.update(answer or {})
     counts["rejections_pruned"] = prune_rejections()
     return counts
-
-
-def requeue_stale_rollups(cutoff) -> int:
-    """Re-queue the recompute of rollups marked stale before `cutoff` (fresh ones have a
-    task on its way); answer how many."""
-    from . import rollups
-
-    keys = rollups.stale_keys(marked_before=cutoff, limit=settings.SWEEP_MAX_EVENTS)
-    for start in range(0, len(keys), BATCH):
-        rollups.enqueue_recompute(keys[start : start + BATCH])
-    return len(keys)
 
 
 def prune_rejections() -> int:

@@ -1,39 +1,16 @@
-"""Celery tasks: thin wrappers around the pipeline, safe to run twice."""
+"""Celery tasks: thin wrappers around the pipeline and the sweep, safe to run twice. The
+task that processes events lives with the hand-off that queues it (events.queue)."""
 
 from celery import shared_task
-from django.db import DatabaseError
 
-from . import pipeline, rollups, sweep
+from . import sweep
+from .queue import process_events
 
-
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    max_retries=8,
-)
-def process_events(event_ids: list[int]) -> int:
-    """Process stored events by id (never payloads). A unique-key clash with a concurrent
-    worker raises and retries; the retry finds the work done and writes nothing."""
-    return pipeline.process(event_ids)
+__all__ = ["process_events", "sweep_pending"]
 
 
 @shared_task
 def sweep_pending() -> dict:
-    """Periodic (beat): re-queue events left pending, retry parked ones, prune rejections."""
+    """Periodic (beat): re-queue events left pending, retry parked ones, prune rejections,
+    and let the apps above repair their own lost work (events.signals.swept)."""
     return sweep.run()
-
-
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    max_retries=8,
-)
-def recompute_rollups(keys: list) -> int:
-    """Recompute the daily rollups of [student_id, course_id, "YYYY-MM-DD"] keys still marked
-    stale (events.rollups.recompute_stale): idempotent, and a run that finds its keys already
-    claimed does nothing."""
-    return rollups.recompute_stale(keys)

@@ -14,7 +14,7 @@ Results the Caliper pipeline derived from events are corrected by sending events
 from django.db.models import Q
 from rest_framework.exceptions import PermissionDenied
 
-from gradebook.models import EVENT_RESULT_PREFIX
+from gradebook.credit import EVENT_RESULT_PREFIX
 from rostering.access import (
     app_sees_everything,
     courses_visible_to_app,

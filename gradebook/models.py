@@ -163,11 +163,6 @@ class AssessmentResult(OneRosterFields):
         return f"{self.student_id} on {self.line_item.title}: {self.score}"
 
 
-# sourcedIds of the results the Caliper pipeline derives from events
-# (events.pipeline.result_id): corrected by sending events, never through the gradebook API.
-EVENT_RESULT_PREFIX = "caliper:"
-
-
 class Category(OneRosterFields):
     """A grouping of line items (homework, quizzes) with an optional weight."""
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, Sum
 
-from rostering.models import Course, CourseComponent, PartnerApp, Status
+from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
 
+from . import credit
 from . import xp as rules
 from .models import (
     AssessmentLineItem,
@@ -22,8 +23,6 @@ from .models import (
     XpFlag,
 )
 from .signals import notify_learning_changed
-
-DEFAULT_MASTERY_THRESHOLD = Decimal(90)
 
 
 def credit_xp(
@@ -95,35 +94,11 @@ def set_mastered_units(
             "student_id": student_id,
             "course_id": course_id,
             "units": rules.as_decimal(units),
-            "questions": question_count(questions),
-            "correct_questions": question_count(correct_questions),
+            "questions": credit.question_count(questions),
+            "correct_questions": credit.question_count(correct_questions),
             "occurred_on": occurred_on,
         },
     )
-
-
-def question_count(value) -> int:
-    """A reported number of questions as a count: whole, not negative, 0 when absent."""
-    try:
-        return max(0, int(value or 0))
-    except (TypeError, ValueError, ArithmeticError):
-        return 0
-
-
-def mastery_threshold(course: Course) -> Decimal:
-    """Accuracy (percent) at which an assessment masters its lesson: the course's
-    `metadata.masteryThreshold`, else 90."""
-    value = (course.metadata or {}).get("masteryThreshold")
-    try:
-        return Decimal(str(value)) if value is not None else DEFAULT_MASTERY_THRESHOLD
-    except ArithmeticError:
-        return DEFAULT_MASTERY_THRESHOLD
-
-
-def reaches_mastery(course: Course, accuracy: Decimal | None) -> bool:
-    """An assessment at `accuracy` percent masters its lesson
-    (docs/xp-and-mastery.md#lesson-mastery)."""
-    return accuracy is not None and accuracy >= mastery_threshold(course)
 
 
 def record_lesson_mastery(
@@ -189,18 +164,12 @@ def record_result(
 
 # --- assessment results written through the gradebook API ---
 #
-# A result an app writes directly (not derived from an event) earns what its metadata says,
-# through the same ledger, mastery credits and lesson mastery as events, each keyed by the
-# result so a re-PUT replaces its value: `metadata.xp` is credited under
-# `result:{sourcedId}:{day}` (the UTC day of scoreDate; moving the day moves the XP),
-# `metadata.masteredUnits` is the MasteryCredit `result:{sourcedId}`, and an accuracy at the
-# course's threshold masters the lesson of the line item. A soft-deleted result earns
-# nothing: its XP and mastered units are withdrawn. Lesson mastery, once reached, stays
-# (as with events: a lesson is never un-mastered).
-
-
-def result_source_key(sourced_id: str) -> str:
-    return f"result:{sourced_id}"
+# A result an app writes directly (not derived from an event) earns what its metadata says
+# (gradebook.credit.result_credit), through the same ledger, mastery credits and lesson
+# mastery as events, each keyed by the result so a re-PUT replaces its value (the keys are
+# gradebook.credit's result_xp_key and result_key). A soft-deleted result earns nothing: its
+# XP and mastered units are withdrawn. Lesson mastery, once reached, stays (as with events: a
+# lesson is never un-mastered).
 
 
 @transaction.atomic
@@ -232,24 +201,25 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
     if earlier_day is not None and earlier_day != day:
         touched.add((result.student_id, result.course_id, earlier_day))
         _credit_result_xp(result, earlier_day, Decimal(0))
-    active = result.status == Status.ACTIVE
-    metadata = result.metadata or {}
-    _credit_result_xp(result, day, rules.as_decimal(metadata.get("xp", 0)) if active else 0)
-    units = metadata.get("masteredUnits", 0) if active else 0
-    questions = metadata.get("totalQuestions", 0) if active else 0
-    correct = metadata.get("correctQuestions", 0) if active else 0
-    key = result_source_key(result.sourced_id)
-    if units or questions or MasteryCredit.objects.filter(source_key=key).exists():
+    earned = credit.result_credit(
+        result.metadata,
+        score=result.score,
+        max_score=result.line_item.result_value_max,
+        active=result.status == Status.ACTIVE,
+    )
+    _credit_result_xp(result, day, earned.xp)
+    key = credit.result_key(result.sourced_id)
+    if earned.units or earned.questions or MasteryCredit.objects.filter(source_key=key).exists():
         set_mastered_units(
             source_key=key,
-            units=units,
+            units=earned.units or 0,
             student_id=result.student_id,
             course_id=result.course_id,
             occurred_on=day,
-            questions=questions,
-            correct_questions=correct,
+            questions=earned.questions or 0,
+            correct_questions=earned.correct or 0,
         )
-    if active and result.lesson_id and reaches_mastery(result.course, result_accuracy(result)):
+    if result.lesson_id and earned.masters(result.course.metadata):
         moved_from = record_lesson_mastery(
             student_id=result.student_id,
             lesson_id=result.lesson_id,
@@ -264,7 +234,7 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
 
 def _credit_result_xp(result: AssessmentResult, day: date, target) -> None:
     credit_xp(
-        source_key=f"{result_source_key(result.sourced_id)}:{day.isoformat()}",
+        source_key=credit.result_xp_key(result.sourced_id, day),
         target=target,
         kind=XpEntry.Kind.REPORTED,
         student_id=result.student_id,
@@ -273,21 +243,6 @@ def _credit_result_xp(result: AssessmentResult, day: date, target) -> None:
         partner_app_id=result.course.partner_app_id,
         occurred_on=day,
     )
-
-
-def result_accuracy(result: AssessmentResult) -> Decimal | None:
-    """Percent correct: `metadata.accuracy`, else correctQuestions / totalQuestions, else
-    score / the line item's resultValueMax (as a GradeEvent's scoreGiven / maxScore)."""
-    metadata = result.metadata or {}
-    if metadata.get("accuracy") is not None:
-        return rules.as_decimal(metadata["accuracy"])
-    total, correct = metadata.get("totalQuestions"), metadata.get("correctQuestions")
-    if total and correct is not None:
-        return rules.as_decimal(correct) * 100 / rules.as_decimal(total)
-    maximum = result.line_item.result_value_max
-    if result.score is not None and maximum:
-        return result.score * 100 / maximum
-    return None
 
 
 def _day(moment: datetime) -> date:

@@ -2,9 +2,11 @@
 imports a higher one).
 
 `learning_changed` is sent, inside the writing transaction, with `keys`: a set of
-(student_id, course_id, day) whose XP, time, results or mastery changed outside the Caliper
-pipeline (the gradebook API, the logger). The events app recomputes those daily rollups, so
-every surface reads the same numbers whatever the source.
+(student_id, course_id, day) whose XP, time, results or mastery changed — by the Caliper
+pipeline, the gradebook API or the logger — and `immediate`: whether the receiver must
+bring its read models up to date in this transaction (the pipeline: a batch never commits
+without its rollups) or may defer it. Analytics recomputes those daily rollups, so every
+surface reads the same numbers whatever the source.
 """
 
 from django.dispatch import Signal
@@ -12,7 +14,7 @@ from django.dispatch import Signal
 learning_changed = Signal()
 
 
-def notify_learning_changed(keys) -> None:
+def notify_learning_changed(keys, *, immediate: bool = False) -> None:
     keys = set(keys)
     if keys:
-        learning_changed.send(sender=None, keys=keys)
+        learning_changed.send(sender=None, keys=keys, immediate=immediate)

@@ -14,14 +14,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from rostering import scopes
 from rostering.models import Enrollment, User
 from timeback.api.auth import (
-    HasScope,
-    IsTokenAuthenticated,
     PartnerTokenAuthentication,
     partner_app,
 )
@@ -29,6 +25,7 @@ from timeback.api.errors import OneRosterError
 from timeback.api.views import TimebackAPIView
 
 from . import mastery, selectors, services
+from .permissions import REQUIRED_SCOPES, StudentOrScopedPartner
 from .selectors import Caller
 
 KINDS = ("video", "audio", "document", "exercise", "html5", "topic")
@@ -39,30 +36,11 @@ MAX_PAGE_SIZE = 1000
 # --- authentication --------------------------------------------------------------------
 
 
-class StudentOrScopedPartner(BasePermission):
-    """A partner token with the scope the view asks for, or a logged-in user (acting for
-    themselves)."""
-
-    def has_permission(self, request, view):
-        if isinstance(request.auth, Token):
-            scope = HasScope()
-            allowed = IsTokenAuthenticated().has_permission(request, view) and scope.has_permission(
-                request, view
-            )
-            self.message = getattr(scope, "message", None) or IsTokenAuthenticated.message
-            return allowed
-        return request.user is not None and request.user.is_authenticated
-
-
 class LoggerView(TimebackAPIView):
     # The token first: an anonymous request then answers 401 with a Bearer challenge.
     authentication_classes = [PartnerTokenAuthentication, SessionAuthentication]
     permission_classes = [StudentOrScopedPartner]
-    required_scopes = {
-        "GET": [scopes.ANALYTICS_READONLY],
-        "POST": [scopes.EVENTS_WRITE],
-        "PUT": [scopes.EVENTS_WRITE],
-    }
+    required_scopes = REQUIRED_SCOPES
 
     def caller(self) -> Caller:
         if isinstance(self.request.auth, Token):

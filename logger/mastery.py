@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from gradebook import credit
+
 M_OF_N = "m_of_n"
 DO_ALL = "do_all"
 QUIZ = "quiz"
@@ -31,7 +33,8 @@ TYPES = (M_OF_N, *IN_A_ROW, DO_ALL, QUIZ)
 MAX_WINDOW = 100
 # A quiz reads all its items' attempts; a coach-assigned quiz larger than this is refused.
 MAX_QUIZ_ITEMS = 500
-DEFAULT_PASS_FRACTION = Decimal("0.9")
+# A quiz passes at the lesson mastery threshold; its default lives in the credit policy.
+DEFAULT_PASS_FRACTION = credit.quiz_pass_fraction(None)
 # A try that has started shows some progress, even with nothing right yet (as Kolibri).
 STARTED_PROGRESS = 0.001
 

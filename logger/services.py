@@ -20,9 +20,8 @@ from itertools import groupby
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gradebook import xp as xp_rules
-from gradebook.models import XpEntry
-from gradebook.services import credit_xp, mastery_threshold, record_lesson_mastery
+from gradebook import credit
+from gradebook.services import credit_xp, record_lesson_mastery
 from gradebook.signals import notify_learning_changed
 from rostering.models import PartnerApp, User
 
@@ -389,7 +388,7 @@ def _evaluate(session, summary, mastery_log, now) -> bool:
             criterion,
             recent,
             submitted=submitted,
-            pass_fraction=mastery_threshold(session.course) / 100,
+            pass_fraction=credit.quiz_pass_fraction(session.course.metadata),
         )
         finished = submitted
     else:
@@ -418,7 +417,7 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
             lesson_id=session.lesson_id,
             course_id=session.course_id,
             at=now,
-            source_key=f"logger:try:{session.mastery_log_id}",
+            source_key=credit.logger_try_key(session.mastery_log_id),
         )
         keys.add(key)
         if moved_from is not None:
@@ -432,16 +431,16 @@ def _credit_try_xp(session: ContentSessionLog, today) -> bool:
     the accuracy of its attempts, and its number as the attempt. Answers whether the ledger
     changed."""
     try_ = session.mastery_log
-    target = xp_rules.computed_xp(
-        active_seconds=try_.time_spent,
+    earned = credit.try_credit(
+        time_spent=try_.time_spent,
         correct=try_.correct,
-        total=try_.attempt_count,
-        attempt=try_.mastery_level,
+        attempts=try_.attempt_count,
+        try_number=try_.mastery_level,
     )
     entry = credit_xp(
-        source_key=f"logger:try:{try_.pk}",
-        target=target,
-        kind=XpEntry.Kind.COMPUTED,
+        source_key=credit.logger_try_key(try_.pk),
+        target=earned.xp,
+        kind=earned.kind,
         student_id=session.student_id,
         course_id=session.course_id,
         lesson_id=session.lesson_id,

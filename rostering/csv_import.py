@@ -55,7 +55,7 @@ from .models import (
 MANIFEST = "manifest.csv"
 FILE_MODES = ("absent", "bulk", "delta")
 SEXES = ("male", "female", "unspecified", "other")
-QUERY_CHUNK = 500  # stays under SQLite's bound-parameter limit
+QUERY_CHUNK = 500  # sourced ids per lookup query: statements stay small, whatever the file
 
 # Reference kinds: what a `...SourcedId` cell names.
 MODELS_BY_KIND = {

@@ -1,6 +1,9 @@
 """Shared fixtures: the example world (tests/world.py), partner apps with real OAuth2
 tokens, and API clients that use them."""
 
+import os
+
+import hypothesis
 import pytest
 from django.test import override_settings
 
@@ -55,6 +58,18 @@ def sandbox_api(make_partner):
 @pytest.fixture
 def sandbox_org(db):
     return Org.objects.get(sourced_id=SANDBOX_ORG_SOURCED_ID)
+
+
+# --- Hypothesis profiles: HYPOTHESIS_PROFILE=fast (make test-fast) runs a tenth of the
+# examples, for the edit loop; the default profile (make test, CI) runs them all.
+hypothesis.settings.register_profile("ci", max_examples=100)
+hypothesis.settings.register_profile("fast", max_examples=10)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(full: int) -> int:
+    """A test's own example count, scaled like the profile's default (100 in "ci")."""
+    return max(2, full * hypothesis.settings.default.max_examples // 100)
 
 
 @pytest.fixture

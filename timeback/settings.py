@@ -1,6 +1,7 @@
 """Settings, all from the environment (django-environ), with safe defaults for the demo.
 
-Defaults: SQLite in ./var, Celery tasks run eagerly in process (no broker), DEBUG on.
+Defaults: the embedded PostgreSQL server with its data in ./var (timeback/embedded_pg.py,
+started on first use), Celery tasks run eagerly in process (no broker), DEBUG on.
 Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY, OIDC_PRIVATE_KEY and DEBUG=false.
 """
 
@@ -84,10 +85,15 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'timeback.sqlite3'}")}
+# PostgreSQL only. Without DATABASE_URL, the project's own embedded server (var/pg), which
+# this starts when it is not running yet, so that any manage.py command works on a fresh clone.
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+else:
+    from timeback.embedded_pg import ensure_running
+
+    DATABASES = {"default": ensure_running(VAR_DIR / "pg")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "rostering.User"
@@ -279,7 +285,7 @@ LOGGING = {
 }
 
 # Diagnosis flags shown to guides and developers (docs/xp-and-mastery.md#diagnosis;
-# gradebook/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
+# analytics/diagnosis.py), judged over the last DIAGNOSIS_WINDOW_DAYS days.
 DIAGNOSIS_WINDOW_DAYS = env.int("DIAGNOSIS_WINDOW_DAYS", default=7)
 DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY = env.float("DIAGNOSIS_LOW_EFFORT_MINUTES_PER_DAY", default=10)
 DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT = env.float("DIAGNOSIS_LOW_EFFORT_WASTE_PERCENT", default=30)

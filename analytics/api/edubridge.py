@@ -15,18 +15,18 @@ title; the app is the name of the partner app owning the course. Days are UTC da
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from gradebook import goals as goal_rules
 from gradebook.selectors import course_progress
 from rostering.models import Enrollment, EnrollmentRole, Status
 from timeback.api.errors import OneRosterError
 
-from ..selectors import activity_rows
+from .. import goals as goal_rules
+from ..selectors import active_day, activity_rows
 from .common import (
     PAGING_PARAMETERS,
     AnalyticsView,
@@ -115,7 +115,7 @@ class EnrollmentFactsView(AnalyticsView):
 
 
 def _totals(keys) -> dict:
-    """(XP earned, last day with XP or time) per (student, course), in one query."""
+    """(XP earned, last day showing learning) per (student, course), in one query."""
     if not keys:
         return {}
     rows = (
@@ -124,7 +124,7 @@ def _totals(keys) -> dict:
         .values("student_id", "course_id")
         .annotate(
             xp_total=Sum("xp"),
-            last=Max("day", filter=Q(xp__gt=0) | Q(active_seconds__gt=0) | Q(items_answered__gt=0)),
+            last=Max("day", filter=active_day()),
         )
     )
     return {

@@ -23,7 +23,7 @@ from events.models import CaliperEvent
 from gradebook.models import AssessmentResult, XpEntry
 from rostering.models import User
 
-from .. import selectors
+from .. import figures, selectors
 from .common import (
     PAGING_PARAMETERS,
     AnalyticsView,
@@ -203,11 +203,11 @@ def _activity(student, course, day, xp, active, wasted, answered, correct, lesso
         "courseId": course,
         "date": day,  # rendered YYYY-MM-DD
         "xp": xp,
-        "activeMinutes": round(active / 60, 1),
-        "wastedMinutes": round(wasted / 60, 1),
+        "activeMinutes": round(figures.active_minutes(active), 1),
+        "wastedMinutes": round(figures.active_minutes(wasted), 1),
         "activeSeconds": active,
         "wastedSeconds": wasted,
-        "accuracy": round(100 * correct / answered, 1) if answered else None,
+        "accuracy": round(figures.accuracy(correct, answered), 1) if answered else None,
         "itemsAnswered": answered,
         "itemsCorrect": correct,
         "lessonsMastered": lessons,

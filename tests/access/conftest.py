@@ -25,7 +25,7 @@ from django.db import transaction
 from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook.models import XpEntry
 from rostering import partners, scopes, services
 from rostering.models import (

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from events import rollups
-from events.models import DailyActivity
+from analytics import rollups
+from analytics.models import DailyActivity
 from tests.factories import (
     ClassFactory,
     CourseFactory,
@@ -86,7 +86,7 @@ def enroll():
 
 
 def rollup(student, course, day, **figures):
-    """One DailyActivity row, as events.rollups would leave it."""
+    """One DailyActivity row, as analytics.rollups would leave it."""
     values = {**rollups.EMPTY, **figures}
     return DailyActivity.objects.create(student=student, course=course, day=day, **values)
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from analytics.models import DailyActivity
 from events import pipeline
-from events.models import CaliperEvent, DailyActivity, EventStatus
+from events.models import CaliperEvent, EventStatus
 from gradebook.models import ItemResult, LessonMastery, MasteryCredit, XpEntry
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))

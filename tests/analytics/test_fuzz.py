@@ -6,6 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ..conftest import examples
+
 pytestmark = pytest.mark.django_db
 
 PATHS = [
@@ -56,7 +58,9 @@ IDS = st.one_of(st.sampled_from(["ada", "nobody", "%20", "🙂"]), st.text(min_s
 
 
 @settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     path=st.sampled_from(PATHS),

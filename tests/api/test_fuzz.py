@@ -9,6 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ..conftest import examples
+
 pytestmark = pytest.mark.django_db
 BASE = "/ims/oneroster/rostering/v1p2"
 FIELDS = [
@@ -48,7 +50,9 @@ TOKENS = st.sampled_from(
     ]
 )
 HYPOTHESIS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook.models import LessonMastery, MasteryCredit
 from rostering import partners, services
 from rostering.models import Class, Course, CourseComponent, PartnerApp, User

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from events.models import CaliperEvent, DailyActivity, RejectedEvent
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, RejectedEvent
 from gradebook.models import XpFlag
 
 from .conftest import TODAY

@@ -11,8 +11,9 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
+from analytics.models import DailyActivity
 from analytics.selectors import student_insights
-from events.models import CaliperEvent, DailyActivity
+from events.models import CaliperEvent
 from rostering import demo as roster_demo
 from rostering.models import Class, PartnerApp, User
 

@@ -8,17 +8,19 @@ from events.models import CaliperEvent
 from .conftest import activity, time_spent
 
 pytestmark = pytest.mark.django_db
-APPS = ("events", "gradebook", "logger")
+APPS = ("events", "gradebook", "logger", "analytics")
 
 
-def test_every_events_and_gradebook_model_has_a_working_changelist(admin_client, catalogue, send):
+def test_every_events_gradebook_and_logger_model_has_a_working_changelist(
+    admin_client, catalogue, send
+):
     event = activity(run="r", totalQuestions=10, correctQuestions=10, masteredUnits=1)
     event["object"]["process"] = True
     send(event, time_spent(run="r", active=600), activity(student="ghost", xpEarned=1))
     assert CaliperEvent.objects.count() == 3
 
     models = [m for m in admin.site._registry if m._meta.app_label in APPS]
-    assert {"CaliperEvent", "XpEntry", "AssessmentResult", "AttemptLog"} <= {
+    assert {"CaliperEvent", "XpEntry", "AssessmentResult", "AttemptLog", "DailyActivity"} <= {
         m.__name__ for m in models
     }
     for model in models:

@@ -2,7 +2,8 @@
 like their TimebackProfile twins (docs/events.md#the-aggregationprofile): same XP, mastery and
 time."""
 
-from events.models import CaliperEvent, DailyActivity, EventStatus
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus
 
 from .conftest import activity, time_spent
 

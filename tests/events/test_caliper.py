@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from events import caliper
 from events.caliper import EnvelopeError, last_segment, parse_event, score_of, timeback_items
+from events.caliper.values import json_type
+
+from ..conftest import examples
 
 CTX = caliper.DATA_VERSION
 UUID = "urn:uuid:c51570e4-f8ed-4c18-bb3a-dfe51b2cc594"
@@ -114,7 +117,7 @@ def test_non_object_events_are_rejected_not_raised():
     for raw in (None, "event", 12, ["a"], True):
         parsed = parse_event(3, raw)
         assert parsed.index == 3 and parsed.raw is raw
-        assert parsed.errors == [f"event: must be a JSON object, not {caliper._json_type(raw)}"]
+        assert parsed.errors == [f"event: must be a JSON object, not {json_type(raw)}"]
 
 
 @pytest.mark.parametrize("missing", ["id", "type", "actor", "action", "object", "eventTime"])
@@ -1150,7 +1153,7 @@ KEYS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     base=st.sampled_from([SEED_ACTIVITY, SEED_TIME_SPENT, AGGREGATION_ACTIVITY, grade(SCORE)]),
     key=KEYS,
@@ -1170,7 +1173,7 @@ def test_no_mutation_of_a_valid_event_makes_parse_event_raise(base, key, where, 
     score_of(parsed)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(value=JSON)
 def test_parse_event_never_raises_on_arbitrary_json(value):
     parsed = parse_event(0, value)

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, RejectedEvent
 from gradebook.models import ItemResult, LessonMastery, XpEntry, XpFlag
 from rostering.models import User
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import locks
 from events import jobs, services
 from events.models import CaliperEvent, EventStatus
 
@@ -91,7 +92,7 @@ def test_an_envelope_a_worker_is_processing_is_active(app_api, catalogue, monkey
             cursor.execute("BEGIN")
             cursor.execute(
                 "SELECT pg_advisory_xact_lock_shared(%s, %s)",
-                [jobs.JOB_LOCKS, jobs.lock_key(uuid.UUID(envelope_id))],
+                [locks.JOBS.id, locks.key_of(uuid.UUID(envelope_id))],
             )
             assert job_of(app_api, response)["state"] == "active"
             cursor.execute("ROLLBACK")

@@ -4,7 +4,7 @@ daily rollup: the dashboards cannot tell the two sources apart."""
 import pytest
 from django.utils import timezone
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from rostering import services
 from rostering.models import User
 

@@ -9,9 +9,11 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.models import CaliperEvent, DailyActivity, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, TimeSpentFact
 from gradebook.models import LessonMastery, MasteryCredit, XpEntry, XpFlag
 
+from ..conftest import examples
 from .conftest import START, activity, time_spent
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +79,9 @@ EXPECTED_XP = Decimal("12.50") + Decimal("5.00") + Decimal("8.00")
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.permutations(range(8)),

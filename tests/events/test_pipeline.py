@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, RejectedEvent, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, RejectedEvent, TimeSpentFact
 from gradebook.models import AssessmentResult, LessonMastery, MasteryCredit, XpEntry, XpFlag
 from rostering import services
 from rostering.models import Org, User

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook.models import LessonMastery, MasteryCredit, XpEntry
 
 from .conftest import V1P2, ok

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook.models import MasteryCredit
 from gradebook.signals import notify_learning_changed
 from rostering.models import Course, PartnerApp, User

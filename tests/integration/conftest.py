@@ -37,7 +37,8 @@ from django.db.models import Count, Sum
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, TimeSpentFact
 from gradebook.models import XpEntry
 from rostering.models import User
 from tests.factories import StudentFactory

@@ -6,7 +6,8 @@ from unittest.mock import ANY
 
 import pytest
 
-from events.models import CaliperEvent, DailyActivity, EventStatus, TimeSpentFact
+from analytics.models import DailyActivity
+from events.models import CaliperEvent, EventStatus, TimeSpentFact
 from events.tasks import process_events
 from gradebook.models import XpEntry
 

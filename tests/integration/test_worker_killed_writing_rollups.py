@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from rostering.models import User
 
 from ..events.conftest import START, activity, envelope, time_spent

@@ -151,3 +151,108 @@ def test_the_window_is_what_the_start_answer_shows():
     assert mastery.parse({"type": "m_of_n", "m": 3, "n": 5}).window == 5
     assert IN_A_ROW_3.window == 3
     assert mastery.parse({"type": "do_all", "n": 7}).window == 7
+
+
+@pytest.mark.parametrize(
+    ("raw", "item_count", "expected"),
+    [
+        ({"type": "m_of_n", "m": 3, "n": 5}, None, (mastery.M_OF_N, 3, 5, 5)),
+        ({"type": "m_of_n", "m": 5, "n": 5}, 9, (mastery.M_OF_N, 5, 5, 5)),
+        ({"type": "m_of_n", "m": 1, "n": 100}, None, (mastery.M_OF_N, 1, 100, 100)),
+        ({"type": "num_correct_in_a_row_2"}, None, ("num_correct_in_a_row_2", 2, 2, 2)),
+        ({"type": "num_correct_in_a_row_3"}, None, ("num_correct_in_a_row_3", 3, 3, 3)),
+        ({"type": "num_correct_in_a_row_5"}, None, ("num_correct_in_a_row_5", 5, 5, 5)),
+        ({"type": "num_correct_in_a_row_10"}, None, ("num_correct_in_a_row_10", 10, 10, 10)),
+        # do_all: the model's n wins over the content's item count.
+        ({"type": "do_all"}, 4, (mastery.DO_ALL, 4, 4, 4)),
+        ({"type": "do_all", "n": 2}, 4, (mastery.DO_ALL, 2, 2, 2)),
+        ({"type": "quiz"}, None, (mastery.QUIZ, None, None, mastery.MAX_QUIZ_ITEMS)),
+        # Extra keys a client sends (Kolibri sends m and n with every model) change nothing.
+        (
+            {"type": "num_correct_in_a_row_3", "m": 1, "n": 9},
+            None,
+            ("num_correct_in_a_row_3", 3, 3, 3),
+        ),
+    ],
+)
+def test_client_mastery_models_parse_to_criteria(raw, item_count, expected):
+    criterion = mastery.parse(raw, item_count=item_count)
+
+    assert (criterion.type, criterion.m, criterion.n, criterion.window) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"type": "m_of_n", "m": 3, "n": 5},
+        {"type": "num_correct_in_a_row_10"},
+        {"type": "do_all", "n": 7},
+        {"type": "quiz"},
+    ],
+)
+def test_a_frozen_criterion_parses_back_to_the_same_criterion(raw):
+    criterion = mastery.parse(raw)
+
+    assert mastery.parse(criterion.as_json()) == criterion
+
+
+def tries(*answered: tuple[str, float]) -> list[Attempt]:
+    """(item, correct) OLDEST FIRST; returned most recent first, as the logger reads them."""
+    return [Attempt(item, correct) for item, correct in answered][::-1]
+
+
+@pytest.mark.parametrize(
+    ("attempts", "score"),
+    [
+        (tries(), None),
+        (tries(("q1", 1)), Decimal(1)),
+        (tries(("q1", 0)), Decimal(0)),
+        (tries(("q1", 1), ("q2", 0)), Decimal("0.5")),
+        (tries(("q1", 0), ("q1", 1)), Decimal(0)),  # the first attempt at q1 counts
+        (tries(("q1", 1), ("q1", 0), ("q2", 1)), Decimal(1)),
+        (tries(("q1", 0.5), ("q2", 1), ("q3", 1), ("q4", 1)), Decimal("0.875")),
+    ],
+)
+def test_quiz_scores_count_the_first_attempt_at_each_item(attempts, score):
+    assert mastery.quiz_score(attempts) == score
+
+
+@pytest.mark.parametrize(
+    ("attempts", "submitted", "pass_fraction", "met"),
+    [
+        (tries(*[(f"q{i}", 1) for i in range(10)]), False, mastery.DEFAULT_PASS_FRACTION, False),
+        (tries(*[(f"q{i}", 1) for i in range(10)]), True, mastery.DEFAULT_PASS_FRACTION, True),
+        (tries(*[(f"q{i}", float(i != 0)) for i in range(10)]), True, Decimal("0.9"), True),
+        (tries(*[(f"q{i}", float(i > 1)) for i in range(10)]), True, Decimal("0.9"), False),
+        (tries(*[(f"q{i}", float(i != 0)) for i in range(10)]), True, Decimal("0.95"), False),
+        (tries(("q1", 0), ("q1", 1)), True, Decimal("0.5"), False),
+        (tries(), True, Decimal(0), False),
+    ],
+)
+def test_a_quiz_is_met_once_submitted_at_or_above_the_pass_mark(
+    attempts, submitted, pass_fraction, met
+):
+    criterion = mastery.parse({"type": "quiz"})
+
+    assert (
+        mastery.is_met(criterion, attempts, submitted=submitted, pass_fraction=pass_fraction) is met
+    )
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ([], 0.0),
+        ([0], mastery.STARTED_PROGRESS),
+        ([0.5], 0.5 / 3),
+        ([1, 0], 1 / 3),
+        ([1, 1, 0, 0], 2 / 3),
+        ([1, 0, 0, 0, 0, 0], mastery.STARTED_PROGRESS),  # the right answer left the window
+        ([1, 0.5, 0.5, 0, 1], 1.0),  # 3 of the last 5: met
+        ([0, 0, 1, 1, 1], 1.0),
+    ],
+)
+def test_m_of_n_progress_is_the_share_of_m_in_the_window(scores, expected):
+    attempts = [Attempt(f"q{i}", s) for i, s in enumerate(scores)][::-1]
+
+    assert mastery.progress(M_OF_N_3_5, attempts) == pytest.approx(expected)

@@ -8,9 +8,9 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from analytics.models import DailyActivity, StaleRollup
+from analytics.tasks import recompute_rollups
 from events import sweep
-from events.models import DailyActivity, StaleRollup
-from events.tasks import recompute_rollups
 
 from .conftest import START, answer, exercise_start
 
@@ -76,7 +76,7 @@ def test_a_recompute_whose_marker_was_already_claimed_does_nothing(
     answer_one(browser, django_capture_on_commit_callbacks)
     recompute_rollups(*queued[0])
 
-    with mock.patch("events.rollups.recompute") as recompute:
+    with mock.patch("analytics.rollups.recompute") as recompute:
         assert recompute_rollups(*queued[0]) == 0
     recompute.assert_called_once_with(set())
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from events.models import DailyActivity
+from analytics.models import DailyActivity
 from gradebook.models import AssessmentLineItem, LessonMastery, XpEntry
 from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 

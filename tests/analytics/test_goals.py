@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradebook.goals import (
+from analytics.goals import (
     DayFigures,
     Goals,
     goals_from_metadata,

@@ -13,6 +13,8 @@ works, their accuracy says little about the content.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import figures
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -38,18 +40,15 @@ class Window:
     def minutes_per_day(self) -> Decimal:
         if self.school_days <= 0:
             return Decimal(0)
-        return Decimal(self.active_seconds) / 60 / self.school_days
+        return figures.active_minutes(Decimal(self.active_seconds)) / self.school_days
 
     @property
     def waste_percent(self) -> Decimal | None:
-        total = self.active_seconds + self.wasted_seconds
-        return Decimal(100) * self.wasted_seconds / total if total else None
+        return figures.waste_percent(Decimal(self.active_seconds), Decimal(self.wasted_seconds))
 
     @property
     def accuracy(self) -> Decimal | None:
-        if self.items_answered <= 0:
-            return None
-        return Decimal(100) * self.items_correct / self.items_answered
+        return figures.accuracy(Decimal(self.items_correct), self.items_answered)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from gradebook.diagnosis import Thresholds, Window, diagnose
+from analytics.diagnosis import Thresholds, Window, diagnose
 
 
 def window(minutes_per_day=30, days=5, waste_percent=10, answered=40, accuracy=85):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from . import figures
+
 SCHOOL_DAYS = frozenset(range(5))  # Monday..Friday, date.weekday()
 
 
@@ -75,14 +77,11 @@ class DayFigures:
 
     @property
     def accuracy(self) -> Decimal | None:
-        """Percent of answered items that were right; None when nothing was answered."""
-        if self.items_answered <= 0:
-            return None
-        return Decimal(100) * self.items_correct / self.items_answered
+        return figures.accuracy(Decimal(self.items_correct), self.items_answered)
 
     @property
     def active_minutes(self) -> Decimal:
-        return Decimal(self.active_seconds) / 60
+        return figures.active_minutes(Decimal(self.active_seconds))
 
     def __add__(self, other: "DayFigures") -> "DayFigures":
         return DayFigures(

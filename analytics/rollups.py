@@ -1,27 +1,26 @@
 """Daily rollups per student × course × day, recomputed from the ledger and facts.
 
 Never incremented: a key's row is derived again from its sources, under a per-key lock.
-The Caliper pipeline does it at the end of the transaction of the batch that touched it (so
-a batch is never committed without its rollups). Two workers touching the same key converge
-on the same row: the lock is held until commit, and whoever takes it second sees the first
-one's committed batch.
-
-Changes from outside the pipeline (gradebook.signals.learning_changed: the gradebook API,
-the logger) are recomputed in the writer's transaction too, unless
-settings.ROLLUPS_AFTER_COMMIT hands them to a Celery task after the commit: the writer's
-transaction then marks the keys stale (StaleRollup), and the task claims the markers and
-recomputes what it claimed; the sweep repairs markers whose task was lost.
+Every writer of those sources announces the keys it touched with
+gradebook.signals.learning_changed, and analytics.receivers answers it:
+- the Caliper pipeline at the end of its batch's transaction (so a batch is never committed
+  without its rollups). Two workers touching the same key converge on the same row: the
+  lock is held until commit, and whoever takes it second sees the first one's batch;
+- the gradebook API and the logger in the writer's transaction too, unless
+  settings.ROLLUPS_AFTER_COMMIT hands them to a Celery task after the commit: the writer's
+  transaction then marks the keys stale (StaleRollup), and the task claims the markers and
+  recomputes what it claimed; the events sweep's signal re-queues markers whose task was
+  lost.
 """
 
-import logging
-import zlib
 from datetime import date
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import locks
+from events.models import TimeSpentFact
 from gradebook.models import (
     ItemResult,
     LessonMastery,
@@ -30,9 +29,7 @@ from gradebook.models import (
 )
 from logger.models import AttemptLog, SessionTime
 
-from .models import DailyActivity, StaleRollup, TimeSpentFact
-
-logger = logging.getLogger(__name__)
+from .models import DailyActivity, StaleRollup
 
 
 def recompute(keys: set[tuple]) -> None:
@@ -67,15 +64,9 @@ EMPTY = {
 
 
 def _lock(keys) -> None:
-    """Serialise recomputation per key across workers (PostgreSQL advisory locks, taken in
-    a fixed order so two workers cannot deadlock)."""
-    ids = sorted({zlib.crc32(f"rollup:{s}:{c}:{d}".encode()) for s, c, d in keys})
-    with connection.cursor() as cursor:
-        # One statement for all the keys; PostgreSQL evaluates volatile output expressions
-        # in ORDER BY order, so the locks are still taken in ascending order.
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k", [ids]
-        )
+    """Serialise recomputation per key across workers (advisory locks of core.locks,
+    taken in a fixed order so two workers cannot deadlock)."""
+    locks.xact_lock(locks.ROLLUPS, (f"rollup:{s}:{c}:{d}" for s, c, d in keys))
 
 
 def _derive(keys) -> dict:
@@ -164,18 +155,6 @@ def _derive_params(keys) -> list:
     return [value for position, key in enumerate(keys) for value in (position, *key)]
 
 
-def on_learning_changed(sender, keys, **kwargs) -> None:
-    """gradebook.signals.learning_changed: XP, results or mastery changed outside the
-    pipeline (gradebook API, logger); bring those days' rollups up to date, in this
-    transaction or, with ROLLUPS_AFTER_COMMIT, by a worker after the commit."""
-    if not settings.ROLLUPS_AFTER_COMMIT:
-        recompute(keys)
-        return
-    keys = sorted(keys)
-    mark_stale(keys)
-    transaction.on_commit(lambda: enqueue_recompute(keys))
-
-
 def mark_stale(keys) -> None:
     """Marks the keys' rollups stale in the writer's transaction (sorted, so two writers lock
     the markers in the same order). The marker's row stays locked until the writer commits,
@@ -189,19 +168,6 @@ def mark_stale(keys) -> None:
             f" ON CONFLICT (student_id, course_id, day) DO UPDATE SET since = {table}.since",
             [value for s, c, d in keys for value in (s, c, d, now)],
         )
-
-
-def enqueue_recompute(keys) -> None:
-    """Hand the stale keys to a worker. Their markers are committed, so a broker outage
-    loses nothing: the sweep re-queues markers that stay."""
-    from .tasks import recompute_rollups
-
-    try:
-        recompute_rollups.apply_async(
-            args=[[[s, c, d.isoformat()] for s, c, d in keys]], retry=False
-        )
-    except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
-        logger.warning("Could not enqueue %d rollups (%s); the sweep will.", len(keys), error)
 
 
 def recompute_stale(keys) -> int:

@@ -1,0 +1,80 @@
+"""Read models: the daily rollups per student × course × UTC day that the dashboards, the
+read-back APIs and EduBridge read, and the markers of rollups waiting to be recomputed.
+
+Both tables were created by the events app and keep their names (`db_table`); they moved
+here with a state-only migration (analytics.0001_initial)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from rostering.models import Course
+
+
+class DailyActivity(models.Model):
+    """Per student × course × UTC day: what dashboards and read-back read
+    (docs/architecture.md#how-an-event-becomes-xp-on-a-page).
+    Recomputed from the ledger and facts for the keys a batch touched; never incremented."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_activity"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    xp = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    active_seconds = models.PositiveIntegerField(default=0)
+    wasted_seconds = models.PositiveIntegerField(default=0)
+    # The inactive part of wasted_seconds (the rest is waste + anti-pattern): EduBridge
+    # answers inactiveSeconds and wasteSeconds apart.
+    inactive_seconds = models.PositiveIntegerField(default=0)
+    items_answered = models.PositiveIntegerField(default=0)
+    items_correct = models.PositiveIntegerField(default=0)
+    lessons_mastered = models.PositiveIntegerField(default=0)
+    mastered_units = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "events_dailyactivity"  # created by the events app, which owned it first
+        verbose_name_plural = "daily activity"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "day"], name="one_rollup_per_student_course_day"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["course", "day"], name="events_dail_course__be38c0_idx"),
+            models.Index(fields=["student", "day"], name="events_dail_student_9c1d66_idx"),
+            # Read-back pages in this order (oldest day first): the first page of a long
+            # history is read from the index instead of sorting every row of the range.
+            models.Index(fields=["day", "student", "course"], name="rollup_day_student_course"),
+        ]
+
+    def __str__(self):
+        return f"{self.student_id}/{self.course_id} {self.day}: {self.xp} XP"
+
+
+class StaleRollup(models.Model):
+    """A daily rollup whose sources changed outside the pipeline (gradebook API, logger) and
+    that a worker has yet to recompute (analytics.rollups.recompute_stale). Written in the
+    writer's transaction, so a change is never committed without its marker: if the broker
+    loses the recompute task, the sweep finds the marker and recomputes the rollup."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    # When the rollup first went stale (a later change keeps it): the sweep repairs markers
+    # older than SWEEP_MIN_AGE, even while the student keeps working.
+    since = models.DateTimeField()
+
+    class Meta:
+        db_table = "events_stalerollup"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "day"], name="one_stale_marker_per_rollup"
+            )
+        ]
+
+    def __str__(self):
+        return f"stale rollup {self.student_id} {self.course_id} {self.day}"
