@@ -8,7 +8,8 @@
 #                   tests with real celery workers, browser tests, the official clients
 #   make test-fast  the edit loop: no browser, integration or official-client tests, fewer
 #                   Hypothesis examples
-#   make lint       ruff check + ruff format --check
+#   make lint       ruff check + ruff format --check + lint-imports (the layers of
+#                   docs/architecture.md, contracts in pyproject.toml)
 #   make bench      run bench/rostering_users.py against the throwaway PostgreSQL server
 #   make venv       create .venv and install the project with its test extras (done by the above)
 #
@@ -82,11 +83,13 @@ test-fast: WITH_SERVICES = FAST_PASSWORD_HASHER=1 HYPOTHESIS_PROFILE=fast $(PY) 
 test-fast: venv
 	$(with_services)
 
-# Both checks always run; fails if either fails.
+# Every check always runs; fails if any fails. lint-imports reads the contracts in
+# pyproject.toml ([tool.importlinter]): an upward or circular import fails the build.
 lint: venv
 	@rc=0; \
 	echo "ruff check ." >&2; $(VENV)/bin/ruff check . || rc=1; \
 	echo "ruff format --check ." >&2; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "lint-imports" >&2; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	exit $$rc
 
 bench: WITH_SERVICES = $(PY) bench/rostering_users.py $(BENCH_ARGS)

@@ -3,7 +3,7 @@ pipeline writes."""
 
 from django.contrib import admin
 
-from timeback.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import (
     AssignableFact,

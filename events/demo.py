@@ -7,10 +7,16 @@ would send them, pushed through the real ingestion (`events.services.ingest`) in
 envelopes and processed by the real pipeline (eagerly without a broker). Nothing is written
 to the derived tables directly.
 
-Deterministic: the same seed, students, days and end day give the same events (event ids are
-uuid5 of what they describe), so a resend is counted as duplicates and credits nothing.
-Rollup days are the events' UTC days; `received_at` is when the demo ran (the developer
-page shows the ingestion as it happened, today).
+The history ends yesterday (today is left to whoever tries the demo) and is topped up: a
+demo started again days later simulates only the days it misses, through the same path,
+from where each student stood (`Progress.stored`), so "last active" stays recent.
+
+Deterministic: each day draws from its own generator (seeded with the day), and a student's
+progress is what they mastered before, so a day's events are the same whether the history
+was simulated in one go or topped up day by day; event ids are uuid5 of what they
+describe, so a resend is counted as duplicates and credits nothing. Rollup days are the
+events' UTC days; `received_at` is when the demo ran (the developer page shows the
+ingestion as it happened, today).
 """
 
 import random
@@ -20,17 +26,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import orjson
+from django.db.models import Max, Min
 
+from gradebook import credit
+from gradebook.models import LessonMastery
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
 from . import services
 from .caliper import EnvelopeError
+from .models import CaliperEvent, Envelope
 
 DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 USERS = "https://timeback.example/ims/oneroster/rostering/v1p2/users/"
 SENSOR = "https://demo-app.timeback.example"
 NAMESPACE = uuid.UUID("6f1d3c1e-6c1b-4f0b-9a43-5e1f0c2b7d10")
 ENVELOPE_EVENTS = 1000  # the most an envelope may carry: fewer, larger commits
+# Days over which an "accelerating" student's accuracy climbs from its first value to its
+# last (and every profile's moves a little): the default history's length, whatever the
+# length asked, so that a topped-up day draws what it would have in one long history.
+RAMP_DAYS = 59
 
 
 @dataclass(frozen=True)
@@ -59,14 +73,50 @@ def profile_of(n: int) -> Profile:
 
 @dataclass
 class SimulationResult:
+    first: date | None = None  # the days simulated this time (None: none were missing)
+    last: date | None = None
     events: int = 0
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
     profiles: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def days(self) -> int:
+        return 0 if self.first is None else (self.last - self.first).days + 1
 
-def simulate(
+
+@dataclass
+class Progress:
+    """Where each student stands: the lesson they work on in each course, and the lessons
+    they have mastered (a lesson's unit is reported mastered the first time only)."""
+
+    position: dict[tuple[int, int], int] = field(default_factory=dict)  # (student, course)
+    mastered: set[tuple[int, int]] = field(default_factory=set)  # (student, lesson)
+
+    @classmethod
+    def stored(cls, students, courses, lessons) -> "Progress":
+        """The progress the history sent so far left, read back from the lesson masteries
+        the pipeline derived from it: a student moves on when they master their lesson, so
+        the lessons they mastered are the first ones of the course."""
+        ids = {lesson.pk: course.pk for course in courses for lesson in lessons[course.pk]}
+        mastered = set(
+            LessonMastery.objects.filter(student__in=students, lesson_id__in=list(ids)).values_list(
+                "student_id", "lesson_id"
+            )
+        )
+        done = {}
+        for student_id, lesson_id in mastered:
+            key = (student_id, ids[lesson_id])
+            done[key] = done.get(key, 0) + 1
+        position = {}  # as simulate keeps it: only the students who moved on
+        for (student_id, course_id), count in done.items():
+            if at := min(count, len(lessons[course_id]) - 1):
+                position[(student_id, course_id)] = at
+        return cls(position=position, mastered=mastered)
+
+
+def top_up(
     *,
     app: PartnerApp,
     students: list[User],
@@ -75,28 +125,89 @@ def simulate(
     today: date,
     seed: int = 7,
 ) -> SimulationResult:
-    """`days` days of learning up to `today`, ingested envelope by envelope."""
+    """Bring the history up to yesterday: `days` days when there is none yet, else the
+    days after its last one (at most `days` of them), ingested envelope by envelope."""
+    yesterday = today - timedelta(days=1)
+    span = history_span(app)
+    if span is None:
+        first = yesterday - timedelta(days=days - 1)
+        start = first
+        while start.weekday() >= 5:  # the first school day, as a top-up finds it later
+            start += timedelta(days=1)
+    else:
+        start, last = span
+        first = max(last + timedelta(days=1), yesterday - timedelta(days=days - 1))
+    lessons = lessons_of(courses)
+    progress = Progress.stored(students, courses, lessons) if span else Progress()
+    return simulate(
+        app=app,
+        students=students,
+        courses=courses,
+        first=first,
+        last=yesterday,
+        start=start,
+        progress=progress,
+        seed=seed,
+    )
+
+
+def history_span(app: PartnerApp) -> tuple[date, date] | None:
+    """(first, last) UTC day of the events the demo sent (its envelopes' sensor tells them
+    from what someone trying the demo app's credentials sends), or None."""
+    envelopes = Envelope.objects.filter(partner_app=app, sensor=SENSOR).values("id")
+    span = CaliperEvent.objects.filter(partner_app=app, envelope_id__in=envelopes).aggregate(
+        first=Min("event_time"), last=Max("event_time")
+    )
+    if span["first"] is None:
+        return None
+    return span["first"].astimezone(UTC).date(), span["last"].astimezone(UTC).date()
+
+
+def lessons_of(courses: list[Course]) -> dict[int, list[CourseComponent]]:
+    by_course = {course.pk: [] for course in courses}
+    for lesson in CourseComponent.objects.filter(
+        course__in=courses, kind=ComponentKind.LESSON
+    ).order_by("parent__sort_order", "sort_order", "pk"):
+        by_course[lesson.course_id].append(lesson)
+    return by_course
+
+
+def simulate(
+    *,
+    app: PartnerApp,
+    students: list[User],
+    courses: list[Course],
+    first: date,
+    last: date,
+    start: date | None = None,
+    progress: Progress | None = None,
+    seed: int = 7,
+) -> SimulationResult:
+    """The days `first`..`last` of a history that began on `start` (default `first`), from
+    `progress` (default: nobody has started), ingested envelope by envelope."""
     result = SimulationResult()
-    lessons = {
-        course.pk: list(
-            CourseComponent.objects.filter(course=course, kind=ComponentKind.LESSON).order_by(
-                "parent__sort_order", "sort_order", "pk"
-            )
-        )
-        for course in courses
-    }
     for n, _ in enumerate(students):
         name = profile_of(n).name
         result.profiles[name] = result.profiles.get(name, 0) + 1
+    if first > last:
+        return result
+    result.first, result.last = first, last
+    lessons = lessons_of(courses)
+    progress = progress or Progress()
     batch = []
-    for event in _events(students, courses, lessons, days, today, random.Random(seed)):
-        batch.append(event)
-        if len(batch) >= ENVELOPE_EVENTS:
-            _send(app, batch, result)
-            batch = []
+    for day in _days(first, last):
+        batch.extend(day_events(students, courses, lessons, day, start or first, progress, seed))
+        while len(batch) >= ENVELOPE_EVENTS:
+            _send(app, batch[:ENVELOPE_EVENTS], result)
+            batch = batch[ENVELOPE_EVENTS:]
     if batch:
         _send(app, batch, result)
     return result
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
 
 
 def _send(app: PartnerApp, events: list[dict], result: SimulationResult) -> None:
@@ -118,46 +229,38 @@ def _send(app: PartnerApp, events: list[dict], result: SimulationResult) -> None
     result.rejected += len(answer.rejected)
 
 
-def _events(students, courses, lessons, days, today, rng) -> Iterator[dict]:
-    position = {(s.pk, c.pk): 0 for s in students for c in courses}  # next lesson index
-    mastered_lessons = set()  # (student, lesson) pairs already reported mastered
-    first = today - timedelta(days=days - 1)
-    for offset in range(days):
-        day = first + timedelta(days=offset)
-        if day.weekday() >= 5:
-            continue
-        progress = offset / max(1, days - 1)
-        for n, student in enumerate(students):
-            profile = profile_of(n)
-            for c, course in enumerate(courses):
-                if rng.random() > profile.attendance or not lessons[course.pk]:
-                    continue
-                start = datetime.combine(day, time(8 + 2 * c, rng.randrange(0, 50)), UTC)
-                sessions = 2 if rng.random() < 0.3 else 1
-                for session in range(sessions):
-                    at = start + timedelta(hours=4 * session)
-                    key = (student.pk, course.pk)
-                    course_lessons = lessons[course.pk]
-                    lesson = course_lessons[min(position[key], len(course_lessons) - 1)]
-                    first_time = (student.pk, lesson.pk) not in mastered_lessons
-                    mastered, events = _session(
-                        student,
-                        course,
-                        lesson,
-                        profile,
-                        progress,
-                        at,
-                        rng,
-                        day,
-                        session,
-                        first_time,
-                    )
-                    if mastered:
-                        mastered_lessons.add((student.pk, lesson.pk))
-                    if mastered and position[key] < len(course_lessons) - 1:
-                        position[key] += 1
-                    yield from events
-        yield from _mistakes(students, courses, day, rng)
+def day_events(students, courses, lessons, day, start, progress: Progress, seed) -> list[dict]:
+    """One day of the history that began on `start`: what each student did, from where
+    they stood (`progress`, moved on as they master lessons). Weekends are quiet."""
+    if day.weekday() >= 5:
+        return []
+    rng = random.Random(f"{seed}/{day.isoformat()}")
+    ramp = min(1.0, (day - start).days / RAMP_DAYS)
+    events = []
+    for n, student in enumerate(students):
+        profile = profile_of(n)
+        for c, course in enumerate(courses):
+            if rng.random() > profile.attendance or not lessons[course.pk]:
+                continue
+            begin = datetime.combine(day, time(8 + 2 * c, rng.randrange(0, 50)), UTC)
+            sessions = 2 if rng.random() < 0.3 else 1
+            for session in range(sessions):
+                at = begin + timedelta(hours=4 * session)
+                key = (student.pk, course.pk)
+                course_lessons = lessons[course.pk]
+                position = progress.position.get(key, 0)
+                lesson = course_lessons[min(position, len(course_lessons) - 1)]
+                first_time = (student.pk, lesson.pk) not in progress.mastered
+                mastered, sitting = _session(
+                    student, course, lesson, profile, ramp, at, rng, day, session, first_time
+                )
+                if mastered:
+                    progress.mastered.add((student.pk, lesson.pk))
+                    if position < len(course_lessons) - 1:
+                        progress.position[key] = position + 1
+                events += sitting
+    events += _mistakes(students, courses, day, rng)
+    return events
 
 
 def _session(student, course, lesson, profile, progress, at, rng, day, session, first_time):
@@ -182,7 +285,8 @@ def _session(student, course, lesson, profile, progress, at, rng, day, session, 
         )
     end = at + timedelta(seconds=active + wasted)
     events.append(_time_spent(student, lesson, ident, run, end, active, wasted, context))
-    mastered = right / items >= 0.9
+    # The simulated app reports the unit mastered when Timeback masters the lesson.
+    mastered = credit.reaches_mastery(course.metadata, credit.percent_correct(right, items))
     metrics = {"totalQuestions": items, "correctQuestions": right}
     if mastered and first_time:
         metrics["masteredUnits"] = 1

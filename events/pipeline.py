@@ -12,11 +12,11 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   facts for the keys a batch touched, under a per-key lock, never incremented.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Sum
+from django.db.models import BooleanField, Count, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -321,11 +321,13 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
         mastered=_mastered_lessons(sources.values()),
         credited=_credited_xp(sources),
     )
+    writes = SourceWrites()
     for key, event in sources.items():
         if event.type == "ActivityEvent":
-            _recompute_activity(key, event, touched, reads)
+            _recompute_activity(key, event, touched, reads, writes)
         else:
-            _recompute_xp_grade(key, event, touched, reads)
+            _recompute_xp_grade(key, event, touched, reads, writes)
+    writes.save(reads, touched)
 
 
 @dataclass
@@ -335,10 +337,50 @@ class SourceReads:
 
     active: dict[tuple, int]  # (student id, run key) -> active seconds of the run
     mastered: dict[tuple, object]  # (student id, lesson id) -> mastered at
-    credited: dict[str, Decimal]  # source key -> XP credited so far
+    credited: dict[str, tuple[Decimal, int]]  # source key -> (XP credited so far, entries)
 
     def active_of(self, event) -> int:
         return self.active.get((event.student_id, event.run_key), 0)
+
+
+@dataclass
+class SourceWrites:
+    """What recomputing the XP sources of a batch writes, gathered source by source and
+    written with one statement per table (gradebook's *_many services): a batch of a
+    thousand events used to spend most of its time on a dozen round trips per activity."""
+
+    flags: list[dict] = field(default_factory=list)
+    credits: list[dict] = field(default_factory=list)
+    units: list[dict] = field(default_factory=list)
+    masteries: dict[tuple, tuple] = field(default_factory=dict)  # pair -> (event, mastery)
+    results: list[dict] = field(default_factory=list)
+
+    def master(self, event: CaliperEvent) -> None:
+        """The event masters its lesson: of a batch's events for one (student, lesson), the
+        earliest counts (record_lesson_mastery keeps the earliest time, whatever the order)."""
+        pair = (event.student_id, event.lesson_id)
+        known = self.masteries.get(pair)
+        if known is None or (event.event_time, event.pk) < (known[0].event_time, known[0].pk):
+            mastery = {
+                "student_id": event.student_id,
+                "lesson_id": event.lesson_id,
+                "course_id": event.course_id,
+                "at": event.event_time,
+                "source_key": credit.event_key(event.pk),
+            }
+            self.masteries[pair] = (event, mastery)
+
+    def save(self, reads: SourceReads, touched: Touched) -> None:
+        gradebook.record_xp_plausibilities(self.flags)
+        gradebook.credit_xp_many(self.credits, credited=reads.credited)
+        gradebook.set_mastered_units_many(self.units)
+        moved = gradebook.record_lesson_masteries([m for _, m in self.masteries.values()])
+        for event, _ in self.masteries.values():
+            touched.add(event.student_id, event.course_id, day_of(event))
+        for pair, moved_from in moved.items():
+            event = self.masteries[pair][0]
+            touched.add(event.student_id, event.course_id, moved_from.date())
+        gradebook.record_results(self.results)
 
 
 def _lock_xp_sources(keys) -> None:
@@ -406,18 +448,24 @@ def _mastered_lessons(events) -> dict[tuple, object]:
     }
 
 
-def _credited_xp(keys) -> dict[str, Decimal]:
+def _credited_xp(keys) -> dict[str, tuple[Decimal, int]]:
+    """{source key: (XP credited so far, ledger entries so far)}."""
     rows = XpEntry.objects.filter(source_key__in=keys).values_list("source_key")
-    return dict(rows.annotate(total=Sum("amount")))
+    return {
+        key: (total, entries)
+        for key, total, entries in rows.annotate(total=Sum("amount"), entries=Count("id"))
+    }
 
 
-def _credit_xp(key: str, target: Decimal, reads: SourceReads, **fields) -> None:
+def _credit_xp(
+    key: str, target: Decimal, reads: SourceReads, writes: SourceWrites, **fields
+) -> None:
     """Credit the source up to `target`, unless it is credited exactly that already (most
-    sources of zero XP, and every source recomputed again without a change): the ledger
-    service would then write nothing, and its read is saved."""
-    if rules.correction(target=target, credited=reads.credited.get(key) or 0) == 0:
+    sources of zero XP, and every source recomputed again without a change)."""
+    credited = (reads.credited.get(key) or (0, 0))[0]
+    if rules.correction(target=target, credited=credited or 0) == 0:
         return
-    gradebook.credit_xp(source_key=key, target=target, **fields)
+    writes.credits.append({"source_key": key, "target": target, **fields})
 
 
 def any_of(columns: tuple[str, ...], values: set[tuple]) -> RawSQL:
@@ -433,7 +481,7 @@ def any_of(columns: tuple[str, ...], values: set[tuple]) -> RawSQL:
 
 
 def _recompute_activity(
-    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads
+    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads, writes: SourceWrites
 ) -> None:
     p = parsed(event)
     items = caliper.timeback_items(p)
@@ -446,13 +494,14 @@ def _recompute_activity(
         "occurred_on": day_of(event),
     }
     if earned.claimed:
-        gradebook.record_xp_plausibility(
-            source_key=key, reported_xp=earned.xp, active_seconds=active, **common
+        writes.flags.append(
+            {"source_key": key, "reported_xp": earned.xp, "active_seconds": active, **common}
         )
     _credit_xp(
         key,
         earned.xp,
         reads,
+        writes,
         kind=earned.kind,
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
@@ -462,31 +511,36 @@ def _recompute_activity(
     if earned.reports_units_or_questions:
         # The activity's own report of mastery and questions (EduBridge's totalQuestions and
         # correctQuestions, the dashboards' accuracy); a repeat of the attempt replaces it.
-        gradebook.set_mastered_units(
-            source_key=key,
-            units=earned.units,
-            student_id=event.student_id,
-            course_id=event.course_id,
-            occurred_on=day_of(event),
-            questions=earned.questions,
-            correct_questions=earned.correct,
+        writes.units.append(
+            {
+                "source_key": key,
+                "units": earned.units,
+                "student_id": event.student_id,
+                "course_id": event.course_id,
+                "occurred_on": day_of(event),
+                "questions": earned.questions,
+                "correct_questions": earned.correct,
+            }
         )
-    _maybe_master_lesson(event, earned.accuracy, touched, reads.mastered)
+    if _masters_lesson(event, earned.accuracy, reads.mastered):
+        writes.master(event)
     if references.wants_result(event.raw) and event.lesson_id:
-        gradebook.record_result(
-            sourced_id=result_id(event),
-            lesson=event.lesson,
-            student_id=event.student_id,
-            app=event.partner_app,
-            score=earned.accuracy,
-            score_status="fully graded",
-            score_date=event.event_time,
-            metadata=credit.result_metadata(items, earned),
+        writes.results.append(
+            {
+                "sourced_id": result_id(event),
+                "lesson": event.lesson,
+                "student_id": event.student_id,
+                "app": event.partner_app,
+                "score": earned.accuracy,
+                "score_status": "fully graded",
+                "score_date": event.event_time,
+                "metadata": credit.result_metadata(items, earned),
+            }
         )
 
 
 def _recompute_xp_grade(
-    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads
+    key: str, event: CaliperEvent, touched: Touched, reads: SourceReads, writes: SourceWrites
 ) -> None:
     given, _, _ = caliper.score_of(parsed(event))
     earned = credit.xp_grade_credit(given)
@@ -497,13 +551,14 @@ def _recompute_xp_grade(
         "partner_app_id": event.partner_app_id,
         "occurred_on": day_of(event),
     }
-    gradebook.record_xp_plausibility(
-        source_key=key, reported_xp=earned.xp, active_seconds=active, **common
+    writes.flags.append(
+        {"source_key": key, "reported_xp": earned.xp, "active_seconds": active, **common}
     )
     _credit_xp(
         key,
         earned.xp,
         reads,
+        writes,
         kind=earned.kind,
         lesson_id=event.lesson_id,
         caused_by_event=event.pk,
@@ -512,15 +567,18 @@ def _recompute_xp_grade(
     touched.add(event.student_id, event.course_id, day_of(event))
 
 
-def _maybe_master_lesson(
-    event: CaliperEvent, accuracy: Decimal | None, touched: Touched, mastered: dict | None = None
-) -> None:
+def _masters_lesson(event: CaliperEvent, accuracy: Decimal | None, mastered: dict) -> bool:
+    """The event masters its lesson, and no earlier mastery of it is known."""
     if accuracy is None or event.lesson_id is None or event.course is None:
-        return
-    already = (mastered or {}).get((event.student_id, event.lesson_id))
+        return False
+    already = mastered.get((event.student_id, event.lesson_id))
     if already is not None and already <= event.event_time:
-        return  # mastered no later than this event: the service would change nothing
-    if credit.reaches_mastery(event.course.metadata, accuracy):
+        return False  # mastered no later than this event: recording it would change nothing
+    return credit.reaches_mastery(event.course.metadata, accuracy)
+
+
+def _maybe_master_lesson(event: CaliperEvent, accuracy: Decimal | None, touched: Touched) -> None:
+    if _masters_lesson(event, accuracy, {}):
         moved_from = gradebook.record_lesson_mastery(
             student_id=event.student_id,
             lesson_id=event.lesson_id,

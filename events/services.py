@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.text import contains_nul
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
-from timeback.api.views import contains_nul
 
 from . import caliper
 from .caliper import references
@@ -288,52 +288,46 @@ def _keep_rejections(app, envelope_id, rejections) -> None:
     )
 
 
-COLUMNS = (
-    "partner_app_id",
-    "event_id",
-    "envelope_id",
-    "type",
-    "action",
-    "event_time",
-    "received_at",
-    "raw",
-    "student_ref",
-    "course_ref",
-    "lesson_refs",
-    "student_id",
-    "course_id",
-    "lesson_id",
-    "run_key",
-    "activity_key",
-    "status",
-)
-JSON_COLUMNS = {"raw", "lesson_refs"}
+# Each column with its PostgreSQL type: the rows go in as one JSON array of records.
+COLUMNS = {
+    "partner_app_id": "bigint",
+    "event_id": "text",
+    "envelope_id": "uuid",
+    "type": "text",
+    "action": "text",
+    "event_time": "timestamptz",
+    "raw": "jsonb",
+    "student_ref": "text",
+    "course_ref": "text",
+    "lesson_refs": "jsonb",
+    "student_id": "bigint",
+    "course_id": "bigint",
+    "lesson_id": "bigint",
+    "run_key": "text",
+    "activity_key": "text",
+    "status": "text",
+}
 
 
 def insert_events(rows: list[dict]) -> dict[str, int]:
     """Store the rows in one statement; answer {event id: row id} of the rows actually
-    inserted (a row whose (app, event id) is already stored is a duplicate and skipped)."""
+    inserted (a row whose (app, event id) is already stored is a duplicate and skipped).
+
+    The rows travel as one JSON document (orjson writes the datetimes and UUIDs) that
+    PostgreSQL reads back as records: a placeholder per value (17 per event) spent most of
+    an envelope's insert in the driver, splitting a query that is never the same twice and
+    quoting each value."""
     if not rows:
         return {}
-    now = timezone.now()
-    row_params_sql = (
-        "(" + ", ".join("%s::jsonb" if c in JSON_COLUMNS else "%s" for c in COLUMNS) + ")"
-    )
-    params = []
-    for row in rows:
-        row = {**row, "received_at": now}
-        for column in COLUMNS:
-            value = row[column]
-            if column in JSON_COLUMNS:
-                value = orjson.dumps(value).decode()
-            elif column in ("event_time", "received_at"):
-                value = connection.ops.adapt_datetimefield_value(value)
-            params.append(value)
+    document = orjson.dumps([{column: row[column] for column in COLUMNS} for row in rows])
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
+    names = ", ".join(COLUMNS)
+    record = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
     sql = (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row_params_sql] * len(rows))} "
+        f"INSERT INTO {table} ({names}, received_at) "
+        f"SELECT {names}, %s::timestamptz FROM json_to_recordset(%s::json) AS r({record}) "
         "ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [timezone.now(), document.decode()])
         return {event_id: pk for pk, event_id in cursor.fetchall()}

@@ -7,13 +7,13 @@ see, and the categories it created, the school's, or those its line items use. O
 scope answers 404.
 
 Writes: an app writes the gradebook of its own courses' classes only, and results only
-for students it may see; categories it created. Refusals are 403 with an explanation.
+for students it may see; categories it created. Refusals raise AccessDenied (403 in the API) with an explanation.
 Results the Caliper pipeline derived from events are corrected by sending events.
 """
 
 from django.db.models import Q
-from rest_framework.exceptions import PermissionDenied
 
+from core.exceptions import AccessDenied
 from gradebook.credit import EVENT_RESULT_PREFIX
 from rostering.access import (
     app_sees_everything,
@@ -73,7 +73,7 @@ def visible_assessment_results(queryset, app):
     return queryset.filter(own, _students(app))
 
 
-# --- writes: raise PermissionDenied (403) with the reason ---
+# --- writes: raise AccessDenied (core.exceptions; the API answers 403) with the reason ---
 
 
 def require_class_owner(app, klass) -> None:
@@ -88,7 +88,7 @@ def require_category_owner(app, category) -> None:
         return
     if app is None or category.partner_app_id != app.pk:
         owner = "the school" if category.partner_app_id is None else "another app"
-        raise PermissionDenied(
+        raise AccessDenied(
             f"Category '{category.sourced_id}' belongs to {owner}; an app may only change its own categories."
         )
 
@@ -99,9 +99,9 @@ def require_assessment_line_item_owner(app, item) -> None:
     if item.course_id is not None:
         require_course_owner(app, item.course)
     elif app is None or item.partner_app_id not in (None, app.pk):
-        raise PermissionDenied(f"Assessment line item '{item.sourced_id}' belongs to another app.")
+        raise AccessDenied(f"Assessment line item '{item.sourced_id}' belongs to another app.")
 
 
 def require_writable_result(sourced_id: str) -> None:
     if sourced_id.startswith(EVENT_RESULT_PREFIX):
-        raise PermissionDenied(EVENT_RESULTS_ARE_READ_ONLY.format(sourced_id))
+        raise AccessDenied(EVENT_RESULTS_ARE_READ_ONLY.format(sourced_id))

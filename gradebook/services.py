@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
@@ -119,10 +120,187 @@ def record_lesson_mastery(
     return None
 
 
+# --- the same writes for many sources at once (events.pipeline, one batch of events) ---
+#
+# The pipeline recomputes every XP source of a batch after reading what they were credited
+# and mastered under the sources' locks (events.pipeline.recompute_xp_sources); writing
+# them one by one cost a dozen round trips per activity, most of a batch's time. These
+# write the same rows in one statement per table. Each source appears once per call.
+
+
+def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
+    """`credit_xp` for many sources: `credits` are credit_xp's keyword arguments, and
+    `credited` is {source key: (XP credited so far, entries so far)}, read by the caller
+    under the sources' locks. Writes one ledger entry per source whose total changes (a
+    clash on (source_key, seq) raises, as credit_xp's does); answers how many."""
+    entries = []
+    for one in credits:
+        fields = dict(one)
+        key, target = fields.pop("source_key"), fields.pop("target")
+        total, count = credited.get(key) or (0, 0)
+        delta = rules.correction(target=target, credited=total or 0)
+        if delta != 0:
+            entries.append(XpEntry(source_key=key, seq=count, amount=delta, **fields))
+    XpEntry.objects.bulk_create(entries)
+    return len(entries)
+
+
+def record_xp_plausibilities(claims: list[dict]) -> None:
+    """`record_xp_plausibility` for many sources (its keyword arguments, one dict each)."""
+    flags = [
+        XpFlag(
+            source_key=claim["source_key"],
+            student_id=claim["student_id"],
+            course_id=claim["course_id"],
+            partner_app_id=claim["partner_app_id"],
+            reported_xp=rules.xp(claim["reported_xp"]),
+            active_seconds=int(claim["active_seconds"]),
+            flagged=rules.is_implausible(
+                reported_xp=claim["reported_xp"], active_seconds=claim["active_seconds"]
+            ),
+            occurred_on=claim["occurred_on"],
+        )
+        for claim in claims
+    ]
+    XpFlag.objects.bulk_create(
+        flags,
+        update_conflicts=True,
+        unique_fields=["source_key"],
+        # What record_xp_plausibility's update_or_create sets; updated_at stays the first's.
+        update_fields=[
+            "student",
+            "course",
+            "partner_app",
+            "reported_xp",
+            "active_seconds",
+            "flagged",
+            "occurred_on",
+        ],
+    )
+
+
+def set_mastered_units_many(reports: list[dict]) -> None:
+    """`set_mastered_units` for many sources (its keyword arguments, one dict each)."""
+    credits = [
+        MasteryCredit(
+            source_key=report["source_key"],
+            student_id=report["student_id"],
+            course_id=report["course_id"],
+            units=rules.as_decimal(report["units"]),
+            questions=credit.question_count(report.get("questions", 0)),
+            correct_questions=credit.question_count(report.get("correct_questions", 0)),
+            occurred_on=report["occurred_on"],
+        )
+        for report in reports
+    ]
+    MasteryCredit.objects.bulk_create(
+        credits,
+        update_conflicts=True,
+        unique_fields=["source_key"],
+        update_fields=[
+            "student",
+            "course",
+            "units",
+            "questions",
+            "correct_questions",
+            "occurred_on",
+        ],
+    )
+
+
+def record_lesson_masteries(masteries: list[dict]) -> dict[tuple, datetime]:
+    """`record_lesson_mastery` for many (student, lesson) pairs, each once (its keyword
+    arguments, one dict each). New pairs are inserted in one statement; a pair already
+    mastered (earlier, or by a concurrent writer) goes through record_lesson_mastery, where
+    the earliest time wins. Answers {(student id, lesson id): the earlier recorded time}
+    of the pairs this moved."""
+    if not masteries:
+        return {}
+    LessonMastery.objects.bulk_create(
+        [
+            LessonMastery(
+                student_id=m["student_id"],
+                lesson_id=m["lesson_id"],
+                course_id=m["course_id"],
+                mastered_at=m["at"],
+                source_key=m["source_key"],
+            )
+            for m in masteries
+        ],
+        ignore_conflicts=True,
+    )
+    pairs = {(m["student_id"], m["lesson_id"]): m for m in masteries}
+    students = {s for s, _ in pairs}
+    lessons = {lesson for _, lesson in pairs}
+    stored = LessonMastery.objects.filter(student_id__in=students, lesson_id__in=lessons)
+    moved = {}
+    for student_id, lesson_id, source_key in stored.values_list(
+        "student_id", "lesson_id", "source_key"
+    ):
+        mastery = pairs.get((student_id, lesson_id))
+        if mastery is not None and source_key != mastery["source_key"]:
+            moved_from = record_lesson_mastery(**mastery)  # there before: earliest wins
+            if moved_from is not None:
+                moved[(student_id, lesson_id)] = moved_from
+    return moved
+
+
+def record_results(results: list[dict]) -> None:
+    """`record_result` for many results (its keyword arguments, one dict each, distinct
+    sourcedIds): the line items of their lessons read (or created) once, the results
+    upserted in one statement."""
+    if not results:
+        return
+    lessons = {r["lesson"].pk: (r["lesson"], r["app"]) for r in results}
+    by_id = AssessmentLineItem.objects.in_bulk(
+        [line_item_id(lesson) for lesson, _ in lessons.values()], field_name="sourced_id"
+    )
+    line_items = {
+        pk: by_id.get(line_item_id(lesson)) or line_item_for_lesson(lesson, app)
+        for pk, (lesson, app) in lessons.items()
+    }
+    now = timezone.now()
+    AssessmentResult.objects.bulk_create(
+        [
+            AssessmentResult(
+                sourced_id=r["sourced_id"],
+                line_item=line_items[r["lesson"].pk],
+                student_id=r["student_id"],
+                course_id=r["lesson"].course_id,
+                lesson=r["lesson"],
+                score=r["score"],
+                score_status=r["score_status"],
+                score_date=r["score_date"],
+                metadata=r["metadata"],
+                date_last_modified=now,
+            )
+            for r in results
+        ],
+        update_conflicts=True,
+        unique_fields=["sourced_id"],
+        # What record_result's update_or_create sets, and the save's dateLastModified.
+        update_fields=[
+            "line_item",
+            "student",
+            "course",
+            "lesson",
+            "score",
+            "score_status",
+            "score_date",
+            "metadata",
+            "date_last_modified",
+        ],
+    )
+
+
+def line_item_id(lesson: CourseComponent) -> str:
+    return f"{lesson.sourced_id}:assessment"
+
+
 def line_item_for_lesson(lesson: CourseComponent, app: PartnerApp | None) -> AssessmentLineItem:
     """The assessment line item results of a lesson's events are recorded against."""
     item, _ = AssessmentLineItem.objects.get_or_create(
-        sourced_id=f"{lesson.sourced_id}:assessment",
+        sourced_id=line_item_id(lesson),
         defaults={
             "title": lesson.title,
             "course_id": lesson.course_id,

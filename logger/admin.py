@@ -3,7 +3,7 @@ students did (the API writes them)."""
 
 from django.contrib import admin
 
-from timeback.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 
 from .models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 

@@ -16,13 +16,13 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from rostering.models import Enrollment, User
-from timeback.api.auth import (
+from core.api.auth import (
     PartnerTokenAuthentication,
     partner_app,
 )
-from timeback.api.errors import OneRosterError
-from timeback.api.views import TimebackAPIView
+from core.api.errors import OneRosterError
+from core.api.views import TimebackAPIView
+from rostering.models import Enrollment, User
 
 from . import mastery, selectors, services
 from .permissions import REQUIRED_SCOPES, StudentOrScopedPartner

@@ -6,8 +6,8 @@ decided by `selectors.in_reach` and `selectors.student_for`."""
 from allauth.idp.oidc.models import Token
 from rest_framework.permissions import BasePermission
 
-from rostering import scopes
-from timeback.api.auth import HasScope, IsTokenAuthenticated
+from core import scopes
+from core.api.auth import HasScope, IsTokenAuthenticated
 
 REQUIRED_SCOPES = {
     "GET": [scopes.ANALYTICS_READONLY],

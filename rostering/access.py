@@ -6,11 +6,13 @@ One place, used by every API surface and page.
 - Orgs, users, classes, enrollments and guardian links belong to the school: only a
   `roster_source` app (a school's SIS sync) writes them, except that a sandbox app may
   scaffold test users, classes and enrollments inside the `partner-sandbox` org.
-- Refusals are 403 with an explanation, so an app developer knows what to do.
+- Refusals raise `core.exceptions.AccessDenied` with an explanation (the API answers 403),
+  so an app developer knows what to do; the admin, the CSV import and workers reuse them.
 """
 
 from django.db.models import Q
-from rest_framework.exceptions import PermissionDenied
+
+from core.exceptions import AccessDenied
 
 from .models import (
     SANDBOX_ORG_SOURCED_ID,
@@ -39,14 +41,14 @@ def can_write_roster_anywhere(app: PartnerApp | None) -> bool:
 
 def require_roster_source(app: PartnerApp | None, what: str) -> None:
     if not can_write_roster_anywhere(app):
-        raise PermissionDenied(f"Only the school's roster source may write {what}.")
+        raise AccessDenied(f"Only the school's roster source may write {what}.")
 
 
 def require_may_scaffold(app: PartnerApp | None) -> None:
     """Refuse roster writes to an app that is neither a roster source nor a sandbox app
     (checked before any lookup, so the refusal reveals nothing about what exists)."""
     if not can_write_roster_anywhere(app) and (app is None or not app.sandbox):
-        raise PermissionDenied(SANDBOX_ONLY + " This app is not a sandbox app.")
+        raise AccessDenied(SANDBOX_ONLY + " This app is not a sandbox app.")
 
 
 def require_sandbox_scaffolding(app: PartnerApp | None, orgs: list[Org]) -> None:
@@ -57,7 +59,7 @@ def require_sandbox_scaffolding(app: PartnerApp | None, orgs: list[Org]) -> None
     outside = sorted({o.sourced_id for o in orgs if o.sourced_id != SANDBOX_ORG_SOURCED_ID})
     if outside or not orgs:
         named = ", ".join(outside) or "no org"
-        raise PermissionDenied(SANDBOX_ONLY + f" This request names {named}.")
+        raise AccessDenied(SANDBOX_ONLY + f" This request names {named}.")
 
 
 def sandbox_orgs_of_user(user: User) -> list[Org]:
@@ -73,7 +75,7 @@ def require_course_owner(app: PartnerApp | None, course: Course | None) -> None:
     if course is None or can_write_roster_anywhere(app):
         return
     if app is None or course.partner_app_id != app.pk:
-        raise PermissionDenied(
+        raise AccessDenied(
             f"Course '{course.sourced_id}' belongs to another app; an app may only change its own courses."
         )
 
@@ -83,7 +85,7 @@ def require_resource_owner(app: PartnerApp | None, resource: Resource | None) ->
     if resource is None or resource.partner_app_id is None or can_write_roster_anywhere(app):
         return
     if app is None or resource.partner_app_id != app.pk:
-        raise PermissionDenied(f"Resource '{resource.sourced_id}' belongs to another app.")
+        raise AccessDenied(f"Resource '{resource.sourced_id}' belongs to another app.")
 
 
 # --- Reads: what a partner app may see (docs/access.md#who-sees-what). ---

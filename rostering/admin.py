@@ -11,6 +11,7 @@ from allauth.idp.oidc.models import Client
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from . import partners
+from . import partners, services
 from .models import (
     AcademicSession,
     Class,
@@ -45,11 +46,28 @@ class RelatedOnly(admin.RelatedOnlyFieldListFilter):
     """Offer only the related objects actually in use (not every org in the district)."""
 
 
+class TreeForm(forms.ModelForm):
+    """Orgs, academic sessions and course components form trees: the same check as the API
+    and the CSV import (services.check_not_own_ancestor) refuses a parent that would make
+    the object its own ancestor."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "parent" in self.fields:
+            services.check_not_own_ancestor(
+                self._meta.model._meta.concrete_model,
+                sourced_id=cleaned.get("sourced_id") or self.instance.sourced_id,
+                parent=cleaned.get("parent"),
+            )
+        return cleaned
+
+
 # --- Orgs and sessions -------------------------------------------------------------------
 
 
 @admin.register(Org)
 class OrgAdmin(admin.ModelAdmin):
+    form = TreeForm
     list_display = (
         "sourced_id",
         "name",
@@ -69,6 +87,7 @@ class OrgAdmin(admin.ModelAdmin):
 
 @admin.register(AcademicSession)
 class AcademicSessionAdmin(admin.ModelAdmin):
+    form = TreeForm
     list_display = (
         "sourced_id",
         "title",
@@ -103,8 +122,22 @@ class UserRoleInline(admin.TabularInline):
         return super().get_queryset(request).select_related("org")
 
 
+class RosterUserChangeForm(UserChangeForm):
+    """A user is not their own agent: the same check as the API and the CSV import."""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("agents") is not None:
+            services.check_agents(
+                sourced_id=cleaned.get("sourced_id") or self.instance.sourced_id,
+                agent_ids=[agent.sourced_id for agent in cleaned["agents"]],
+            )
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = RosterUserChangeForm
     list_display = (
         "username",
         "sourced_id",
@@ -282,21 +315,14 @@ class PartnerAppAdmin(admin.ModelAdmin):
     inlines = (PartnerClientInline,)
     actions = ("issue_new_client_credentials",)
 
-    # Deleting an app must revoke its credentials: the allauth clients are not deleted by
-    # cascade (the link points from PartnerClient to Client) and would still get tokens.
-    @transaction.atomic
+    # Deleting an app revokes its credentials: the same service as every other way in.
     def delete_model(self, request, obj):
-        clients = list(obj.clients.values_list("client_id", flat=True))
-        super().delete_model(request, obj)
-        Client.objects.filter(id__in=clients).delete()
+        partners.delete_partner_app(app=obj)
 
     @transaction.atomic
     def delete_queryset(self, request, queryset):
-        clients = list(
-            PartnerClient.objects.filter(app__in=queryset).values_list("client_id", flat=True)
-        )
-        super().delete_queryset(request, queryset)
-        Client.objects.filter(id__in=clients).delete()
+        for app in queryset:
+            partners.delete_partner_app(app=app)
 
     def get_queryset(self, request):
         return (
@@ -361,7 +387,7 @@ class OAuthClientAdmin(ClientAdmin):
 # --- Catalogue: courses, units, lessons, resources ----------------------------------------
 
 
-class KindForm(forms.ModelForm):
+class KindForm(TreeForm):
     """Pins the component kind of the Unit/Lesson proxies (the field itself is not shown)."""
 
     component_kind: str = ""
@@ -472,6 +498,8 @@ class ComponentAdminBase(admin.ModelAdmin):
 @admin.register(CourseComponent)
 class CourseComponentAdmin(ComponentAdminBase):
     """Every component, units and lessons together; also serves the `parent` autocomplete."""
+
+    form = TreeForm
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)

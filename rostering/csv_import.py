@@ -31,7 +31,7 @@ from itertools import groupby
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 
 from . import services
@@ -720,20 +720,6 @@ def existing_sourced_ids(kind: str, sourced_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def find_cycles(parents: dict[str, str | None], starts: Iterable[str]) -> set[str]:
-    """The ids among `starts` whose chain of parents leads back to themselves."""
-    cyclic = set()
-    for start in starts:
-        seen, current = set(), parents.get(start)
-        while current is not None and current not in seen:
-            if current == start:
-                cyclic.add(start)
-                break
-            seen.add(current)
-            current = parents.get(current)
-    return cyclic
-
-
 def check_parent_cycles(
     spec: FileSpec, rows: list[ParsedRow], problems: Problems, *, stored_parents=None
 ) -> None:
@@ -744,14 +730,15 @@ def check_parent_cycles(
     }
     if not any(bundle_parents.values()):
         return
-    parents = (stored_parents or stored_parent_ids)(spec.model) | bundle_parents
+    stored = (stored_parents or stored_parent_ids)(spec.model)
     line_of = {row.sourced_id: row.line for row in rows}
-    for sourced_id in sorted(find_cycles(parents, bundle_parents), key=line_of.get):
+    cyclic = services.own_ancestors(spec.model, bundle_parents, stored=stored)
+    for sourced_id in sorted(cyclic, key=line_of.get):
         problems.error(
             spec.name,
             line_of[sourced_id],
             "parentSourcedId",
-            f"'{sourced_id}' would be its own ancestor",
+            services.OWN_ANCESTOR.format(sourced_id),
         )
 
 
@@ -798,10 +785,13 @@ def stored_username_owners(usernames: list[str], sourced_ids: list[str]):
 
 def check_agents(rows: list[ParsedRow], problems: Problems) -> None:
     for row in rows:
-        if "agents" in row.refs and row.sourced_id in row.refs["agents"].ids:
-            problems.error(
-                USERS.name, row.line, "agentSourcedIds", "a user cannot be their own agent"
-            )
+        if "agents" not in row.refs:
+            continue
+        try:
+            services.check_agents(sourced_id=row.sourced_id, agent_ids=row.refs["agents"].ids)
+        except ValidationError as error:
+            for message in error.message_dict["agents"]:
+                problems.error(USERS.name, row.line, "agentSourcedIds", message)
 
 
 def check_role_duplicates(rows: list[ParsedRow], problems: Problems) -> None:

@@ -1,6 +1,7 @@
 """The demo school behind `manage.py seed_demo`: a district, a school, a school year with two
 terms, a sandbox partner app owning two Grade 5 courses (3 units × 4 lessons each), a class
-per course, students, two guides, a guardian and an admin.
+per course, students, two guides, a guardian, an admin and the app's developer (who owns it
+and holds no school role, so they land on its developer page).
 
 Everything is written through the rostering services and keyed by sourcedId, so seeding twice
 changes nothing the second time. Names come from `random.Random(42)`: student n is the same
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from allauth.idp.oidc.models import Client
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -57,6 +59,7 @@ ADMIN_PASSWORD = "admin-demo-pass"
 GUIDE_PASSWORD = "guide-demo-pass"
 STUDENT_PASSWORD = "student-demo-pass"
 GUARDIAN_PASSWORD = "guardian-demo-pass"
+DEVELOPER_PASSWORD = "developer-demo-pass"
 
 EMAIL_DOMAIN = "timeback-demo.example"
 
@@ -154,6 +157,7 @@ class DemoSeedError(Exception):
 
 @dataclass(frozen=True)
 class Login:
+    role: str  # admin, guide, student, guardian, developer
     username: str
     password: str  # empty when an existing account was reused and its password left alone
     description: str
@@ -240,7 +244,7 @@ def _seed(*, students: int, calendar: Calendar) -> DemoResult:
     )
     year, terms = _sessions(calendar, district)
 
-    admin, admin_login = people.admin(district)
+    admin = people.admin(district)
     app = PartnerApp.objects.filter(name=DEMO_APP_NAME).first() or partners.create_partner_app(
         name=DEMO_APP_NAME, sandbox=True, owner=admin
     )
@@ -248,7 +252,16 @@ def _seed(*, students: int, calendar: Calendar) -> DemoResult:
         spec.key: _course_and_class(spec, app, school, year, terms, calendar) for spec in COURSES
     }
 
-    logins = [admin_login]
+    developer = people.upsert(
+        sourced_id="demo-developer-01",
+        username="developer1",
+        password=DEVELOPER_PASSWORD,
+        first_name="Dana",
+        last_name="Developer",
+        email=f"developer@{EMAIL_DOMAIN}",
+    )
+    partners.add_owner(app=app, user=developer)
+
     for number, first, last, course_key in GUIDES:
         guide = people.upsert(
             sourced_id=f"demo-guide-{number:02d}",
@@ -262,7 +275,6 @@ def _seed(*, students: int, calendar: Calendar) -> DemoResult:
         )
         klass = classes[course_key]
         _enroll(guide, klass, EnrollmentRole.TEACHER, calendar, primary=True)
-        logins.append(Login(guide.username, GUIDE_PASSWORD, f"guide, teaches {klass.title}"))
 
     roster = []
     for n, (first, last) in enumerate(student_names(students), start=1):
@@ -282,14 +294,6 @@ def _seed(*, students: int, calendar: Calendar) -> DemoResult:
             _enroll(student, klass, EnrollmentRole.STUDENT, calendar)
         roster.append(student)
     first_student = roster[0]
-    logins.append(
-        Login(
-            first_student.username,
-            STUDENT_PASSWORD,
-            f"student {first_student.first_name} {first_student.last_name} "
-            f"(student01..{roster[-1].username} share this password)",
-        )
-    )
 
     children = roster[:2]
     guardian = people.upsert(
@@ -304,21 +308,74 @@ def _seed(*, students: int, calendar: Calendar) -> DemoResult:
     )
     for child in children:
         services.link_agent(student=child, agent=guardian)
-    logins.append(
-        Login(
-            guardian.username,
-            GUARDIAN_PASSWORD,
-            "guardian of " + " and ".join(child.username for child in children),
-        )
-    )
 
-    client_id, client_secret = _demo_credentials(app, credentials_path())
+    _demo_credentials(app, credentials_path())
+    return current_logins()
+
+
+def current_logins() -> DemoResult:
+    """The demo's logins and partner credentials as seeded, read without writing anything
+    (`manage.py demo_logins`). Raises DemoSeedError when the demo is not seeded."""
+    app = PartnerApp.objects.filter(name=DEMO_APP_NAME).first()
+    saved = _read_credentials(credentials_path())
+    if app is None or saved is None:
+        raise DemoSeedError("The demo is not seeded yet: run `python manage.py seed_demo`.")
+    client_id, secret = saved
+    if not PartnerClient.objects.filter(client_id=client_id, app=app).exists():
+        raise DemoSeedError(
+            f"The demo app's client {client_id!r} is gone: run `python manage.py seed_demo`."
+        )
+    users = {
+        u.sourced_id: u
+        for u in User.objects.filter(sourced_id__startswith="demo-").exclude(
+            sourced_id__startswith="demo-student-"
+        )
+    }
+    students = list(
+        User.objects.filter(sourced_id__startswith="demo-student-").order_by("sourced_id")
+    )
+    logins = []
+    admin = User.objects.filter(username="admin").first()
+    if admin is not None:
+        mine = admin.sourced_id == "demo-admin"
+        logins.append(
+            Login(
+                "admin",
+                "admin",
+                ADMIN_PASSWORD if mine else "",
+                "superuser, /admin/" if mine else "your own password",
+            )
+        )
+    for number, _, _, course_key in GUIDES:
+        guide = users.get(f"demo-guide-{number:02d}")
+        if guide is not None:
+            title = next(spec.class_title for spec in COURSES if spec.key == course_key)
+            logins.append(Login("guide", guide.username, GUIDE_PASSWORD, title))
+    if students:
+        first = students[0]
+        logins.append(
+            Login(
+                "student",
+                first.username,
+                STUDENT_PASSWORD,
+                f"{first.username}..{students[-1].username}",
+            )
+        )
+    guardian = users.get("demo-guardian-01")
+    if guardian is not None:
+        children = guardian.agents.order_by("sourced_id").values_list("username", flat=True)
+        logins.append(
+            Login("guardian", guardian.username, GUARDIAN_PASSWORD, "of " + ", ".join(children))
+        )
+    developer = users.get("demo-developer-01")
+    if developer is not None:
+        logins.append(Login("developer", developer.username, DEVELOPER_PASSWORD, app.name))
     return DemoResult(
         app=app,
         client_id=client_id,
-        client_secret=client_secret,
+        client_secret=secret,
         logins=logins,
-        student_count=len(roster),
+        student_count=len(students),
         credentials_path=credentials_path(),
     )
 
@@ -418,7 +475,12 @@ def _enroll(user, klass, role, calendar, *, primary=False):
 
 class _People:
     """Upserts demo people. A password is set only when the person is created, so a rerun
-    hashes nothing and a password someone changed since is left alone."""
+    hashes nothing and a password someone changed since is left alone. Each demo password is
+    hashed once and its hash shared by everyone who has it (thirty students, one hash):
+    these passwords are printed for anyone to read, a salt per account protects nothing."""
+
+    def __init__(self):
+        self.hashes: dict[str, str] = {}
 
     def upsert(self, *, sourced_id: str, username: str, password: str, **fields) -> User:
         holder = User.objects.filter(username=username).values_list("sourced_id", flat=True).first()
@@ -428,19 +490,21 @@ class _People:
                 "rename or remove that user, or seed a fresh database."
             )
         exists = holder == sourced_id or User.objects.filter(sourced_id=sourced_id).exists()
+        if not exists and password not in self.hashes:
+            self.hashes[password] = make_password(password)
         user, _ = services.upsert_user(
             sourced_id=sourced_id,
             username=username,
-            password=None if exists else password,
+            password_hash=None if exists else self.hashes[password],
             **fields,
         )
         return user
 
-    def admin(self, district: Org) -> tuple[User, Login]:
+    def admin(self, district: Org) -> User:
         """The `admin` superuser: created by the demo, or an existing `admin` reused as is."""
         existing = User.objects.filter(username="admin").first()
         if existing is not None and existing.sourced_id != "demo-admin":
-            return existing, Login("admin", "", "superuser (existing account, password unchanged)")
+            return existing
         user = self.upsert(
             sourced_id="demo-admin",
             username="admin",
@@ -453,7 +517,7 @@ class _People:
             primary_org=district,
             roles=[RoleAssignment(org=district, role=Role.ADMINISTRATOR)],
         )
-        return user, Login("admin", ADMIN_PASSWORD, "superuser: the admin site")
+        return user
 
 
 def _demo_credentials(app: PartnerApp, path: Path) -> tuple[str, str]:

@@ -11,10 +11,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-
-class Status(models.TextChoices):
-    ACTIVE = "active", "active"
-    TOBEDELETED = "tobedeleted", "tobedeleted"
+from core.oneroster import Status
 
 
 def new_sourced_id() -> str:

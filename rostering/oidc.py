@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from oauthlib.oauth2.rfc6749 import errors
 
-from . import scopes
+from core import scopes
 
 SOURCEDID_CLAIM = "sourcedId"
 

@@ -7,7 +7,8 @@ from allauth.idp.oidc.models import Client, Token
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import scopes as scope_names
+from core import scopes as scope_names
+
 from .models import PartnerApp, PartnerClient, User
 
 
@@ -19,6 +20,11 @@ def create_partner_app(
     if owner is not None:
         app.owners.add(owner)
     return app
+
+
+def add_owner(*, app: PartnerApp, user: User) -> None:
+    """Let `user` manage the app in the developer portal (adding an owner twice is a no-op)."""
+    app.owners.add(user)
 
 
 @transaction.atomic
@@ -103,6 +109,29 @@ def rotate_client_secret(*, client: Client) -> str:
 def revoke_client(*, client: Client) -> None:
     """Delete the client: its tokens and its link to the app go with it."""
     client.delete()
+
+
+@transaction.atomic
+def revoke_app_clients(*, app: PartnerApp) -> int:
+    """Revoke every OAuth client of the app (their tokens stop working at once); answer how
+    many clients were revoked."""
+    client_ids = list(PartnerClient.objects.filter(app=app).values_list("client_id", flat=True))
+    Client.objects.filter(id__in=client_ids).delete()
+    return len(client_ids)
+
+
+@transaction.atomic
+def delete_partner_app(*, app: PartnerApp) -> None:
+    """Delete a partner app and revoke its credentials. Courses and resources it published
+    keep it from being deleted (PROTECT): a school's catalogue outlives no app silently."""
+    revoke_app_clients(app=app)
+    app.delete()
+
+
+def revoke_clients_on_delete(sender, instance: PartnerApp, **kwargs) -> None:
+    """pre_delete receiver (rostering.apps): a PartnerApp deleted any other way than
+    `delete_partner_app` loses its clients too."""
+    revoke_app_clients(app=instance)
 
 
 def app_for_client(client: Client | None) -> PartnerApp | None:

@@ -2,9 +2,6 @@ from django.apps import AppConfig
 
 
 class TimebackConfig(AppConfig):
-    name = "timeback"
+    """The project package: it composes the apps (settings, urls, the celery app)."""
 
-    def ready(self):
-        # Registers the receiver that forgets a deleted token in every process, whether or
-        # not it serves the API (a worker or a management command may delete tokens).
-        from .api import auth  # noqa: F401
+    name = "timeback"

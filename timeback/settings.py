@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.idp.oidc",
     "timeback",
+    "core",
     "rostering",
     "gradebook",
     "logger",
@@ -196,14 +197,17 @@ IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("ACCESS_TOKEN_EXPIRES_IN", default=36
 
 # --- Django REST framework: one error format, bearer tokens, JSON only ---
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["timeback.api.auth.PartnerTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.PartnerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "timeback.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "timeback.api.schema.TimebackAutoSchema",
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.TimebackAutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
+# The app behind an OAuth client: core's token authentication asks rostering through this
+# hook, so the bottom layer imports no app.
+PARTNER_APP_FOR_CLIENT = "rostering.partners.app_for_client"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timeback API",
     "DESCRIPTION": "OneRoster 1.2 rostering, the Timeback Partner API and more. "

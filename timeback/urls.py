@@ -7,18 +7,18 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from analytics.api import urls as analytics_api
+from core.api import schema  # noqa: F401 - registers the bearer scheme
+from core.api.errors import handler404 as json_not_found
 from events.api import urls as events_api
 from gradebook.api import urls as gradebook_api
 from logger import api_urls as logger_urls
 from rostering import oidc
 from rostering.api import urls as rostering_api
-from timeback.api import schema  # noqa: F401 - registers the bearer scheme
-from timeback.api.errors import handler404 as json_not_found
 
-handler400 = "timeback.api.errors.handler400"
-handler403 = "timeback.api.errors.handler403"
-handler404 = "timeback.api.errors.handler404"
-handler500 = "timeback.api.errors.handler500"
+handler400 = "core.api.errors.handler400"
+handler403 = "core.api.errors.handler403"
+handler404 = "core.api.errors.handler404"
+handler500 = "core.api.errors.handler500"
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),

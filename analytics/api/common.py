@@ -16,12 +16,13 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from rostering import access, scopes
+from core import scopes
+from core.api.auth import HasScope, IsTokenAuthenticated, partner_app
+from core.api.errors import OneRosterError
+from core.api.query import Page, paging_links, parse_paging
+from core.api.views import TimebackAPIView
+from rostering import access
 from rostering.models import Class, ComponentKind, Course, CourseComponent, User
-from timeback.api.auth import HasScope, IsTokenAuthenticated, partner_app
-from timeback.api.errors import OneRosterError
-from timeback.api.query import Page, paging_links, parse_paging
-from timeback.api.views import TimebackAPIView
 
 
 class FastJSONRenderer(JSONRenderer):

@@ -21,9 +21,9 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.api.errors import OneRosterError
 from gradebook.selectors import course_progress
 from rostering.models import Enrollment, EnrollmentRole, Status
-from timeback.api.errors import OneRosterError
 
 from .. import goals as goal_rules
 from ..selectors import active_day, activity_rows

@@ -10,10 +10,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
-from rostering import scopes
-from timeback.api.auth import HasScope, IsTokenAuthenticated, partner_app
-from timeback.api.errors import OneRosterError
-from timeback.api.views import TimebackAPIView
+from core import scopes
+from core.api.auth import HasScope, IsTokenAuthenticated, partner_app
+from core.api.errors import OneRosterError
+from core.api.views import TimebackAPIView
 
 from .. import caliper, jobs, selectors, services
 

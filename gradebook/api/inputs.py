@@ -1,4 +1,4 @@
-"""Request bodies of the gradebook writes, as lenient as rostering's (rostering.api.inputs):
+"""Request bodies of the gradebook writes, as lenient as rostering's (core.api.inputs):
 wrapped or bare objects, references as a sourcedId or `{sourcedId, ...}`, dates that carry a
 time, booleans as JSON booleans or "true"/"false". Everything is validated before anything
 is written, and every error names its field.
@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from rostering.api.inputs import (
+from core.api.inputs import (
     BaseInput,
     ChoiceOrExtension,
     LenientDateField,

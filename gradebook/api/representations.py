@@ -3,7 +3,7 @@
 empty is omitted; references are `{href, sourcedId, type}`.
 """
 
-from rostering.api.representations import Refs, _base, _put_optional, day, timestamp
+from core.api.representations import Refs, base, day, put_optional, timestamp
 
 
 def number(value):
@@ -15,22 +15,22 @@ def _ref(ref: Refs, kind: str, obj):
 
 
 def category(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data["title"] = obj.title
-    return _put_optional(data, weight=number(obj.weight))
+    return put_optional(data, weight=number(obj.weight))
 
 
 def score_scale(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(title=obj.title, type=obj.type)
-    _put_optional(data, course=_ref(ref, "course", obj.course))
+    put_optional(data, course=_ref(ref, "course", obj.course))
     data["class"] = _ref(ref, "class", obj.klass)
     data["scoreScaleValue"] = obj.values
     return data
 
 
 def line_item(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(
         title=obj.title,
         assignDate=timestamp(obj.assign_date),
@@ -41,7 +41,7 @@ def line_item(obj, ref: Refs) -> dict:
     data["class"] = _ref(ref, "class", obj.klass)
     if obj.description:
         data["metadata"] = {**data["metadata"], "description": obj.description}
-    return _put_optional(
+    return put_optional(
         data,
         gradingPeriod=_ref(ref, "academicSession", obj.grading_period),
         academicSession=_ref(ref, "academicSession", obj.academic_session),
@@ -53,9 +53,9 @@ def line_item(obj, ref: Refs) -> dict:
 
 
 def _result_common(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(student=_ref(ref, "user", obj.student), scoreStatus=obj.score_status)
-    _put_optional(
+    put_optional(
         data,
         scoreScale=_ref(ref, "scoreScale", obj.score_scale),
         score=number(obj.score),
@@ -75,7 +75,7 @@ def result(obj, ref: Refs) -> dict:
 
 
 def assessment_line_item(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data["title"] = obj.title
     extras = {"description": obj.description} if obj.description else {}
     if obj.lesson_id:
@@ -83,7 +83,7 @@ def assessment_line_item(obj, ref: Refs) -> dict:
     if obj.course_id:
         extras["course"] = {"sourcedId": obj.course.sourced_id}
     data["metadata"] = {**data["metadata"], **extras}
-    return _put_optional(
+    return put_optional(
         data,
         **{"class": _ref(ref, "class", obj.klass)},
         parentAssessmentLineItem=_ref(ref, "assessmentLineItem", obj.parent),
@@ -100,4 +100,4 @@ def assessment_result(obj, ref: Refs) -> dict:
         assessmentLineItem=_ref(ref, "assessmentLineItem", obj.line_item),
         scoreDate=day(obj.score_date.date()),
     )
-    return _put_optional(data, scorePercentile=number(obj.score_percentile))
+    return put_optional(data, scorePercentile=number(obj.score_percentile))

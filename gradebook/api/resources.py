@@ -1,9 +1,9 @@
-"""The gradebook resource types, described with rostering's `ResourceType` so the same
-generic views, query layer and error handling serve them."""
+"""The gradebook resource types, described with core's `ResourceType` so the same
+generic views, query layer and error handling serve them as serve rostering."""
 
-from rostering import scopes as s
-from rostering.api.resources import BASE_FIELDS, COMMON_OUT, ResourceType
-from timeback.api.query import Field
+from core import scopes as s
+from core.api.query import Field
+from core.api.resources import BASE_FIELDS, COMMON_OUT, ResourceType
 
 from .. import access, selectors
 from ..models import AssessmentLineItem, AssessmentResult, Category, LineItem, Result, ScoreScale

@@ -8,9 +8,9 @@ without a trailing slash.
 
 from django.urls import re_path
 
+from core.api.oneroster import ObjectView
 from rostering import selectors as roster
 from rostering.access import students_visible_to_app
-from rostering.api.oneroster import ObjectView
 from rostering.models import AcademicSession
 
 from .. import access, selectors

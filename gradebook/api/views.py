@@ -12,9 +12,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from rostering.api.oneroster import CollectionView
-from timeback.api.auth import partner_app
-from timeback.api.errors import OneRosterError
+from core.api.auth import partner_app
+from core.api.errors import OneRosterError
+from core.api.oneroster import CollectionView
 
 MAX_SET = 1000
 

@@ -7,9 +7,9 @@ and answers (obj, created), like rostering.api.writers.
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core.api.writers import common_fields, copy_fields, lookup, require_for_create
 from rostering import access as rostering_access
 from rostering.access import students_visible_to_app
-from rostering.api.writers import common_fields, copy_fields, lookup, require_for_create
 from rostering.models import AcademicSession, Class, Course, CourseComponent, Org
 from rostering.services import soft_delete, upsert_by_sourced_id
 

@@ -6,10 +6,19 @@ booleans or the strings "true"/"false"; dates may carry a time; unknown properti
 dateLastModified, ...) are ignored. Everything is validated before anything is written.
 """
 
-from django.utils.dateparse import parse_date, parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.api.inputs import (
+    MAX_TEXT,
+    BaseInput,
+    ChoiceOrExtension,
+    LenientDateField,
+    LenientDateTimeField,
+    RefField,
+    optional_text,
+    string_list,
+    text,
+)
 
 from ..models import (
     ClassType,
@@ -17,125 +26,8 @@ from ..models import (
     OrgType,
     Role,
     SessionType,
-    Status,
     UserRole,
 )
-
-MAX_TEXT = 255
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "string"},
-            {
-                "type": "object",
-                "properties": {"sourcedId": {"type": "string"}},
-                "required": ["sourcedId"],
-            },
-        ]
-    }
-)
-class RefField(serializers.Field):
-    """A reference: "id" or {"sourcedId": "id", ...}; answers the sourcedId."""
-
-    default_error_messages = {
-        "invalid": "must be a sourcedId string or an object with a 'sourcedId' string.",
-    }
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            data = data.get("sourcedId")
-        if not isinstance(data, str) or not data.strip() or len(data) > MAX_TEXT:
-            self.fail("invalid")
-        return data.strip()
-
-    def to_representation(self, value):
-        return {"sourcedId": value}
-
-
-@extend_schema_field(OpenApiTypes.DATE)
-class LenientDateField(serializers.Field):
-    """A calendar date; a date-time is accepted and its date kept."""
-
-    default_error_messages = {"invalid": "must be a date (YYYY-MM-DD)."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            value = parse_date(data[:10]) if len(data) >= 10 else None
-        except ValueError:
-            value = None
-        if value is None:
-            self.fail("invalid")
-        return value
-
-    def to_representation(self, value):
-        return value.isoformat()
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class LenientDateTimeField(serializers.Field):
-    default_error_messages = {"invalid": "must be an ISO 8601 date-time."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            value = parse_datetime(data)
-            if value is None and len(data) == 10:
-                value = parse_datetime(data + "T00:00:00Z")
-        except ValueError:
-            value = None
-        if value is None:
-            self.fail("invalid")
-        if value.tzinfo is None:
-            from datetime import UTC
-
-            value = value.replace(tzinfo=UTC)
-        return value
-
-    def to_representation(self, value):
-        return value.isoformat()
-
-
-class ChoiceOrExtension(serializers.ChoiceField):
-    """An enumerated OneRoster value, or an `ext:` extension value."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str) and data.startswith("ext:") and 4 < len(data) <= 32:
-            return data
-        return super().to_internal_value(data)
-
-
-def text(**kwargs):
-    return serializers.CharField(
-        max_length=MAX_TEXT, allow_blank=True, trim_whitespace=True, **kwargs
-    )
-
-
-def optional_text(**kwargs):
-    return serializers.CharField(
-        max_length=MAX_TEXT,
-        allow_blank=True,
-        allow_null=True,
-        trim_whitespace=True,
-        required=False,
-        **kwargs,
-    )
-
-
-def string_list():
-    return serializers.ListField(
-        child=serializers.CharField(max_length=MAX_TEXT), required=False, max_length=200
-    )
-
-
-class BaseInput(serializers.Serializer):
-    sourcedId = serializers.CharField(max_length=MAX_TEXT, required=False)
-    status = serializers.ChoiceField(choices=Status.values, required=False)
-    metadata = serializers.DictField(required=False, allow_null=True)
 
 
 class OrgInput(BaseInput):

@@ -6,88 +6,19 @@ Representers read only what the resource's queryset already selected or prefetch
 page of any size costs the same number of queries.
 """
 
-from datetime import datetime
-
-
-def timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def day(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def boolean(value: bool) -> str:
-    """OneRoster 1.2 booleans are the strings "true"/"false"."""
-    return "true" if value else "false"
-
-
-class Refs:
-    """Builds `{href, sourcedId, type}` references under the OneRoster root
-    (`/ims/oneroster`), each kind under the service that serves it."""
-
-    PATHS = {
-        "org": "rostering/v1p2/orgs",
-        "academicSession": "rostering/v1p2/academicSessions",
-        "term": "rostering/v1p2/terms",
-        "user": "rostering/v1p2/users",
-        "student": "rostering/v1p2/students",
-        "teacher": "rostering/v1p2/teachers",
-        "course": "rostering/v1p2/courses",
-        "class": "rostering/v1p2/classes",
-        "enrollment": "rostering/v1p2/enrollments",
-        "courseComponent": "rostering/v1p2/courses/components",
-        "resource": "rostering/v1p2/resources",
-        "componentResource": "rostering/v1p2/courses/component-resources",
-        "category": "gradebook/v1p2/categories",
-        "scoreScale": "gradebook/v1p2/scoreScales",
-        "lineItem": "gradebook/v1p2/lineItems",
-        "result": "gradebook/v1p2/results",
-        "assessmentLineItem": "gradebook/v1p2/assessmentLineItems",
-        "assessmentResult": "gradebook/v1p2/assessmentResults",
-    }
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url.rstrip("/")
-
-    def __call__(self, kind: str, sourced_id: str | None) -> dict | None:
-        if sourced_id is None:
-            return None
-        return {
-            "href": f"{self.base_url}/{self.PATHS[kind]}/{sourced_id}",
-            "sourcedId": sourced_id,
-            "type": kind,
-        }
-
-
-def _base(obj) -> dict:
-    return {
-        "sourcedId": obj.sourced_id,
-        "status": obj.status,
-        "dateLastModified": timestamp(obj.date_last_modified),
-        "metadata": obj.metadata or {},
-    }
-
-
-def _put_optional(data: dict, **values) -> dict:
-    for key, value in values.items():
-        if value not in (None, ""):
-            data[key] = value
-    return data
+from core.api.representations import Refs, base, boolean, day, put_optional, timestamp
 
 
 def org(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(name=obj.name, type=obj.type, identifier=obj.identifier)
-    _put_optional(data, parent=ref("org", obj.parent.sourced_id) if obj.parent_id else None)
+    put_optional(data, parent=ref("org", obj.parent.sourced_id) if obj.parent_id else None)
     data["children"] = [ref("org", c.sourced_id) for c in obj.children.all()]
     return data
 
 
 def academic_session(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(
         title=obj.title,
         type=obj.type,
@@ -95,7 +26,7 @@ def academic_session(obj, ref: Refs) -> dict:
         endDate=day(obj.end_date),
         schoolYear=obj.school_year,
     )
-    _put_optional(
+    put_optional(
         data, parent=ref("academicSession", obj.parent.sourced_id) if obj.parent_id else None
     )
     data["children"] = [ref("academicSession", c.sourced_id) for c in obj.children.all()]
@@ -105,10 +36,10 @@ def academic_session(obj, ref: Refs) -> dict:
 
 
 def user(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(username=obj.username, enabledUser=boolean(obj.enabled_user))
     data.update(givenName=obj.first_name, familyName=obj.last_name)
-    _put_optional(
+    put_optional(
         data,
         userMasterIdentifier=obj.user_master_identifier,
         middleName=obj.middle_name,
@@ -125,7 +56,7 @@ def user(obj, ref: Refs) -> dict:
     data["roles"] = [_role(r, ref) for r in obj.roles.all()]
     if obj.user_profiles:
         data["userProfiles"] = obj.user_profiles
-    _put_optional(
+    put_optional(
         data, primaryOrg=ref("org", obj.primary_org.sourced_id) if obj.primary_org_id else None
     )
     data["agents"] = [ref("user", a.sourced_id) for a in obj.agents.all()]
@@ -135,7 +66,7 @@ def user(obj, ref: Refs) -> dict:
 
 def _role(role, ref: Refs) -> dict:
     data = {"roleType": role.role_type, "role": role.role, "org": ref("org", role.org.sourced_id)}
-    return _put_optional(
+    return put_optional(
         data,
         userProfile=role.user_profile,
         beginDate=day(role.begin_date),
@@ -144,9 +75,9 @@ def _role(role, ref: Refs) -> dict:
 
 
 def course(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(title=obj.title, courseCode=obj.course_code)
-    _put_optional(
+    put_optional(
         data,
         schoolYear=ref("academicSession", obj.school_year.sourced_id)
         if obj.school_year_id
@@ -160,9 +91,9 @@ def course(obj, ref: Refs) -> dict:
 
 
 def klass(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(title=obj.title, classType=obj.class_type)
-    _put_optional(data, classCode=obj.class_code, location=obj.location)
+    put_optional(data, classCode=obj.class_code, location=obj.location)
     data.update(
         grades=obj.grades or [],
         subjects=obj.subjects or [],
@@ -176,7 +107,7 @@ def klass(obj, ref: Refs) -> dict:
 
 
 def enrollment(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(
         user=ref("user", obj.user.sourced_id),
         **{"class": ref("class", obj.klass.sourced_id)},
@@ -184,11 +115,11 @@ def enrollment(obj, ref: Refs) -> dict:
         role=obj.role,
         primary=boolean(obj.primary),
     )
-    return _put_optional(data, beginDate=day(obj.begin_date), endDate=day(obj.end_date))
+    return put_optional(data, beginDate=day(obj.begin_date), endDate=day(obj.end_date))
 
 
 def demographics(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     flags = {
         "americanIndianOrAlaskaNative": obj.american_indian_or_alaska_native,
         "asian": obj.asian,
@@ -198,9 +129,9 @@ def demographics(obj, ref: Refs) -> dict:
         "demographicRaceTwoOrMoreRaces": obj.demographic_race_two_or_more_races,
         "hispanicOrLatinoEthnicity": obj.hispanic_or_latino_ethnicity,
     }
-    _put_optional(data, birthDate=day(obj.birth_date), sex=obj.sex)
+    put_optional(data, birthDate=day(obj.birth_date), sex=obj.sex)
     data.update({k: boolean(v) for k, v in flags.items() if v is not None})
-    return _put_optional(
+    return put_optional(
         data,
         countryOfBirthCode=obj.country_of_birth_code,
         stateOfBirthAbbreviation=obj.state_of_birth_abbreviation,
@@ -210,7 +141,7 @@ def demographics(obj, ref: Refs) -> dict:
 
 
 def course_component(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data["metadata"] = {**data["metadata"], "componentType": obj.kind}
     parent = {"sourcedId": obj.parent.sourced_id} if obj.parent_id else None
     data.update(
@@ -229,7 +160,7 @@ def course_component(obj, ref: Refs) -> dict:
 
 
 def component_resource(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(
         courseComponent={"sourcedId": obj.course_component.sourced_id},
         resource={"sourcedId": obj.resource.sourced_id},
@@ -240,9 +171,9 @@ def component_resource(obj, ref: Refs) -> dict:
 
 
 def resource(obj, ref: Refs) -> dict:
-    data = _base(obj)
+    data = base(obj)
     data.update(vendorResourceId=obj.vendor_resource_id, roles=obj.roles or [])
-    return _put_optional(
+    return put_optional(
         data,
         title=obj.title,
         importance=obj.importance,

@@ -4,13 +4,12 @@ these descriptions, so every collection behaves the same way.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from rest_framework import serializers
-
+from core import scopes as s
+from core.api.query import Field
+from core.api.resources import BASE_FIELDS, COMMON_OUT, ResourceType
 from rostering import access
-from rostering import scopes as s
-from timeback.api.query import Field
 
 from .. import selectors, services
 from ..models import (
@@ -39,77 +38,22 @@ RESOURCE_READ = [s.oneroster("resource.readonly"), *ROSTER_READ]
 RESOURCE_WRITE = [s.oneroster("resource.createput"), *ROSTER_WRITE]
 RESOURCE_DELETE = [s.oneroster("resource.delete"), *ROSTER_DELETE]
 
-BASE_FIELDS = {
-    "sourcedId": Field("sourced_id"),
-    "status": Field("status"),
-    "dateLastModified": Field("date_last_modified", "datetime"),
-}
+
+def _delete_rostered(app, obj) -> None:
+    writers.may_delete(app, obj)
+    services.soft_delete(obj)
 
 
-@dataclass(frozen=True)
-class ResourceType:
-    singular: str
-    plural: str
-    model: type
-    queryset: Callable
-    represent: Callable
-    fields: dict[str, Field]
-    output_fields: tuple[str, ...]
-    input: type[serializers.Serializer] | None = None
-    write: Callable | None = None
-    search: tuple[str, ...] = ()
-    wrappers: tuple[str, ...] = ()
-    read_scopes: list[str] = field(default_factory=lambda: ROSTER_READ)
-    write_scopes: list[str] = field(default_factory=lambda: ROSTER_WRITE)
-    delete_scopes: list[str] = field(default_factory=lambda: ROSTER_DELETE)
-    forced: dict = field(default_factory=dict)  # body values a route imposes (e.g. type=school)
-    # Read scoping (docs/access.md): (queryset, partner app) -> the rows that app may see. Rows
-    # outside it answer 404. None: every authenticated caller with the scope sees all rows.
-    visible: Callable | None = None
-    # (partner app, object) -> None: check who may delete, then delete (softly). None: the
-    # rostering rules (writers.may_delete) and services.soft_delete.
-    delete: Callable | None = None
-    # (singular, plural) keys Timeback's official clients read (and wrap bodies in) where
-    # they differ from 1EdTech's: answered alongside the standard keys (docs/api.md#path-profiles).
-    client_keys: tuple[str, str] | None = None
-
-    def keyed(self, value, *, many: bool) -> dict:
-        """{key: value} under the standard key and, if any, the official clients' key."""
-        keys = [self.plural if many else self.singular]
-        if self.client_keys:
-            keys.append(self.client_keys[1 if many else 0])
-        return dict.fromkeys(keys, value)
-
-    def required_scopes(self) -> dict[str, list[str]]:
-        scopes = {"GET": self.read_scopes}
-        if self.write:
-            scopes.update(POST=self.write_scopes, PUT=self.write_scopes, DELETE=self.delete_scopes)
-        return scopes
-
-    def visible_to(self, queryset, app):
-        return queryset if self.visible is None else self.visible(queryset, app)
-
-    def delete_as(self, app, obj) -> None:
-        if self.delete is not None:
-            self.delete(app, obj)
-            return
-        writers.may_delete(app, obj)
-        services.soft_delete(obj)
-
-    def unwrap(self, body):
-        """Accept `{"user": {...}}` as OneRoster wraps it, or the bare object."""
-        if not isinstance(body, dict):
-            raise serializers.ValidationError({"body": "must be a JSON object."})
-        for key in (self.singular, *self.wrappers):
-            if isinstance(body.get(key), dict):
-                return body[key]
-        return body
-
-    def with_forced(self, data: dict) -> dict:
-        return {**data, **self.forced}
-
-
-COMMON_OUT = ("sourcedId", "status", "dateLastModified", "metadata")
+def roster_type(**kwargs) -> ResourceType:
+    """A rostering resource type: the roster scopes and the rostering delete rules
+    (writers.may_delete, then a soft delete) unless the type names its own."""
+    defaults = {
+        "read_scopes": ROSTER_READ,
+        "write_scopes": ROSTER_WRITE,
+        "delete_scopes": ROSTER_DELETE,
+        "delete": _delete_rostered,
+    }
+    return ResourceType(**{**defaults, **kwargs})
 
 
 # Partner read scoping (docs/access.md, rostering.access): an app reads its own courses, their
@@ -126,7 +70,7 @@ def _within(path: str, visible_to_app: Callable) -> Callable:
     return visible
 
 
-ORG = ResourceType(
+ORG = roster_type(
     singular="org",
     plural="orgs",
     model=Org,
@@ -157,7 +101,7 @@ SESSION_FIELDS = {
     "parent.sourcedId": Field("parent__sourced_id"),
     "org.sourcedId": Field("org__sourced_id"),
 }
-ACADEMIC_SESSION = ResourceType(
+ACADEMIC_SESSION = roster_type(
     singular="academicSession",
     plural="academicSessions",
     model=AcademicSession,
@@ -193,7 +137,7 @@ GRADING_PERIOD = replace(
     client_keys=("gradingPeriod", "gradingPeriods"),
 )
 
-USER = ResourceType(
+USER = roster_type(
     singular="user",
     plural="users",
     model=User,
@@ -251,7 +195,7 @@ USER = ResourceType(
 STUDENT = replace(USER, queryset=selectors.students)
 TEACHER = replace(USER, queryset=selectors.teachers)
 
-COURSE = ResourceType(
+COURSE = roster_type(
     singular="course",
     plural="courses",
     model=Course,
@@ -283,7 +227,7 @@ COURSE = ResourceType(
     visible=_within("pk", access.courses_visible_to_app),
 )
 
-CLASS = ResourceType(
+CLASS = roster_type(
     singular="class",
     plural="classes",
     model=Class,
@@ -322,7 +266,7 @@ CLASS = ResourceType(
     visible=_within("course", access.courses_visible_to_app),
 )
 
-ENROLLMENT = ResourceType(
+ENROLLMENT = roster_type(
     singular="enrollment",
     plural="enrollments",
     model=Enrollment,
@@ -354,7 +298,7 @@ ENROLLMENT = ResourceType(
     visible=_within("klass", access.classes_visible_to_app),
 )
 
-DEMOGRAPHICS = ResourceType(
+DEMOGRAPHICS = roster_type(
     singular="demographics",
     plural="demographics",
     model=Demographics,
@@ -395,7 +339,7 @@ COMPONENT_FIELDS = {
     "unlockDate": Field("unlock_date", "datetime"),
     "componentType": Field("kind"),
 }
-COURSE_COMPONENT = ResourceType(
+COURSE_COMPONENT = roster_type(
     singular="courseComponent",
     plural="courseComponents",
     model=CourseComponent,
@@ -444,7 +388,7 @@ LESSON = replace(
     write=_component_kind(ComponentKind.LESSON),
 )
 
-COMPONENT_RESOURCE = ResourceType(
+COMPONENT_RESOURCE = roster_type(
     singular="componentResource",
     plural="componentResources",
     model=ComponentResource,
@@ -464,7 +408,7 @@ COMPONENT_RESOURCE = ResourceType(
     visible=_within("course_component__course", access.courses_visible_to_app),
 )
 
-RESOURCE = ResourceType(
+RESOURCE = roster_type(
     singular="resource",
     plural="resources",
     model=Resource,

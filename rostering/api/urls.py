@@ -6,10 +6,12 @@ Collections answer with or without a trailing slash, as clients send both.
 
 from django.urls import re_path
 
+from core.api.oneroster import CollectionView, ObjectView
+
 from .. import selectors
 from ..models import EnrollmentRole, Role
 from . import resources as t
-from .oneroster import ClassMembersView, CollectionView, ObjectView, StudentAgentView
+from .oneroster import ClassMembersView, StudentAgentView
 
 ID = r"(?P<sourced_id>[^/]+)"
 

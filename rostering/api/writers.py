@@ -7,6 +7,15 @@ Every writer takes (sourced_id, data, app, existing) and answers (obj, created).
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core.api.writers import (
+    common_fields,
+    copy_fields,
+    lookup,
+    lookup_many,
+    optional_ref,
+    require_for_create,
+)
+
 from .. import access, services
 from ..models import (
     AcademicSession,
@@ -21,57 +30,6 @@ from ..models import (
 )
 from ..services import RoleAssignment
 
-
-def lookup(model, sourced_id: str, field: str):
-    obj = model._base_manager.filter(sourced_id=sourced_id).first()
-    if obj is None:
-        raise ValidationError({field: f"unknown {model._meta.verbose_name} '{sourced_id}'."})
-    return obj
-
-
-def lookup_many(model, sourced_ids: list[str], field: str) -> list:
-    found = {o.sourced_id: o for o in model._base_manager.filter(sourced_id__in=sourced_ids)}
-    missing = [s for s in sourced_ids if s not in found]
-    if missing:
-        raise ValidationError(
-            {field: f"unknown {model._meta.verbose_name} {', '.join(map(repr, missing))}."}
-        )
-    return [found[s] for s in dict.fromkeys(sourced_ids)]
-
-
-def copy_fields(data: dict, mapping: dict[str, str]) -> dict:
-    """Rename the present JSON properties to model fields; a null text becomes ''."""
-    return {
-        model_name: ("" if data[json_name] is None else data[json_name])
-        for json_name, model_name in mapping.items()
-        if json_name in data
-    }
-
-
-def common_fields(data: dict) -> dict:
-    fields = {}
-    if "status" in data:
-        fields["status"] = data["status"]
-    if "metadata" in data:
-        fields["metadata"] = data["metadata"] or {}
-    return fields
-
-
-def require_for_create(existing, data: dict, names: list[str]) -> None:
-    if existing is not None:
-        return
-    missing = [n for n in names if data.get(n) in (None, "", [])]
-    if missing:
-        raise ValidationError({n: "is required to create this object." for n in missing})
-
-
-def optional_ref(data, json_name, model, field_name=None):
-    if json_name not in data:
-        return {}
-    value = data[json_name]
-    return {field_name or json_name: lookup(model, value, json_name) if value else None}
-
-
 # --- orgs and academic sessions: the school's own structure ---
 
 
@@ -83,8 +41,6 @@ def write_org(*, sourced_id, data, app, existing):
         **copy_fields(data, {"name": "name", "type": "type", "identifier": "identifier"}),
     }
     fields.update(optional_ref(data, "parent", Org))
-    if fields.get("parent") is not None and fields["parent"].sourced_id == sourced_id:
-        raise ValidationError({"parent": "an org cannot be its own parent."})
     return services.upsert_org(sourced_id=sourced_id, **fields)
 
 
@@ -231,7 +187,7 @@ def write_course_component(*, sourced_id, data, app, existing, kind=None):
     require_for_create(existing, {**data, "course": course}, ["title", "course"])
     if kind == ComponentKind.LESSON and existing is None and parent is None:
         raise ValidationError({"unit": "a lesson names the unit it belongs to."})
-    _check_parent(parent, course, sourced_id)
+    _check_parent(parent, course)
     fields = {
         **common_fields(data),
         **copy_fields(data, {"title": "title", "prerequisites": "prerequisites"}),
@@ -267,11 +223,9 @@ def _component_course(data, parent, existing) -> Course | None:
     return course
 
 
-def _check_parent(parent, course, sourced_id):
+def _check_parent(parent, course):
     if parent is None:
         return
-    if parent.sourced_id == sourced_id:
-        raise ValidationError({"parent": "a component cannot be its own parent."})
     if course is not None and parent.course_id != course.pk:
         raise ValidationError({"parent": f"'{parent.sourced_id}' belongs to another course."})
 

@@ -26,8 +26,9 @@ from django.test import Client, TestCase
 from rest_framework.test import APIClient
 
 from analytics.models import DailyActivity
+from core import scopes
 from gradebook.models import XpEntry
-from rostering import partners, scopes
+from rostering import partners
 from rostering.models import User
 from tests.events.conftest import activity, envelope, time_spent
 from tests.factories import DemographicsFactory, EnrollmentFactory, UserFactory, new_token

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLResolver, get_resolver, resolve
 
+from core import scopes
+from core.api.errors import handler404 as json_not_found
 from gradebook.credit import EVENT_RESULT_PREFIX
-from rostering import scopes
-from timeback.api.errors import handler404 as json_not_found
 
 from .conftest import EVENT_A, PEOPLE, REDIRECT_URI_A, ROLES, SENSOR_A
 

@@ -7,7 +7,8 @@ from allauth.idp.oidc.models import Client as OAuthClient
 from allauth.idp.oidc.models import Token
 from django.test import Client
 
-from rostering import partners, scopes
+from core import scopes
+from rostering import partners
 from tests.conftest import obtain_token
 
 pytestmark = pytest.mark.django_db

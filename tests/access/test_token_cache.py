@@ -1,4 +1,4 @@
-"""A partner's checked bearer token is remembered briefly (timeback/api/auth.py): later
+"""A partner's checked bearer token is remembered briefly (core/api/auth.py): later
 requests skip the token queries, and deleting the token forgets it at once."""
 
 from datetime import timedelta
@@ -8,8 +8,8 @@ from allauth.idp.oidc.models import Token
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.api import auth
 from rostering import partners
-from timeback.api import auth
 
 COURSES = "/rostering/1.0/courses"
 
@@ -65,7 +65,7 @@ def test_a_token_about_to_expire_is_not_remembered(partner_api):
 
 
 def test_a_remembered_token_answers_the_same_app_and_scopes(make_partner):
-    from rostering import scopes
+    from core import scopes
 
     reader = make_partner("Reader", scopes=[scopes.ANALYTICS_READONLY])
     assert reader.get(COURSES).status_code == 403

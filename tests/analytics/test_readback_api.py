@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from core import scopes
 from gradebook.models import AssessmentLineItem, AssessmentResult
 from gradebook.services import credit_xp, set_mastered_units
-from rostering import scopes
 from rostering.models import CourseComponent
 
 from .conftest import GOOD_DAY, TODAY, rollup

@@ -2,8 +2,8 @@
 
 import pytest
 
-from timeback.api.errors import OneRosterError
-from timeback.api.query import Predicate, parse_filter
+from core.api.errors import OneRosterError
+from core.api.query import Predicate, parse_filter
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from django.db import connection
 
+from analytics import rollups
 from core import locks
-from events import jobs, pipeline, rollups
+from events import jobs, pipeline
 
 pytestmark = pytest.mark.django_db
 

@@ -136,12 +136,23 @@ def test_a_developer_sees_their_apps_ingestion_and_outcomes(demo, page_for):
     screenshot(page, "developer")
 
 
+def test_the_demo_developer_lands_on_the_demo_apps_page(demo, page_for):
+    app = PartnerApp.objects.get(name=roster_demo.DEMO_APP_NAME)
+    page = page_for()
+    log_in(page, "developer1", roster_demo.DEVELOPER_PASSWORD)
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/developers/apps/{app.pk}/")
+    accepted = CaliperEvent.objects.filter(partner_app=app).count()
+    assert page.get_by_test_id("accepted").inner_text().startswith(str(accepted))
+
+
 @pytest.mark.parametrize(
     "username,password",
     [
         ("student01", roster_demo.STUDENT_PASSWORD),
         ("guide1", roster_demo.GUIDE_PASSWORD),
         ("admin", roster_demo.ADMIN_PASSWORD),
+        ("developer1", roster_demo.DEVELOPER_PASSWORD),
     ],
 )
 def test_landing_pages_pass_basic_accessibility_checks(demo, page_for, username, password):

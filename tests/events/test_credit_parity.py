@@ -1,19 +1,21 @@
 """The same work earns the same credit through every entry point — a Caliper ActivityEvent,
 a logger session and an assessment result written through the gradebook API — because all
-three ask gradebook.credit. One test per rule that had drifted apart: the mastery threshold
-(its 90 % default existed twice), and computed XP."""
+three ask gradebook.credit. One test per rule that had drifted apart or was written once per
+entry point: the mastery threshold (its 90 % default existed twice), computed XP, and the
+questions and mastered units a source reports."""
 
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
 
+from analytics.models import DailyActivity
 from gradebook.models import LessonMastery, XpEntry
 from rostering import services
 from rostering.models import User
 from rostering.services import RoleAssignment
 
-from .conftest import activity, time_spent
+from .conftest import START, activity, time_spent
 
 pytestmark = pytest.mark.django_db
 GRADEBOOK = "/ims/oneroster/gradebook/v1p2"
@@ -177,3 +179,41 @@ def test_caliper_and_the_logger_compute_the_same_xp_for_the_same_attempt(
         for s in students
     ]
     assert earned == [xp, xp]
+
+
+def test_caliper_and_the_gradebook_api_count_the_same_questions_and_units(world, app_api, send):
+    send(
+        activity(
+            student="stu-1",
+            run="r1",
+            at=START,
+            totalQuestions=10,
+            correctQuestions=7,
+            masteredUnits=2,
+        ),
+        time_spent(student="stu-1", run="r1", at=START, active=600),
+    )
+    response = app_api.put(
+        f"{GRADEBOOK}/assessmentResults/ar-1",
+        {
+            "assessmentResult": {
+                "assessmentLineItem": {"sourcedId": "ali-1"},
+                "student": {"sourcedId": "stu-3"},
+                "scoreStatus": "fully graded",
+                "scoreDate": "2026-11-02T10:00:00Z",
+                "metadata": {"totalQuestions": 10, "correctQuestions": 7, "masteredUnits": 2},
+            }
+        },
+        format="json",
+    )
+    assert response.status_code in (200, 201), response.json()
+
+    fields = ("items_answered", "items_correct", "mastered_units", "lessons_mastered")
+    rows = [
+        DailyActivity.objects.filter(student__sourced_id=s, day=START.date()).values(*fields)
+        for s in ("stu-1", "stu-3")
+    ]
+    assert list(rows[0]) == list(rows[1])
+    assert list(rows[0]) == [
+        {"items_answered": 10, "items_correct": 7, "mastered_units": 2, "lessons_mastered": 0}
+    ]

@@ -3,7 +3,7 @@ their enrolled students (404 otherwise), and writes only its own (403 with the r
 
 import pytest
 
-from rostering import scopes
+from core import scopes
 
 from .conftest import PARTNER, V1P2
 

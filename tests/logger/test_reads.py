@@ -208,7 +208,7 @@ def test_a_partner_cannot_reach_another_apps_content_or_sessions(partner, make_p
 
 
 def test_a_partner_needs_events_write_to_log(make_partner, logger_course):
-    from rostering import scopes
+    from core import scopes
 
     reader = make_partner("Reader", scopes=[scopes.ANALYTICS_READONLY])
     response = reader.post(START, exercise_start(user_id="stu-1"), format="json")

@@ -1,4 +1,5 @@
-"""`create_partner_app` and `seed_demo`: their output contracts, and the demo school they seed."""
+"""`create_partner_app`, `seed_demo` and `demo_logins`: their output contracts, and the demo
+school they seed."""
 
 import json
 import re
@@ -168,7 +169,19 @@ def test_seed_demo_creates_the_demo_school(demo_env):
     assert Enrollment.objects.filter(role="teacher").count() == 2
     assert all(grades == ["05"] for grades in students.values_list("grades", flat=True))
     assert User.objects.get(username="admin").is_superuser
-    assert "Timeback demo is ready" in out
+    assert "Demo school: 30 students" in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_prints_a_line_or_two_and_no_credentials(demo_env):
+    out, _ = run("seed_demo")
+
+    client_id, secret = demo.current_logins().client_id, demo.current_logins().client_secret
+    assert len(out.strip().splitlines()) == 2
+    for secret_text in (client_id, secret, demo.STUDENT_PASSWORD, demo.ADMIN_PASSWORD):
+        assert secret_text not in out
+    # make run prints the one line that says the demo is ready, once the server answers.
+    assert "ready" not in out.lower()
 
 
 @pytest.mark.django_db
@@ -224,7 +237,8 @@ def test_seed_demo_people_have_their_roles_enrollments_and_links(demo_env):
 
 @pytest.mark.django_db
 def test_seed_demo_logins_work_with_the_printed_passwords(demo_env):
-    out, _ = run("seed_demo")
+    run("seed_demo")
+    out, _ = run("demo_logins")
 
     for username, password in [
         ("admin", "admin-demo-pass"),
@@ -232,10 +246,21 @@ def test_seed_demo_logins_work_with_the_printed_passwords(demo_env):
         ("student01", "student-demo-pass"),
         ("student30", "student-demo-pass"),
         ("guardian1", "guardian-demo-pass"),
+        ("developer1", "developer-demo-pass"),
     ]:
         assert User.objects.get(username=username).check_password(password), username
         if username != "student30":
             assert re.search(rf"{username}\s+{password}", out), username
+
+
+@pytest.mark.django_db
+def test_the_demo_students_share_one_password_hash_and_the_roles_do_not(demo_env):
+    run("seed_demo", "--students", "4")
+
+    students = User.objects.filter(sourced_id__startswith="demo-student-")
+    assert students.values("password").distinct().count() == 1
+    guide, guardian = User.objects.get(username="guide1"), User.objects.get(username="guardian1")
+    assert len({students[0].password, guide.password, guardian.password}) == 3
 
 
 @pytest.mark.django_db
@@ -253,8 +278,9 @@ def test_seed_demo_student_names_are_varied_and_deterministic(demo_env):
 
 
 @pytest.mark.django_db
-def test_seed_demo_prints_urls_and_working_partner_credentials(demo_env):
-    out, _ = run("seed_demo")
+def test_demo_logins_prints_urls_and_working_partner_credentials(demo_env):
+    run("seed_demo")
+    out, _ = run("demo_logins")
 
     for url in (
         "http://127.0.0.1:8000/",
@@ -266,15 +292,19 @@ def test_seed_demo_prints_urls_and_working_partner_credentials(demo_env):
     client = Client.objects.get(id=client_id)
     assert client.check_secret(secret)
     assert client.partner.app.name == demo.DEMO_APP_NAME
-    assert (
-        f"curl -s -X POST http://127.0.0.1:8000/auth/1.0/token -u {client_id}:{secret} "
-        "-d grant_type=client_credentials"
-    ) in out
+    token = re.search(
+        r"(curl -s -X POST \S+ -d grant_type=client_credentials) \\.*\n.*-u (\S+)", out
+    )
+    assert token.group(1) == (
+        "curl -s -X POST http://127.0.0.1:8000/auth/1.0/token -d grant_type=client_credentials"
+    )
+    assert token.group(2) == f"{client_id}:{secret}"
 
 
 @pytest.mark.django_db
 def test_seed_demo_keeps_the_credentials_in_a_private_file(demo_env):
-    out, _ = run("seed_demo")
+    run("seed_demo")
+    out, _ = run("demo_logins")
 
     path = demo_env / "demo-credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -284,10 +314,12 @@ def test_seed_demo_keeps_the_credentials_in_a_private_file(demo_env):
 
 @pytest.mark.django_db
 def test_seed_demo_twice_changes_nothing_and_prints_the_same_credentials(demo_env):
-    first, _ = run("seed_demo")
+    run("seed_demo")
+    first, _ = run("demo_logins")
     before = database_state()
 
-    second, _ = run("seed_demo")
+    run("seed_demo")
+    second, _ = run("demo_logins")
 
     assert database_state() == before
     assert printed_credentials(second) == printed_credentials(first)
@@ -295,11 +327,13 @@ def test_seed_demo_twice_changes_nothing_and_prints_the_same_credentials(demo_en
 
 @pytest.mark.django_db
 def test_seed_demo_restores_the_same_client_when_the_database_lost_it(demo_env):
-    first, _ = run("seed_demo")
+    run("seed_demo")
+    first, _ = run("demo_logins")
     client_id, secret = printed_credentials(first)
     Client.objects.filter(id=client_id).delete()
 
-    second, _ = run("seed_demo")
+    run("seed_demo")
+    second, _ = run("demo_logins")
 
     assert printed_credentials(second) == (client_id, secret)
     assert Client.objects.get(id=client_id).check_secret(secret)
@@ -308,11 +342,14 @@ def test_seed_demo_restores_the_same_client_when_the_database_lost_it(demo_env):
 
 @pytest.mark.django_db
 def test_seed_demo_issues_new_credentials_when_the_file_is_lost(demo_env):
-    first, _ = run("seed_demo")
+    run("seed_demo")
+    first, _ = run("demo_logins")
     (demo_env / "demo-credentials.json").unlink()
 
-    second, _ = run("seed_demo")
-    third, _ = run("seed_demo")
+    run("seed_demo")
+    second, _ = run("demo_logins")
+    run("seed_demo")
+    third, _ = run("demo_logins")
 
     client_id, secret = printed_credentials(second)
     assert client_id != printed_credentials(first)[0]
@@ -322,7 +359,8 @@ def test_seed_demo_issues_new_credentials_when_the_file_is_lost(demo_env):
 
 @pytest.mark.django_db
 def test_seed_demo_with_five_students(demo_env):
-    out, _ = run("seed_demo", "--students", "5")
+    run("seed_demo", "--students", "5")
+    out, _ = run("demo_logins")
 
     assert User.objects.filter(roles__role="student").count() == 5
     assert Enrollment.objects.filter(role="student").count() == 10
@@ -368,12 +406,14 @@ def test_seed_demo_reuses_an_existing_admin_without_touching_its_password(
         username="admin", email="ops@school.example", password="their-own", sourced_id="ops-1"
     )
 
-    out, _ = run("seed_demo", "--students", "2")
+    run("seed_demo", "--students", "2")
+    out, _ = run("demo_logins")
 
     admin.refresh_from_db()
     assert admin.check_password("their-own")
-    assert "(unchanged)" in out
-    assert PartnerApp.objects.get(name=demo.DEMO_APP_NAME).owners.get() == admin
+    assert re.search(r"admin\s+\(unchanged\)", out)
+    owners = PartnerApp.objects.get(name=demo.DEMO_APP_NAME).owners
+    assert set(owners.values_list("username", flat=True)) == {"admin", "developer1"}
 
 
 @pytest.mark.django_db
@@ -384,3 +424,76 @@ def test_seed_demo_stops_when_a_demo_username_belongs_to_someone_else(demo_env, 
         run("seed_demo", "--students", "2")
 
     assert not Course.objects.exists()  # all or nothing
+
+
+# --- demo_logins ----------------------------------------------------------------------------
+
+
+def box_rows(out):
+    """The rows of the login table inside demo_logins' box: {username: (role, password, lands)}."""
+    rows = {}
+    for line in out.splitlines():
+        cells = line.strip("│ ").split()
+        if len(cells) >= 4 and cells[0] in {"admin", "guide", "student", "guardian", "developer"}:
+            rows[cells[1]] = (cells[0], cells[2], cells[3])
+    return rows
+
+
+@pytest.mark.django_db
+def test_demo_logins_prints_one_box_with_every_role_and_where_it_lands(demo_env):
+    run("seed_demo", "--students", "3")
+
+    out, _ = run("demo_logins", "--url", "http://localhost:8123/")
+
+    lines = out.rstrip("\n").split("\n")
+    assert lines[0].startswith("┌") and lines[0].endswith("┐")
+    assert lines[-1].startswith("└") and lines[-1].endswith("┘")
+    assert all(line.startswith("│ ") and line.endswith(" │") for line in lines[1:-1])
+    assert len({len(line) for line in lines}) == 1  # every line as wide as the box
+    assert "Timeback demo: http://localhost:8123/" in out
+    assert "http://127.0.0.1:8000" not in out
+    app = PartnerApp.objects.get(name=demo.DEMO_APP_NAME)
+    assert box_rows(out) == {
+        "admin": ("admin", "admin-demo-pass", "/classes/"),
+        "guide1": ("guide", "guide-demo-pass", "/classes/"),
+        "guide2": ("guide", "guide-demo-pass", "/classes/"),
+        "student01": ("student", "student-demo-pass", "/me/"),
+        "guardian1": ("guardian", "guardian-demo-pass", "/children/"),
+        "developer1": ("developer", "developer-demo-pass", f"/developers/apps/{app.pk}/"),
+    }
+    assert "student01..student03" in out
+    client_id, secret = printed_credentials(out)
+    assert Client.objects.get(id=client_id).check_secret(secret)
+
+
+@pytest.mark.django_db
+def test_every_printed_login_signs_in_and_lands_where_the_box_says(demo_env, client):
+    run("seed_demo", "--students", "2")
+    out, _ = run("demo_logins")
+
+    rows = box_rows(out)
+    assert len(rows) == 6
+    for username, (_, password, lands) in rows.items():
+        client.logout()
+        response = client.post(
+            "/accounts/login/", {"login": username, "password": password}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == lands, username
+        assert response.status_code == 200, username
+
+
+@pytest.mark.django_db
+def test_the_demo_developer_owns_the_demo_app_and_holds_no_school_role(demo_env):
+    run("seed_demo", "--students", "2")
+
+    developer = User.objects.get(username="developer1")
+    app = PartnerApp.objects.get(name=demo.DEMO_APP_NAME)
+    assert list(developer.partner_apps.all()) == [app]
+    assert not developer.roles.exists()
+    assert not developer.is_staff
+
+
+@pytest.mark.django_db
+def test_demo_logins_before_the_demo_is_seeded_says_to_seed_it(demo_env):
+    with pytest.raises(CommandError, match="run `python manage.py seed_demo`"):
+        run("demo_logins")

@@ -203,7 +203,8 @@ def _many_users(count, org):
             roles=[RoleAssignment(org=org, role="student"), RoleAssignment(org=org, role="aide")],
         )
     guardian = User.objects.get(sourced_id="bulk-000")
-    for user in User.objects.filter(sourced_id__startswith="bulk-")[:10]:
+    # Not the guardian themselves: a user cannot be their own agent.
+    for user in User.objects.filter(sourced_id__startswith="bulk-").exclude(pk=guardian.pk)[:10]:
         services.link_agent(student=user, agent=guardian)
 
 

@@ -19,7 +19,7 @@ from jsonschema import Draft7Validator, Draft202012Validator, FormatChecker
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from rostering import scopes
+from core import scopes
 from rostering.api.urls import rostering_urlpatterns
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ the OneRoster binding shares with it: upserts, ownership, soft deletes, POST cre
 
 import pytest
 
-from rostering import scopes
+from core import scopes
 from rostering.models import (
     SANDBOX_ORG_SOURCED_ID,
     Class,

@@ -10,7 +10,8 @@ import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from rostering import partners, scopes
+from core import scopes
+from rostering import partners
 
 pytestmark = pytest.mark.django_db
 

@@ -1,29 +1,30 @@
-"""`manage.py seed_demo [--students N] [--days D]`: the demo school (rostering.demo), D days
-of simulated learning pushed through the real ingestion and pipeline (events.demo), then the
-URLs and logins to try.
+"""`manage.py seed_demo [--students N] [--days D]`: the demo school (rostering.demo) and D
+days of simulated learning up to yesterday, pushed through the real ingestion and pipeline
+(events.demo). Prints a line or two; `manage.py demo_logins` prints the URL, the logins
+and the partner credentials (`make run` shows them last, once the server answers).
 
-Safe to run again: the roster is upserted, and the history is simulated only while the demo
-app has no events yet. Refuses to run without DEBUG unless `--force`: the demo passwords
-must never land in production. The command lives in the events app because it composes
-the roster (rostering) with ingestion (events); rostering must not import events.
+Safe to run again: the roster is upserted, and the history only gets the days it misses
+(none when it already reaches yesterday; a demo started again days later is topped up).
+Refuses to run without DEBUG unless `--force`: the demo passwords must never land in
+production. The command lives in the events app because it composes the roster
+(rostering) with ingestion (events); rostering must not import events.
 """
 
+import logging
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events import demo as history
-from events.models import CaliperEvent
 from rostering import demo
 from rostering.models import Course, User
 
-BASE_URL = "http://127.0.0.1:8000"
-
 
 class Command(BaseCommand):
-    help = "Seed (or refresh) the demo school and print its URLs, logins and partner credentials."
+    help = "Seed (or refresh) the demo school and top its learning history up to yesterday."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             "--days",
             type=int,
             default=None,
-            help="Days of simulated learning history up to today "
+            help="Days of simulated learning history up to yesterday "
             f"(default {settings.DEMO_HISTORY_DAYS}; 0 for none).",
         )
         parser.add_argument(
@@ -48,70 +49,58 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create demo accounts with well-known passwords. "
                 "Pass --force if this really is a throwaway installation."
             )
+        days = settings.DEMO_HISTORY_DAYS if days is None else days
+        if days < 0:
+            raise CommandError("--days must be 0 or more.")
+        started = time.monotonic()
         try:
             result = demo.seed_demo(students=students)
         except demo.DemoSeedError as exc:
             raise CommandError(str(exc)) from exc
-        days = settings.DEMO_HISTORY_DAYS if days is None else days
-        if days < 0:
-            raise CommandError("--days must be 0 or more.")
-        self.stdout.write(render_summary(result))
-        self.stdout.write(self._history(result, days) + "\n")
+        self.stdout.write(
+            f"Demo school: {result.student_count} students, 2 guides, a guardian, an admin "
+            f"and a developer ({time.monotonic() - started:.0f} s)."
+        )
+        self.stdout.write(self._history(result, days))
 
     def _history(self, result: demo.DemoResult, days: int) -> str:
         if days == 0:
-            return "  Learning history: none asked (--days 0)."
-        if CaliperEvent.objects.filter(partner_app=result.app).exists():
-            return "  Learning history: already there (the demo app has events); left alone."
+            return "Learning history: none asked (--days 0)."
         students = list(
             User.objects.filter(sourced_id__startswith="demo-student-").order_by("sourced_id")
         )
         courses = list(Course.objects.filter(partner_app=result.app).order_by("sourced_id"))
         started = time.monotonic()
-        outcome = history.simulate(
-            app=result.app,
-            students=students,
-            courses=courses,
-            days=days,
-            today=timezone.now().date(),
-        )
-        seconds = time.monotonic() - started
+        with _quiet("celery.app.trace", "kombu.connection"):
+            outcome = history.top_up(
+                app=result.app,
+                students=students,
+                courses=courses,
+                days=days,
+                today=timezone.now().date(),
+            )
+        if outcome.first is None:
+            return "Learning history: up to date (it reaches yesterday); nothing to add."
         mix = ", ".join(f"{n} {name}" for name, n in sorted(outcome.profiles.items()))
         return (
-            f"  Learning history: {days} days of {len(students)} students ({mix}): "
-            f"{outcome.accepted} events accepted, {outcome.rejected} rejected (on purpose, "
-            f"for the developer page), ingested and processed in {seconds:.0f} s."
+            f"Learning history: {outcome.days} days ({outcome.first} to {outcome.last}) of "
+            f"{len(students)} students ({mix}): {outcome.accepted} events accepted, "
+            f"{outcome.rejected} rejected on purpose (for the developer page), ingested and "
+            f"processed in {time.monotonic() - started:.0f} s."
         )
 
 
-def render_summary(result: demo.DemoResult) -> str:
-    width = max(len(login.username) for login in result.logins)
-    pwidth = max(len(login.password) for login in result.logins)
-    logins = [
-        f"    {login.username:<{width}}  {login.password or '(unchanged)':<{pwidth}}  {login.description}"
-        for login in result.logins
-    ]
-    sandbox = " (sandbox)" if result.app.sandbox else ""
-    lines = [
-        "",
-        "Timeback demo is ready.",
-        "",
-        f"  Open      {BASE_URL}/   (make run serves it; or: .venv/bin/python manage.py runserver)",
-        f"  Pages     {BASE_URL}/dashboard/   (log in: students, guides, guardians and developers"
-        " each land on their page)",
-        f"  Admin     {BASE_URL}/admin/",
-        f"  API docs  {BASE_URL}/api/docs/",
-        "",
-        "  Logins (demo passwords, for this local demo only):",
-        *logins,
-        "",
-        f"  Partner app {result.app.name!r}{sandbox}, app id {result.app.pk}:",
-        f"    client_id      {result.client_id}",
-        f"    client_secret  {result.client_secret}",
-        f"    (kept in {result.credentials_path}, mode 0600)",
-        "  Get a token:",
-        f"    curl -s -X POST {BASE_URL}/auth/1.0/token -u {result.client_id}:{result.client_secret}"
-        " -d grant_type=client_credentials",
-        "",
-    ]
-    return "\n".join(lines)
+@contextmanager
+def _quiet(*names):
+    """Without a broker each envelope's task runs in-process, and Celery logs a line per
+    task (kombu warns about the missing broker host each time): dozens of lines that would
+    scroll the demo's own output away. Warnings about anything else still show."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)

@@ -1,7 +1,9 @@
 """Partner authentication: OAuth2 bearer tokens from allauth's OIDC provider, and scopes.
 
 A client-credentials token has no user; the partner is `request.auth.client`, and its app
-is `partner_app(request)`.
+is `partner_app(request)`, found by the function the `PARTNER_APP_FOR_CLIENT` setting names
+(rostering's): the bottom layer knows that a client belongs to an app, not how apps are
+stored.
 
 A checked client-credentials token and its app are remembered in the cache (Redis when
 configured, shared by the web processes) for TOKEN_CACHE_SECONDS at most, keyed by the
@@ -13,14 +15,20 @@ at once; a token never outlives its expiry in the cache.
 from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.contrib.rest_framework.authentication import TokenAuthentication
 from allauth.idp.oidc.models import Token
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from rest_framework.permissions import BasePermission
 
-from rostering.partners import app_for_client
-from rostering.scopes import is_granted
+from core.scopes import is_granted
+
+
+def app_for_client(client):
+    """The partner app owning an OAuth client (None for none), by the project's hook."""
+    return import_string(settings.PARTNER_APP_FOR_CLIENT)(client)
 
 
 class PartnerTokenAuthentication(TokenAuthentication):
@@ -85,7 +93,7 @@ def _rememberable(token) -> bool:
     )
 
 
-@receiver(post_delete, sender=Token, dispatch_uid="timeback.api.auth.forget_token")
+@receiver(post_delete, sender=Token, dispatch_uid="core.api.auth.forget_token")
 def forget_token(sender, instance, **kwargs):
     # Not guarded: when the cache cannot forget, the deletion (a revocation) fails rather
     # than leave the token usable.

@@ -8,10 +8,14 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as RuleViolation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
+from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.exceptions import NotVisible
 
 logger = logging.getLogger(__name__)
 
@@ -77,10 +81,16 @@ def describe_validation_errors(detail, prefix: str = "") -> str:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    # Domain refusals (core.exceptions) carry no HTTP status: AccessDenied is a Django
+    # PermissionDenied (403), NotVisible a 404.
+    if isinstance(exc, Http404 | NotVisible):
         exc = exceptions.NotFound(str(exc) or "Not found.")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or "Forbidden.")
+    elif isinstance(exc, RuleViolation):
+        # A service's check_* refused the write (Django's ValidationError, keyed by field,
+        # as the admin's forms and the CSV import read it): a 400 naming the field.
+        exc = exceptions.ValidationError(get_error_detail(exc))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -5,7 +5,7 @@ from drf_spectacular.openapi import AutoSchema
 
 
 class PartnerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "timeback.api.auth.PartnerTokenAuthentication"
+    target_class = "core.api.auth.PartnerTokenAuthentication"
     name = "partnerToken"
 
     def get_security_definition(self, auto_schema):

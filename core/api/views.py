@@ -3,17 +3,7 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
-NUL = "\x00"
-
-
-def contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(v) for v in value)
-    return False
+from core.text import NUL, contains_nul
 
 
 class TimebackAPIView(APIView):
