@@ -69,6 +69,13 @@ class World:
 
     _signed_in: dict = field(default_factory=dict)
 
+    def __getattr__(self, name):
+        """world.school, world.math, world.ada, ...: the example world's own names (so the
+        fixtures of tests/conftest.py built on `world` work here too)."""
+        if name.startswith("_") or name == "example":
+            raise AttributeError(name)
+        return getattr(self.example, name)
+
     def fresh_clients(self) -> None:
         """New clients with the sessions and tokens the world signed in with: nothing a
         test's requests set (cookies, messages) carries over to the next test."""
