@@ -386,12 +386,9 @@ class _Tables:
 
     @property
     def event_columns(self):
-        from events.services import COLUMNS  # the columns ingestion's rows carry
+        from events.services import COLUMNS  # the columns ingestion writes
 
-        # Ingestion stamps received_at in its statement; the bench writes it with the rows.
-        columns = list(COLUMNS)
-        columns.insert(columns.index("event_time") + 1, "received_at")
-        return ("id", *columns, "processed_at")
+        return ("id", *COLUMNS, "processed_at")
 
     def __init__(self):
         self.rows = {name: [] for name in ("event", "time", "xp", "credit", "mastery", "item")}
