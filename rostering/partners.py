@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 from allauth.idp.oidc.models import Client, Token
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from core import scopes as scope_names
+from core import token_cache
 
 from .models import PartnerApp, PartnerClient, User
 
@@ -128,6 +129,13 @@ def delete_partner_app(*, app: PartnerApp) -> None:
     keep it from being deleted (PROTECT): a school's catalogue outlives no app silently."""
     revoke_app_clients(app=app)
     app.delete()
+
+
+# A deleted token (revoked, expired and cleaned up, deleted in the admin) leaves the partner
+# API's token cache at once, in whatever process deletes it.
+post_delete.connect(
+    token_cache.forget_token, sender=Token, dispatch_uid="core.token_cache.forget_token"
+)
 
 
 @receiver(pre_delete, sender=PartnerApp, dispatch_uid="rostering.partners.revoke_clients")

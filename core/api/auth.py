@@ -16,13 +16,11 @@ from allauth.idp.oidc.adapter import get_adapter
 from allauth.idp.oidc.contrib.rest_framework.authentication import TokenAuthentication
 from allauth.idp.oidc.models import Token
 from django.conf import settings
-from django.core.cache import cache
-from django.db.models.signals import post_delete
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from rest_framework.permissions import BasePermission
 
+from core import token_cache
 from core.scopes import is_granted
 
 
@@ -39,7 +37,7 @@ class PartnerTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request):
         token_hash = _bearer_hash(request)
-        remembered = _remembered(token_hash) if token_hash else None
+        remembered = token_cache.remembered(token_hash) if token_hash else None
         if remembered is not None:
             token, request._partner_app = remembered
             return None, token
@@ -49,7 +47,7 @@ class PartnerTokenAuthentication(TokenAuthentication):
             request._partner_app = app_for_client(token.client)
             seconds = min(TOKEN_CACHE_SECONDS, (token.expires_at - timezone.now()).total_seconds())
             if seconds >= 1:
-                _remember(token_hash, (token, request._partner_app), int(seconds))
+                token_cache.remember(token_hash, (token, request._partner_app), int(seconds))
         return result
 
 
@@ -63,24 +61,6 @@ def _bearer_hash(request) -> str | None:
     return get_adapter().hash_token(value.strip())
 
 
-def _cache_key(token_hash: str) -> str:
-    return f"partner-token:{token_hash}"
-
-
-def _remembered(token_hash: str):
-    try:
-        return cache.get(_cache_key(token_hash))
-    except Exception:  # noqa: BLE001 - the cache is an optimisation: check the token instead
-        return None
-
-
-def _remember(token_hash: str, entry, seconds: int) -> None:
-    try:
-        cache.set(_cache_key(token_hash), entry, seconds)
-    except Exception:  # noqa: BLE001 - the next request checks the token again
-        pass
-
-
 def _rememberable(token) -> bool:
     """Only what needs no per-request check: a client-credentials access token (no user whose
     account could be deactivated), not limited to resources, with an expiry."""
@@ -91,13 +71,6 @@ def _rememberable(token) -> bool:
         and not token.get_resources()
         and token.expires_at is not None
     )
-
-
-@receiver(post_delete, sender=Token, dispatch_uid="core.api.auth.forget_token")
-def forget_token(sender, instance, **kwargs):
-    # Not guarded: when the cache cannot forget, the deletion (a revocation) fails rather
-    # than leave the token usable.
-    cache.delete(_cache_key(instance.hash))
 
 
 def partner_app(request):

@@ -1,4 +1,4 @@
-"""The access matrix (SPEC §5): every endpoint × every role → the expected status.
+"""The access matrix (docs/access.md): every endpoint × every role → the expected status.
 
 One row per (method, path). Adding an endpoint means adding one row here:
 `test_every_route_has_a_row` fails, naming the route, until it has one. Paths may name
@@ -616,7 +616,7 @@ def test_partner_b_reads_nothing_twin_did_in_partner_as_course(world, path, figu
     assert not figure(world.clients["partner_b"].get(path).json())
 
 
-# Missing scope → 403 (SPEC §5), before anything is looked up: partner A's clients granted
+# Missing scope → 403 (docs/access.md#partner-tokens-and-scopes), before anything is looked up: partner A's clients granted
 # a single scope each (shared_world), on the APIs merged after the matrix was built.
 ROSTER_ONLY = scopes.oneroster("roster-core.readonly")
 GRADEBOOK_ONLY = scopes.oneroster("gradebook.readonly")
