@@ -1,6 +1,5 @@
 """Composes every API surface and the pages."""
 
-from allauth.idp.oidc import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
@@ -29,8 +28,9 @@ urlpatterns = [
     path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),
     path("", include("allauth.idp.urls")),
     path("developers/", include("rostering.portal.urls")),
-    # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).
-    path("auth/1.0/token", oidc_views.token, name="partner-token"),
+    # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint, every
+    # granted scope); the older `timeback` client asks at /oauth2/token.
+    path("auth/1.0/token", oidc.token, name="partner-token"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
     path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
     path("resources/1.0/", include(rostering_api.resources_urlpatterns)),
