@@ -897,3 +897,22 @@ def test_a_grading_period_posted_under_a_term_belongs_to_that_term(make_partner)
         school_admin.post_json(f"{V1P2}/terms/missing/gradingPeriods", {"title": "x"}).status_code
         == 404
     )
+
+
+def test_a_deleted_user_leaves_the_user_lists_but_not_its_single_read(sandbox_roster):
+    ok(
+        sandbox_roster.put_json(
+            f"{API}/enrollments/sb-enr",
+            {"enrollment": {"user": "sb-student", "class": "sb-class", "role": "student"}},
+        )
+    )
+    assert sandbox_roster.delete(f"{V1P2}/users/sb-guardian").status_code == 204
+    assert sandbox_roster.delete(f"{V1P2}/users/sb-student").status_code == 204
+
+    users = ok(sandbox_roster.get(f"{V1P2}/users"), 200)["users"]
+    students = ok(sandbox_roster.get(f"{V1P2}/classes/sb-class/students"), 200)["users"]
+    single = ok(sandbox_roster.get(f"{V1P2}/users/sb-guardian"), 200)["user"]
+
+    assert not {"sb-guardian", "sb-student"} & {u["sourcedId"] for u in users}
+    assert students == []
+    assert single["status"] == "tobedeleted"
