@@ -31,6 +31,7 @@ urlpatterns = [
     # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint, every
     # granted scope); the older `timeback` client asks at /oauth2/token.
     path("auth/1.0/token", oidc.token, name="partner-token"),
+    path("oauth2/token", oidc.token, name="partner-token-oauth2"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
     path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
     path("resources/1.0/", include(rostering_api.resources_urlpatterns)),
@@ -50,7 +51,7 @@ urlpatterns = [
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
     re_path(
-        r"^(ims|rostering|resources|gradebook|auth|events|api|caliper|jobs|xp|analytics|insights|edubridge)/",
+        r"^(ims|rostering|resources|gradebook|auth|oauth2|events|api|caliper|jobs|xp|analytics|insights|edubridge)/",
         json_not_found,
     ),
 ]
