@@ -24,8 +24,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dashboards.urls")),
     path("accounts/", include("allauth.urls")),
-    # "Sign in with Timeback" requires PKCE of every client; then allauth's OIDC provider.
+    # "Sign in with Timeback": PKCE, exact redirect URIs (rostering.oidc); then allauth's
+    # OIDC provider.
     path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),
+    # allauth's token endpoint, with the same checks as the partner token paths below.
+    path("identity/o/api/token", oidc.token, name="token-checked"),
     path("", include("allauth.idp.urls")),
     path("developers/", include("rostering.portal.urls")),
     # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint, every
