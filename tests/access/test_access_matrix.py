@@ -335,10 +335,19 @@ ROWS = [
         anonymous=302,
         people=200,
     ),
-    same_for_all(
+    # A confidential client may sign in without PKCE (docs/access.md#sign-in-with-timeback).
+    page(
         "GET",
         "/identity/o/authorize?response_type=code&client_id={client_a}&scope=openid"
         f"&redirect_uri={REDIRECT_URI_A}",
+        anonymous=302,
+        people=200,
+    ),
+    same_for_all(
+        "GET",
+        "/identity/o/authorize?response_type=code&client_id={client_a}&scope=openid"
+        f"&redirect_uri={REDIRECT_URI_A}%3Fnext%3Dx&code_challenge={{challenge}}"
+        "&code_challenge_method=S256",
         400,
     ),
     same_for_all("GET", "/identity/o/api/userinfo", 401),
