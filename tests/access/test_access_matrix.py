@@ -244,6 +244,10 @@ ROWS = [
     api("GET", f"/edubridge/analytics/activity?studentId=stu2&{NOVEMBER}", a=404, b=200),
     api("GET", f"/edubridge/analytics/activity?email=stu@school.example&{NOVEMBER}"),
     api("GET", "/edubridge/analytics/enrollment/class-a:stu"),
+    api("GET", "/edubridge/analytics/facts/weekly?studentId=stu&weekDate=2026-11-18"),
+    api(
+        "GET", "/edubridge/analytics/facts/weekly?studentId=stu2&weekDate=2026-11-18", a=404, b=200
+    ),
     api("GET", "/edubridge/enrollments/user/stu"),
     api("GET", "/edubridge/enrollments/user/stu2", a=404, b=200),
     # twin learns in both partners' classes: B reads about twin, never twin's work in
@@ -324,6 +328,7 @@ ROWS = [
     ),
     # Token endpoints: a request without grant type or client is a bad request.
     same_for_all("POST", "/auth/1.0/token", 400),
+    same_for_all("POST", "/oauth2/token", 400),
     same_for_all("POST", "/identity/o/api/token", 400),
     # OpenID Connect provider ("Sign in with Timeback").
     same_for_all("GET", "/.well-known/openid-configuration", 200),
