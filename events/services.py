@@ -288,14 +288,16 @@ def _keep_rejections(app, envelope_id, rejections) -> None:
     )
 
 
-# Each column with its PostgreSQL type: the rows go in as one JSON array of records.
-COLUMNS = {
+# The columns ingestion writes, in this order (bench/school.py COPYs rows of them), with
+# their PostgreSQL types: the rows go in as one JSON array of records.
+COLUMN_TYPES = {
     "partner_app_id": "bigint",
     "event_id": "text",
     "envelope_id": "uuid",
     "type": "text",
     "action": "text",
     "event_time": "timestamptz",
+    "received_at": "timestamptz",
     "raw": "jsonb",
     "student_ref": "text",
     "course_ref": "text",
@@ -307,6 +309,7 @@ COLUMNS = {
     "activity_key": "text",
     "status": "text",
 }
+COLUMNS = tuple(COLUMN_TYPES)
 
 
 def insert_events(rows: list[dict]) -> dict[str, int]:
@@ -319,15 +322,18 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
     quoting each value."""
     if not rows:
         return {}
-    document = orjson.dumps([{column: row[column] for column in COLUMNS} for row in rows])
+    now = timezone.now()
+    document = orjson.dumps(
+        [{**{c: row[c] for c in COLUMNS if c != "received_at"}, "received_at": now} for row in rows]
+    )
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
     names = ", ".join(COLUMNS)
-    record = ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
+    record = ", ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())
     sql = (
-        f"INSERT INTO {table} ({names}, received_at) "
-        f"SELECT {names}, %s::timestamptz FROM json_to_recordset(%s::json) AS r({record}) "
+        f"INSERT INTO {table} ({names}) "
+        f"SELECT {names} FROM json_to_recordset(%s::json) AS r({record}) "
         "ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), document.decode()])
+        cursor.execute(sql, [document.decode()])
         return {event_id: pk for pk, event_id in cursor.fetchall()}

@@ -3,9 +3,11 @@ gradebook API (and later the logger) call these; each is idempotent, so a redeli
 or a repeated PUT writes nothing new.
 """
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -62,6 +64,34 @@ def credit_xp(
         occurred_on=occurred_on,
         caused_by_event=caused_by_event,
     )
+
+
+MAX_CORRECTION = Decimal(10_000)
+
+
+@transaction.atomic
+def correct_xp(*, entry: XpEntry, amount: Decimal) -> XpEntry:
+    """Correct the XP a ledger entry credited by writing a correcting entry of `amount`
+    (negative withdraws) for the same student, course, lesson and day. The ledger is never
+    edited; the correction is a source of its own (gradebook.credit.correction_key), so a
+    later recomputation of the corrected source leaves it in place. The day's rollup is
+    recomputed like after any other credit."""
+    amount = Decimal(amount)
+    if amount == 0 or abs(amount) > MAX_CORRECTION:
+        raise ValidationError({"amount": f"must be non-zero and at most {MAX_CORRECTION} XP."})
+    correction = XpEntry.objects.create(
+        source_key=credit.correction_key(entry.source_key, uuid.uuid4().hex),
+        seq=0,
+        amount=amount,
+        kind=entry.kind,
+        student_id=entry.student_id,
+        course_id=entry.course_id,
+        lesson_id=entry.lesson_id,
+        partner_app_id=entry.partner_app_id,
+        occurred_on=entry.occurred_on,
+    )
+    notify_learning_changed({(entry.student_id, entry.course_id, entry.occurred_on)})
+    return correction
 
 
 def record_xp_plausibility(
