@@ -19,7 +19,7 @@ def test_a_deleted_line_item_leaves_the_collection_and_the_classs_line_items(gra
     delete_result_and_line_item(gradebook.api)
 
     assert ids(ok(gradebook.api.get(f"{V1P2}/lineItems"), 200), "lineItems") == []
-    nested = ok(gradebook.api.get(f"{V1P2}/classes/class-a/lineItems"), 200)
+    nested = ok(gradebook.api.get(f"{V1P2}/classes/class-1/lineItems"), 200)
     assert ids(nested, "lineItems") == []
     assert nested["totalCount"] == 0
 
@@ -30,8 +30,8 @@ def test_a_deleted_result_leaves_the_line_items_and_the_classs_results(gradebook
     for path in (
         f"{V1P2}/results",
         f"{V1P2}/lineItems/li-1/results",
-        f"{V1P2}/classes/class-a/results",
-        f"{V1P2}/classes/class-a/students/student-a/results",
+        f"{V1P2}/classes/class-1/results",
+        f"{V1P2}/classes/class-1/students/stu-1/results",
         f"{PARTNER}/results",
     ):
         assert ids(ok(gradebook.api.get(path), 200), "results") == [], path
@@ -51,7 +51,7 @@ def test_a_filter_on_status_lists_deleted_objects(gradebook):
 
     deleted = ok(gradebook.api.get(f"{V1P2}/lineItems", {"filter": "status='tobedeleted'"}), 200)
     nested = ok(
-        gradebook.api.get(f"{V1P2}/classes/class-a/lineItems", {"filter": "status='tobedeleted'"}),
+        gradebook.api.get(f"{V1P2}/classes/class-1/lineItems", {"filter": "status='tobedeleted'"}),
         200,
     )
 
