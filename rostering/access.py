@@ -5,7 +5,8 @@ One place, used by every API surface and page.
   courses (which it then owns) and change only its own.
 - Orgs, users, classes, enrollments and guardian links belong to the school: only a
   `roster_source` app (a school's SIS sync) writes them, except that a sandbox app may
-  scaffold test users, classes and enrollments inside the `partner-sandbox` org.
+  scaffold test users, classes, enrollments and academic sessions inside the
+  `partner-sandbox` org.
 - Refusals raise `core.exceptions.AccessDenied` with an explanation (the API answers 403),
   so an app developer knows what to do; the admin, the CSV import and workers reuse them.
 """
@@ -29,7 +30,8 @@ from .models import (
 )
 
 SANDBOX_ONLY = (
-    "Users, classes, enrollments and guardian links are rostered by the school. "
+    "Users, classes, enrollments, guardian links and academic sessions are rostered by the "
+    "school. "
     "Partner apps may only create them for testing: the app must be a sandbox app and "
     f"everything must sit in the '{SANDBOX_ORG_SOURCED_ID}' org."
 )

@@ -151,3 +151,16 @@ def app_for_client(client: Client | None) -> PartnerApp | None:
         return None
     link = PartnerClient.objects.select_related("app").filter(client=client).first()
     return link.app if link else None
+
+
+REQUIRE_PKCE = "require_pkce"  # the per-client setting, in allauth's Client.data
+
+
+@transaction.atomic
+def set_pkce_required(*, client: Client, required: bool) -> Client:
+    """Whether a confidential client must use PKCE to sign users in (public clients always
+    must). Off by default: a confidential client proves itself with its secret, and
+    Timeback's partner SDK sends no PKCE (docs/access.md#sign-in-with-timeback)."""
+    client.data = {**(client.data or {}), REQUIRE_PKCE: bool(required)}
+    client.save(update_fields=["data"])
+    return client

@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from .models import (
+    SANDBOX_ORG_SOURCED_ID,
     AcademicSession,
     Class,
     ComponentKind,
@@ -27,6 +28,7 @@ from .models import (
     Enrollment,
     Org,
     Resource,
+    SessionType,
     Status,
     User,
     UserRole,
@@ -168,6 +170,28 @@ def upsert_academic_session(*, sourced_id: str, **fields):
     check_not_own_ancestor(AcademicSession, sourced_id=sourced_id, parent=fields.get("parent"))
     obj, created, _ = upsert_by_sourced_id(AcademicSession, sourced_id=sourced_id, fields=fields)
     return obj, created
+
+
+def sandbox_term(today: date | None = None) -> AcademicSession:
+    """The sandbox org's term for the current school year (August to July, named by the year
+    it ends in, as `schoolYear` is), created on first use: sandbox classes that name no term
+    get it, because the official OneRoster client requires a class to have terms
+    (docs/api.md#sandbox-scaffolding)."""
+    today = today or timezone.localdate()
+    first = today.year if today.month >= 8 else today.year - 1
+    sandbox = Org.objects.get(sourced_id=SANDBOX_ORG_SOURCED_ID)
+    term, _ = AcademicSession.objects.get_or_create(
+        sourced_id=f"{SANDBOX_ORG_SOURCED_ID}-{first}-{first + 1}",
+        defaults={
+            "title": f"Sandbox school year {first}-{first + 1}",
+            "type": SessionType.TERM,
+            "start_date": date(first, 8, 1),
+            "end_date": date(first + 1, 7, 31),
+            "school_year": str(first + 1),
+            "org": sandbox,
+        },
+    )
+    return term
 
 
 @transaction.atomic

@@ -1,6 +1,5 @@
 """Composes every API surface and the pages."""
 
-from allauth.idp.oidc import views as oidc_views
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
@@ -25,12 +24,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("dashboards.urls")),
     path("accounts/", include("allauth.urls")),
-    # "Sign in with Timeback" requires PKCE of every client; then allauth's OIDC provider.
+    # "Sign in with Timeback": PKCE, exact redirect URIs (rostering.oidc); then allauth's
+    # OIDC provider.
     path("identity/o/authorize", oidc.authorization, name="authorize-with-pkce"),
+    # allauth's token endpoint, with the same checks as the partner token paths below.
+    path("identity/o/api/token", oidc.token, name="token-checked"),
     path("", include("allauth.idp.urls")),
     path("developers/", include("rostering.portal.urls")),
-    # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint).
-    path("auth/1.0/token", oidc_views.token, name="partner-token"),
+    # OAuth2 client-credentials tokens for partner servers (allauth's token endpoint, every
+    # granted scope); the older `timeback` client asks at /oauth2/token.
+    path("auth/1.0/token", oidc.token, name="partner-token"),
+    path("oauth2/token", oidc.token, name="partner-token-oauth2"),
     path("ims/oneroster/rostering/v1p2/", include(rostering_api.rostering_urlpatterns)),
     path("ims/oneroster/resources/v1p2/", include(rostering_api.resources_urlpatterns)),
     path("resources/1.0/", include(rostering_api.resources_urlpatterns)),
@@ -50,7 +54,7 @@ urlpatterns = [
     # Unknown API URLs answer a JSON 404 even in DEBUG, where Django would render HTML:
     # the official clients fall back from PUT to POST only on a JSON 404.
     re_path(
-        r"^(ims|rostering|resources|gradebook|auth|events|api|caliper|jobs|xp|analytics|insights|edubridge)/",
+        r"^(ims|rostering|resources|gradebook|auth|oauth2|events|api|caliper|jobs|xp|analytics|insights|edubridge)/",
         json_not_found,
     ),
 ]

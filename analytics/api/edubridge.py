@@ -5,6 +5,7 @@ daily rollups.
     GET /edubridge/analytics/activity?studentId=|email=&startDate=&endDate=  (official client)
     GET /edubridge/analytics/enrollment/{enrollmentId}[?startDate=&endDate=]
     GET /edubridge/enrollments/user/{userId}
+    GET /edubridge/analytics/facts/weekly?studentId=|email=&weekDate=
 
 Shapes follow the models of the official Python client (timeback-edubridge 0.4): `facts` is
 {date: {subject: {activityMetrics, timeSpentMetrics, apps}}} and `factsByApp` is
@@ -13,6 +14,7 @@ title; the app is the name of the partner app owning the course. Days are UTC da
 """
 
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Max, Sum
@@ -34,6 +36,7 @@ from .common import (
     number,
     paged_response,
     paginate,
+    parse_day,
 )
 
 # --- the documented enrollmentFacts --------------------------------------------------
@@ -420,3 +423,134 @@ def _enrollment(e: Enrollment) -> dict:
         "testOutSupported": False,
         "testOutEligible": False,
     }
+
+
+# --- weekly facts (the official client's get_weekly_facts) -------------------------------
+
+WEEKLY_FACT_EXAMPLE = {
+    "id": 41,
+    "email": "ada@school.example",
+    "date": "2026-11-18",
+    "datetime": "2026-11-18T00:00:00.000Z",
+    "username": "ada",
+    "userGrade": "3",
+    "userFamilyName": "Lovelace",
+    "userGivenName": "Ada",
+    "userId": "student-123",
+    "subject": "Math",
+    "app": "Math App",
+    "courseId": "math-grade-3",
+    "courseName": "Math grade 3",
+    "campusId": None,
+    "campusName": None,
+    "enrollmentId": None,
+    "activityId": None,
+    "activityName": None,
+    "totalQuestions": 12,
+    "correctQuestions": 10,
+    "xpEarned": 25,
+    "masteredUnits": 1,
+    "activeSeconds": "900",
+    "inactiveSeconds": "60",
+    "wasteSeconds": "30",
+    "source": "timeback",
+    "year": 2026,
+    "month": 11,
+    "day": 18,
+    "dayOfWeek": 3,
+}
+
+
+class WeeklyFactsView(AnalyticsView):
+    @extend_schema(
+        operation_id="edubridge_weekly_facts_retrieve",
+        parameters=[
+            OpenApiParameter("studentId", OpenApiTypes.STR, description="The student (sourcedId)."),
+            OpenApiParameter("email", OpenApiTypes.STR, description="Or the student's email."),
+            OpenApiParameter(
+                "weekDate",
+                OpenApiTypes.STR,
+                required=True,
+                description="A day of the week wanted (YYYY-MM-DD or ISO timestamp, its UTC "
+                "day); weeks run Monday to Sunday.",
+            ),
+            OpenApiParameter("timezone", OpenApiTypes.STR, description="Accepted; days are UTC."),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "One day of math",
+                value={"facts": [WEEKLY_FACT_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+        description="A student's facts of one week in the app's courses, one record per day "
+        "and course, as the official EduBridge client's get_weekly_facts reads them.",
+    )
+    def get(self, request):
+        scope = self.scope()
+        params = request.query_params
+        if params.get("studentId"):
+            student = scope.student(params["studentId"])
+        elif params.get("email"):
+            student = scope.student_by_email(params["email"])
+        else:
+            raise OneRosterError("studentId or email is required.")
+        week_day = parse_day(params.get("weekDate"), "weekDate", required=True)
+        monday = week_day - timedelta(days=week_day.weekday())
+        sunday = monday + timedelta(days=6)
+        return Response(
+            {
+                "message": f"Weekly facts of {student.sourced_id} from {monday} to {sunday}.",
+                "studentId": student.sourced_id,
+                "weekStart": monday.isoformat(),
+                "weekEnd": sunday.isoformat(),
+                "facts": weekly_facts(student, scope.courses, monday, sunday),
+            }
+        )
+
+
+def weekly_facts(student, courses, start, end) -> list[dict]:
+    """One record per day and course of `student` between start and end (UTC days), from the
+    daily rollups. One query. Seconds are strings, as the official client's model types them."""
+    rows = (
+        activity_rows(students=[student.pk], courses=courses, start=start, end=end)
+        .select_related("course__partner_app")
+        .order_by("day", "course__sourced_id")
+    )
+    grades = student.grades if isinstance(student.grades, list) else []
+    return [
+        {
+            "id": row.pk,
+            "email": student.email or "",
+            "date": row.day.isoformat(),
+            "datetime": f"{row.day.isoformat()}T00:00:00.000Z",
+            "username": student.username,
+            "userGrade": str(grades[0]) if grades else None,
+            "userFamilyName": student.last_name or None,
+            "userGivenName": student.first_name or None,
+            "userId": student.sourced_id,
+            "subject": _subject(row.course),
+            "app": row.course.partner_app.name if row.course.partner_app else "Timeback",
+            "courseId": row.course.sourced_id,
+            "courseName": row.course.title,
+            "campusId": None,
+            "campusName": None,
+            "enrollmentId": None,
+            "activityId": None,
+            "activityName": None,
+            "totalQuestions": row.items_answered,
+            "correctQuestions": row.items_correct,
+            "xpEarned": number(row.xp),
+            "masteredUnits": number(row.mastered_units),
+            "activeSeconds": str(row.active_seconds),
+            "inactiveSeconds": str(row.inactive_seconds),
+            "wasteSeconds": str(row.wasted_seconds - row.inactive_seconds),
+            "source": "timeback",
+            "year": row.day.year,
+            "month": row.day.month,
+            "day": row.day.day,
+            "dayOfWeek": row.day.isoweekday(),
+        }
+        for row in rows
+    ]

@@ -20,6 +20,7 @@ urlpatterns = [
         edubridge.EnrollmentFactsView.as_view(),
     ),
     re_path(r"^edubridge/analytics/activity/?$", edubridge.ActivityFactsView.as_view()),
+    re_path(r"^edubridge/analytics/facts/weekly/?$", edubridge.WeeklyFactsView.as_view()),
     re_path(
         rf"^edubridge/analytics/enrollment/{ID.format('enrollment_id')}/?$",
         edubridge.EnrollmentActivityView.as_view(),

@@ -4,6 +4,8 @@ an enumerated value may be an `ext:` extension. Everything is validated before a
 written, and every error names its field.
 """
 
+import re
+from collections.abc import Mapping
 from datetime import UTC
 
 from django.utils.dateparse import parse_date, parse_datetime
@@ -122,7 +124,46 @@ def string_list():
     )
 
 
+# A flat reference as older clients send it: `orgSourcedId`, `classSourcedId`,
+# `termSourcedIds`, ...
+FLAT_REFERENCE = re.compile(r"^(?P<name>[a-z][A-Za-z]*?)SourcedId(?P<many>s?)$")
+
+
 class BaseInput(serializers.Serializer):
     sourcedId = serializers.CharField(max_length=MAX_TEXT, required=False)
     status = serializers.ChoiceField(choices=Status.values, required=False)
     metadata = serializers.DictField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            data = self.read_flat_references(dict(data))
+        return super().to_internal_value(data)
+
+    def read_flat_references(self, data: dict) -> dict:
+        """Read `orgSourcedId: "x"` as `org: "x"` (and `termSourcedIds` as `terms`), as the
+        older `timeback` client sends them. A flat reference this object has no reference
+        for answers 400: stored as if absent, the object would silently lose it (a course
+        with no org)."""
+        errors = {}
+        for key in [k for k in data if isinstance(k, str)]:
+            match = FLAT_REFERENCE.match(key)
+            if not match:
+                continue
+            name = match["name"]
+            candidates = (name + "s", name) if match["many"] else (name,)
+            field = next((c for c in candidates if c in self.fields and c != "sourcedId"), None)
+            if field is None:
+                errors[key] = f"'{key}' names no reference of this object; it cannot be stored."
+                continue
+            value = data.pop(key)
+            if field in data and data[field] != value and _ref_id(data[field]) != value:
+                errors[key] = f"'{key}' and '{field}' name different objects."
+                continue
+            data.setdefault(field, value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return data
+
+
+def _ref_id(value):
+    return value.get("sourcedId") if isinstance(value, Mapping) else value

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from .auth import HasScope, IsTokenAuthenticated, partner_app
 from .errors import OneRosterError
-from .query import CollectionQuery, paging_links, parse_selection
+from .query import CollectionQuery, paging_links, parse_selection, without_deleted
 from .representations import Refs
 from .resources import ResourceType
 from .views import TimebackAPIView
@@ -109,7 +109,8 @@ class CollectionView(RosterView):
         params = request.query_params
         selection = parse_selection(params.get("fields"), list(self.resource.output_fields))
         query = CollectionQuery(self.resource.fields, list(self.resource.search))
-        page = query.paginate(query.apply(self.get_queryset(kwargs), params), params)
+        rows = without_deleted(self.get_queryset(kwargs), params)
+        page = query.paginate(query.apply(rows, params), params)
         body = {
             **self.resource.keyed([self.represent(o, selection) for o in page.items], many=True),
             "totalCount": page.total,

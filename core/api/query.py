@@ -296,6 +296,28 @@ class Page:
         return self.offset // self.limit + 1 if self.limit else 1
 
 
+# OneRoster's soft-deleted status (rostering.models.Status.TO_BE_DELETED; core imports no app).
+TO_BE_DELETED = "tobedeleted"
+# A filter on one of these asks for changes, deletions included (a delta sync).
+DELTA_FIELDS = frozenset({"status", "dateLastModified"})
+
+
+def filter_fields(text: str | None) -> set[str]:
+    """The field names a filter tests (none for no filter)."""
+    if text is None or not text.strip():
+        return set()
+    return {p.field for group in parse_filter(text) for p in group}
+
+
+def without_deleted(queryset, params):
+    """Leave `tobedeleted` rows out of a collection unless the request filters on `status`
+    or `dateLastModified`, so that a delta sync still sees deletions
+    (docs/api.md#collections; nested collections too, docs/decisions.md)."""
+    if filter_fields(params.get("filter")) & DELTA_FIELDS:
+        return queryset
+    return queryset.exclude(status=TO_BE_DELETED)
+
+
 @dataclass
 class CollectionQuery:
     """Applies one request's OneRoster query parameters to a queryset."""

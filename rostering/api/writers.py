@@ -18,6 +18,7 @@ from core.api.writers import (
 
 from .. import access, services
 from ..models import (
+    SANDBOX_ORG_SOURCED_ID,
     AcademicSession,
     Class,
     ComponentKind,
@@ -45,7 +46,9 @@ def write_org(*, sourced_id, data, app, existing):
 
 
 def write_academic_session(*, sourced_id, data, app, existing):
-    access.require_roster_source(app, "academic sessions")
+    # A sandbox app may scaffold terms and grading periods inside the sandbox org (the
+    # official client needs a term for every class); checked before any lookup.
+    access.require_may_scaffold(app)
     require_for_create(existing, data, ["title", "type", "startDate", "endDate", "schoolYear"])
     fields = {
         **common_fields(data),
@@ -64,12 +67,26 @@ def write_academic_session(*, sourced_id, data, app, existing):
     if "org" in data or "school" in data:
         org_id = data.get("org") or data.get("school")
         fields["org"] = lookup(Org, org_id, "org") if org_id else None
+    if not access.can_write_roster_anywhere(app):
+        _check_sandbox_session(app, existing, fields)
     if existing is not None:
         start = fields.get("start_date", existing.start_date)
         end = fields.get("end_date", existing.end_date)
         if end < start:
             raise ValidationError({"endDate": "must not be before startDate."})
     return services.upsert_academic_session(sourced_id=sourced_id, **fields)
+
+
+def _check_sandbox_session(app, existing, fields):
+    """A sandbox app's session sits in the sandbox org (a new one naming no org is put
+    there), and so do the session it changes and its parent."""
+    if existing is None and fields.get("org") is None:
+        fields["org"] = Org.objects.get(sourced_id=SANDBOX_ORG_SOURCED_ID)
+    sessions = [s for s in (existing, fields.get("parent")) if s is not None]
+    orgs = [o for o in [fields.get("org"), *(s.org for s in sessions)] if o is not None]
+    if any(s.org_id is None for s in sessions) or ("org" in fields and fields["org"] is None):
+        orgs.append(Org(sourced_id="no org"))
+    access.require_sandbox_scaffolding(app, orgs)
 
 
 # --- people: the school rosters them; sandbox apps may scaffold test users ---
@@ -298,6 +315,9 @@ def write_class(*, sourced_id, data, app, existing):
     if school_id:
         fields["school"] = lookup(Org, school_id, "school")
     terms = lookup_many(AcademicSession, data["terms"], "terms") if "terms" in data else None
+    school = fields.get("school")
+    if existing is None and not terms and school and school.sourced_id == SANDBOX_ORG_SOURCED_ID:
+        terms = [services.sandbox_term()]  # a sandbox class naming no term gets the current one
     orgs = [
         o for o in (fields.get("school"), existing.school if existing else None) if o is not None
     ]
@@ -375,7 +395,9 @@ def write_demographics(*, sourced_id, data, app, existing):
 
 
 def may_delete(app, obj) -> None:
-    if isinstance(obj, (Org, AcademicSession)) or obj._meta.model_name == "demographics":
+    if isinstance(obj, AcademicSession) and not access.can_write_roster_anywhere(app):
+        access.require_sandbox_scaffolding(app, [obj.org or Org(sourced_id="no org")])
+    elif isinstance(obj, (Org, AcademicSession)) or obj._meta.model_name == "demographics":
         access.require_roster_source(app, obj._meta.verbose_name_plural)
     elif isinstance(obj, User):
         access.require_sandbox_scaffolding(app, access.sandbox_orgs_of_user(obj))

@@ -245,6 +245,10 @@ ROWS = [
     api("GET", f"/edubridge/analytics/activity?studentId=stu-3&{NOVEMBER}", a=404, b=200),
     api("GET", f"/edubridge/analytics/activity?email=ada@maple.example&{NOVEMBER}"),
     api("GET", "/edubridge/analytics/enrollment/class-1:stu-1"),
+    api("GET", "/edubridge/analytics/facts/weekly?studentId=stu-1&weekDate=2026-11-18"),
+    api(
+        "GET", "/edubridge/analytics/facts/weekly?studentId=stu-3&weekDate=2026-11-18", a=404, b=200
+    ),
     api("GET", "/edubridge/enrollments/user/stu-1"),
     api("GET", "/edubridge/enrollments/user/stu-3", a=404, b=200),
     # twin learns in both partners' classes: B reads about twin, never twin's work in
@@ -325,6 +329,7 @@ ROWS = [
     ),
     # Token endpoints: a request without grant type or client is a bad request.
     same_for_all("POST", "/auth/1.0/token", 400),
+    same_for_all("POST", "/oauth2/token", 400),
     same_for_all("POST", "/identity/o/api/token", 400),
     # OpenID Connect provider ("Sign in with Timeback").
     same_for_all("GET", "/.well-known/openid-configuration", 200),
@@ -336,10 +341,19 @@ ROWS = [
         anonymous=302,
         people=200,
     ),
-    same_for_all(
+    # A confidential client may sign in without PKCE (docs/access.md#sign-in-with-timeback).
+    page(
         "GET",
         "/identity/o/authorize?response_type=code&client_id={client_a}&scope=openid"
         f"&redirect_uri={REDIRECT_URI_A}",
+        anonymous=302,
+        people=200,
+    ),
+    same_for_all(
+        "GET",
+        "/identity/o/authorize?response_type=code&client_id={client_a}&scope=openid"
+        f"&redirect_uri={REDIRECT_URI_A}%3Fnext%3Dx&code_challenge={{challenge}}"
+        "&code_challenge_method=S256",
         400,
     ),
     same_for_all("GET", "/identity/o/api/userinfo", 401),

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from allauth.idp.oidc.models import Client
 
 from rostering.oidc import pkce_refusal
 from timeback.logfilters import RedactPersonalData, redact
@@ -78,16 +79,31 @@ def test_the_log_filter_masks_formatted_arguments(caplog):
     assert "[email]" in caplog.text
 
 
+GOOD = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"  # RFC 7636 appendix B's challenge
+
+
 @pytest.mark.parametrize(
     ("params", "refused"),
     [
-        ({"response_type": "code", "code_challenge": "c", "code_challenge_method": "S256"}, False),
+        ({"response_type": "code", "code_challenge": GOOD, "code_challenge_method": "S256"}, False),
         ({"response_type": "code"}, True),
-        ({"response_type": "code", "code_challenge": "c"}, True),  # plain by default
-        ({"response_type": "code", "code_challenge": "c", "code_challenge_method": "plain"}, True),
+        ({"response_type": "code", "code_challenge": GOOD}, True),  # plain by default
+        ({"response_type": "code", "code_challenge": GOOD, "code_challenge_method": "plain"}, True),
+        ({"response_type": "code", "code_challenge": "c", "code_challenge_method": "S256"}, True),
         ({"response_type": "code id_token", "code_challenge_method": "S256"}, True),
         ({}, False),  # not a code flow: allauth answers it
     ],
 )
-def test_code_flows_need_a_s256_code_challenge(params, refused):
+def test_code_flows_without_a_client_setting_need_a_s256_code_challenge(params, refused):
     assert (pkce_refusal(params) is not None) is refused
+
+
+def test_a_confidential_client_needs_pkce_only_when_its_setting_says_so():
+    confidential = Client(type=Client.Type.CONFIDENTIAL)
+    strict = Client(type=Client.Type.CONFIDENTIAL, data={"require_pkce": True})
+    public = Client(type=Client.Type.PUBLIC, data={"require_pkce": False})
+    no_pkce = {"response_type": "code"}
+
+    assert pkce_refusal(no_pkce, confidential) is None
+    assert pkce_refusal(no_pkce, strict) is not None
+    assert pkce_refusal(no_pkce, public) is not None

@@ -170,8 +170,11 @@ def test_a_wrong_code_verifier_is_refused(oidc_app, provider, browser):
     assert refused.value.error == "invalid_grant"
 
 
-def test_an_authorization_request_without_a_code_challenge_is_refused(oidc_app, provider, browser):
+def test_a_confidential_client_requiring_pkce_is_refused_without_a_code_challenge(
+    oidc_app, provider, browser
+):
     client, secret = oidc_app
+    partners.set_pkce_required(client=client, required=True)
     oauth = partner_session(client, secret, code_challenge_method=None)
     url, _ = oauth.create_authorization_url(provider["authorization_endpoint"])
 
@@ -179,6 +182,120 @@ def test_an_authorization_request_without_a_code_challenge_is_refused(oidc_app, 
 
     assert answer.status_code == 400
     assert "PKCE" in answer.text
+
+
+def test_a_confidential_client_signs_in_without_pkce_by_default(oidc_app, provider, browser):
+    # Timeback's partner SDK: a confidential client sending its secret and no PKCE.
+    client, secret = oidc_app
+    oauth = OAuth2Session(client.id, secret, scope="openid email sourcedid", redirect_uri=CALLBACK)
+    url, _ = oauth.create_authorization_url(provider["authorization_endpoint"])
+    answer = browser.get(url, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+
+    token = oauth.fetch_token(
+        provider["token_endpoint"], authorization_response=answer.headers["Location"]
+    )
+
+    assert verified_claims(token["id_token"], provider)["sourcedId"] == "stu-ada"
+
+
+def test_a_public_client_is_refused_without_a_code_challenge(oidc_app, provider, browser):
+    client, _ = oidc_app
+    client.type = client.Type.PUBLIC
+    client.save()
+    oauth = OAuth2Session(client.id, scope="openid", redirect_uri=CALLBACK)
+    url, _ = oauth.create_authorization_url(provider["authorization_endpoint"])
+
+    answer = browser.get(url, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400
+    assert "PKCE" in answer.text
+
+
+@pytest.mark.parametrize(
+    "challenge",
+    ["short", "a" * 42, "a" * 129, "a" * 42 + "!", "a" * 42 + "/"],
+)
+def test_a_code_challenge_outside_rfc_7636_is_refused(oidc_app, provider, browser, challenge):
+    client, secret = oidc_app
+    oauth = partner_session(client, secret, code_challenge_method=None)
+    url, _ = oauth.create_authorization_url(
+        provider["authorization_endpoint"], code_challenge=challenge, code_challenge_method="S256"
+    )
+
+    answer = browser.get(url, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400
+    assert "RFC 7636" in answer.text
+
+
+def test_a_code_verifier_outside_rfc_7636_is_refused(oidc_app, provider, browser):
+    client, secret = oidc_app
+    oauth = partner_session(client, secret)
+    verifier = "a" * 42 + "!"
+    callback = authorize(browser, oauth, provider, verifier)
+
+    with pytest.raises(OAuthError) as refused:
+        oauth.fetch_token(
+            provider["token_endpoint"], authorization_response=callback, code_verifier=verifier
+        )
+
+    assert refused.value.error == "invalid_request"
+
+
+def test_a_redirect_uri_with_an_added_query_string_is_refused(oidc_app, provider, browser):
+    client, secret = oidc_app
+    oauth = OAuth2Session(
+        client.id,
+        secret,
+        scope="openid",
+        redirect_uri=CALLBACK + "?next=https://evil.example/",
+        code_challenge_method="S256",
+    )
+    url, _ = oauth.create_authorization_url(
+        provider["authorization_endpoint"], code_verifier=secrets.token_urlsafe(48)
+    )
+
+    answer = browser.get(url, allow_redirects=False, timeout=10)
+
+    assert answer.status_code == 400
+    assert "evil.example" not in answer.headers.get("Location", "")
+
+
+def test_userinfo_carries_the_email_when_the_scope_asks_for_it(
+    oidc_app, provider, browser, student
+):
+    student.email = "ada@school.example"
+    student.save()
+    client, secret = oidc_app
+    oauth = OAuth2Session(
+        client.id, secret, scope="openid email", redirect_uri=CALLBACK, code_challenge_method="S256"
+    )
+    verifier = secrets.token_urlsafe(48)
+    callback = authorize(browser, oauth, provider, verifier)
+    oauth.fetch_token(
+        provider["token_endpoint"], authorization_response=callback, code_verifier=verifier
+    )
+
+    userinfo = oauth.get(provider["userinfo_endpoint"], timeout=10).json()
+
+    assert userinfo["email"] == "ada@school.example"
+
+
+def test_userinfo_has_no_email_when_the_scope_does_not_ask_for_it(
+    oidc_app, provider, browser, student
+):
+    student.email = "ada@school.example"
+    student.save()
+    client, secret = oidc_app
+    oauth = partner_session(client, secret)
+    verifier = secrets.token_urlsafe(48)
+    callback = authorize(browser, oauth, provider, verifier)
+    oauth.fetch_token(
+        provider["token_endpoint"], authorization_response=callback, code_verifier=verifier
+    )
+
+    assert "email" not in oauth.get(provider["userinfo_endpoint"], timeout=10).json()
 
 
 def test_an_unregistered_redirect_uri_is_refused_and_not_redirected_to(oidc_app, provider, browser):

@@ -256,3 +256,96 @@ def test_user_enrollments_answer_the_clients_enrollment_model(math_app, ada, mat
 
 def test_user_enrollments_of_another_app_answer_404(other_app, ada):
     assert other_app.get("/edubridge/enrollments/user/ada").status_code == 404
+
+
+# --- weekly facts (timeback-edubridge 0.4's get_weekly_facts, which timeback-sdk calls) ---
+
+WEEKLY = "/edubridge/analytics/facts/weekly"
+# The keys of the official client's WeeklyFactRecord (by alias), and those it requires.
+WEEKLY_FACT_KEYS = {
+    "id", "email", "date", "datetime", "username", "userGrade", "userFamilyName",
+    "userGivenName", "userId", "subject", "app", "courseId", "courseName", "campusId",
+    "campusName", "enrollmentId", "activityId", "activityName", "totalQuestions",
+    "correctQuestions", "xpEarned", "masteredUnits", "activeSeconds", "inactiveSeconds",
+    "wasteSeconds", "source", "alphaLevel", "generatedAt", "sendTime", "sensor", "eventType",
+    "year", "month", "day", "dayOfWeek",
+}  # fmt: skip
+
+
+def test_weekly_facts_answer_one_record_per_day_and_course_of_the_week(math_app, ada, math):
+    rollup(
+        ada,
+        math,
+        TODAY - timedelta(days=1),
+        xp=Decimal("42.5"),
+        items_answered=20,
+        items_correct=17,
+        mastered_units=Decimal(1),
+        active_seconds=1890,
+        wasted_seconds=165,
+        inactive_seconds=120,
+    )
+    rollup(ada, math, TODAY - timedelta(days=7), xp=Decimal(99))  # the week before
+    rollup(ada, math, TODAY + timedelta(days=3), xp=Decimal(99))  # the week after
+
+    # What the official client sends for week_date="2026-11-18".
+    response = math_app.get(f"{WEEKLY}?studentId=ada&weekDate=2026-11-18T00:00:00.000Z")
+
+    assert response.status_code == 200
+    (fact,) = response.json()["facts"]
+    assert set(fact) <= WEEKLY_FACT_KEYS
+    assert {k: fact[k] for k in ("id", "email", "date", "datetime", "source")} == {
+        "id": fact["id"],
+        "email": "ada@school.example",
+        "date": "2026-11-19",
+        "datetime": "2026-11-19T00:00:00.000Z",
+        "source": "timeback",
+    }
+    assert isinstance(fact["id"], int)
+    assert (fact["year"], fact["month"], fact["day"], fact["dayOfWeek"]) == (2026, 11, 19, 4)
+    assert (fact["userId"], fact["courseId"], fact["subject"], fact["app"]) == (
+        "ada",
+        "math",
+        "Math",
+        "Math App",
+    )
+    assert (fact["xpEarned"], fact["totalQuestions"], fact["correctQuestions"]) == (42.5, 20, 17)
+    assert fact["masteredUnits"] == 1
+    assert (fact["activeSeconds"], fact["inactiveSeconds"], fact["wasteSeconds"]) == (
+        "1890",
+        "120",
+        "45",
+    )
+
+
+def test_weekly_facts_run_monday_to_sunday(math_app, ada, math):
+    for offset in (-5, -4, 2, 3):  # Sunday before, Monday, Sunday, Monday after
+        rollup(ada, math, TODAY + timedelta(days=offset), xp=Decimal(1))
+
+    facts = math_app.get(f"{WEEKLY}?studentId=ada&weekDate=2026-11-20").json()["facts"]
+
+    assert [f["date"] for f in facts] == ["2026-11-16", "2026-11-22"]
+
+
+def test_weekly_facts_find_the_student_by_email(math_app, ada, math):
+    rollup(ada, math, TODAY, xp=Decimal(1))
+
+    body = math_app.get(f"{WEEKLY}?email=ADA@school.example&weekDate=2026-11-20").json()
+
+    assert [f["userId"] for f in body["facts"]] == ["ada"]
+
+
+@pytest.mark.parametrize(
+    "query, field",
+    [("weekDate=2026-11-20", "studentId"), ("studentId=ada", "weekDate"),
+     ("studentId=ada&weekDate=nope", "weekDate")],
+)  # fmt: skip
+def test_weekly_facts_refuse_missing_or_bad_parameters(math_app, ada, query, field):
+    response = math_app.get(f"{WEEKLY}?{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()["imsx_description"]
+
+
+def test_weekly_facts_of_another_apps_student_answer_404(other_app, ada):
+    assert other_app.get(f"{WEEKLY}?studentId=ada&weekDate=2026-11-20").status_code == 404

@@ -159,7 +159,6 @@ def test_a_later_start_answers_the_progress_time_and_extra_fields_so_far(browser
             {"interactions": [{"item": "q1", "correct": 2, "time_spent": 1, "answer": {}}]},
             "correct",
         ),
-        ({"interactions": [{"item": "q1", "correct": 1, "time_spent": 1}]}, "answer"),
         ({"extra_fields": [1, 2]}, "extra_fields"),
     ],
 )
@@ -214,6 +213,29 @@ def test_consecutive_interactions_with_one_item_are_one_attempt_with_its_history
     assert attempt.complete is True
     assert [h["correct"] for h in attempt.interaction_history] == [0, 1]
     assert result["attempts"][0]["id"] == str(attempt.pk)
+
+
+def test_an_interaction_without_an_answer_is_accepted_and_counted(browser):
+    session = start(browser, exercise_start())["session_id"]
+    bare = {"item": "q1", "correct": 1, "time_spent": 12}
+
+    result = answered(browser, session, bare)
+
+    attempt = AttemptLog.objects.get()
+    assert (attempt.item, attempt.correct, attempt.answer) == ("q1", 1, None)
+    assert result["attempts"][0]["id"] == str(attempt.pk)
+
+
+@pytest.mark.parametrize("missing", ["item", "correct", "time_spent"])
+def test_an_interaction_missing_a_required_field_is_refused(browser, missing):
+    session = start(browser, exercise_start())["session_id"]
+    interaction = {k: v for k, v in answer("q1").items() if k != missing}
+
+    response = put(browser, session, {"interactions": [interaction]})
+
+    assert response.status_code == 400
+    assert missing in response.content.decode()
+    assert not AttemptLog.objects.exists()
 
 
 def test_replace_changes_the_latest_attempt_at_the_item(browser):

@@ -2,11 +2,16 @@
 the OneRoster binding shares with it: upserts, ownership, soft deletes, POST creates, bad bodies.
 """
 
+from datetime import date
+
 import pytest
+from django.utils import timezone
 
 from core import scopes
+from rostering import services
 from rostering.models import (
     SANDBOX_ORG_SOURCED_ID,
+    AcademicSession,
     Class,
     ComponentResource,
     Course,
@@ -439,24 +444,12 @@ SCHOOL_STRUCTURE = {
         "orgs/sb-dept",
         {"org": {"name": "Test dept", "type": "department", "parent": SANDBOX}},
     ),
-    "academicSessions": (
-        "academicSessions/sb-term",
-        {
-            "title": "Term",
-            "type": "term",
-            "startDate": "2026-08-01",
-            "endDate": "2026-12-20",
-            "schoolYear": "2027",
-        },
-    ),
     "demographics": ("demographics/sb-student", {"demographics": {"sex": "female"}}),
 }
 
 
 @pytest.mark.parametrize("kind", list(SCHOOL_STRUCTURE))
-def test_only_the_roster_source_writes_orgs_sessions_and_demographics(
-    sandbox_roster, make_partner, kind
-):
+def test_only_the_roster_source_writes_orgs_and_demographics(sandbox_roster, make_partner, kind):
     everything = make_partner(
         "Sandbox with every scope", sandbox=True, scopes=scopes.all_partner_scopes()
     )
@@ -466,6 +459,140 @@ def test_only_the_roster_source_writes_orgs_sessions_and_demographics(
 
     assert response.status_code == 403
     assert "roster source" in description(response)
+
+
+def session(org=SANDBOX, **more):
+    body = {
+        "title": "Fall",
+        "type": "term",
+        "startDate": "2026-08-01",
+        "endDate": "2026-12-20",
+        "schoolYear": "2027",
+        **more,
+    }
+    if org:
+        body["org"] = {"sourcedId": org}
+    return {"academicSession": body}
+
+
+def test_a_sandbox_app_can_create_a_term_and_a_grading_period_in_the_sandbox_org(sandbox_api):
+    ok(sandbox_api.put_json(f"{V1P2}/academicSessions/sb-term", session()))
+    period = session(type="gradingPeriod", title="Q1", parent={"sourcedId": "sb-term"})
+
+    response = sandbox_api.put_json(f"{V1P2}/academicSessions/sb-q1", period)
+
+    assert response.status_code == 201
+    read = ok(sandbox_api.get(f"{V1P2}/terms/sb-term/gradingPeriods"), 200)["academicSessions"]
+    assert [p["sourcedId"] for p in read] == ["sb-q1"]
+    assert AcademicSession.objects.get(sourced_id="sb-q1").org.sourced_id == SANDBOX
+
+
+def test_a_sandbox_apps_term_naming_no_org_is_put_in_the_sandbox_org(sandbox_api):
+    ok(sandbox_api.put_json(f"{API}/academicSessions/sb-term", session(org=None)))
+
+    assert AcademicSession.objects.get(sourced_id="sb-term").org.sourced_id == SANDBOX
+
+
+def test_a_sandbox_app_may_not_create_a_term_in_a_real_school(real_school, sandbox_api):
+    response = sandbox_api.put_json(f"{V1P2}/academicSessions/real-term", session("school-1"))
+
+    assert response.status_code == 403
+    assert "school-1" in description(response)
+    assert not AcademicSession.objects.filter(sourced_id="real-term").exists()
+
+
+def test_a_sandbox_app_may_not_change_or_delete_a_real_schools_term(real_school, sandbox_api):
+    ok(real_school.put_json(f"{V1P2}/academicSessions/real-term", session("school-1")))
+
+    changed = sandbox_api.put_json(f"{V1P2}/academicSessions/real-term", session())
+    deleted = sandbox_api.delete(f"{V1P2}/academicSessions/real-term")
+
+    assert (changed.status_code, deleted.status_code) == (403, 403)
+    term = AcademicSession.objects.get(sourced_id="real-term")
+    assert (term.org.sourced_id, term.status) == ("school-1", "active")
+
+
+def test_a_sandbox_app_may_not_hang_a_grading_period_under_a_real_schools_term(
+    real_school, sandbox_api
+):
+    ok(real_school.put_json(f"{V1P2}/academicSessions/real-term", session("school-1")))
+    period = session(type="gradingPeriod", parent={"sourcedId": "real-term"})
+
+    response = sandbox_api.put_json(f"{V1P2}/academicSessions/sb-q1", period)
+
+    assert response.status_code == 403
+    assert not AcademicSession.objects.filter(sourced_id="sb-q1").exists()
+
+
+def test_a_sandbox_app_can_delete_its_sandbox_term(sandbox_api):
+    ok(sandbox_api.put_json(f"{V1P2}/academicSessions/sb-term", session()))
+
+    response = sandbox_api.delete(f"{V1P2}/academicSessions/sb-term")
+
+    assert response.status_code == 204
+    assert AcademicSession.objects.get(sourced_id="sb-term").status == "tobedeleted"
+
+
+def test_an_ordinary_app_may_not_create_academic_sessions(partner_api):
+    response = partner_api.put_json(f"{V1P2}/academicSessions/p-term", session())
+
+    assert response.status_code == 403
+    assert "not a sandbox app" in description(response)
+    assert not AcademicSession.objects.filter(sourced_id="p-term").exists()
+
+
+def test_a_sandbox_class_naming_no_term_gets_the_sandbox_orgs_current_school_year(
+    sandbox_course,
+):
+    ok(
+        sandbox_course.put_json(
+            f"{API}/classes/sb-class",
+            {"class": {"title": "Sandbox class", "course": "sb-course", "org": SANDBOX}},
+        )
+    )
+
+    klass = ok(sandbox_course.get(f"{V1P2}/classes/sb-class"), 200)["class"]
+    (term_ref,) = klass["terms"]
+    term = ok(sandbox_course.get(f"{V1P2}/terms/{term_ref['sourcedId']}"), 200)
+    term = term["academicSession"]
+    today = timezone.localdate().isoformat()
+    assert term["startDate"] <= today <= term["endDate"]
+    assert AcademicSession.objects.get(sourced_id=term["sourcedId"]).org.sourced_id == SANDBOX
+
+
+@pytest.mark.parametrize(
+    "today, first_day, last_day, school_year",
+    [
+        ("2027-03-10", date(2026, 8, 1), date(2027, 7, 31), "2027"),
+        ("2027-07-31", date(2026, 8, 1), date(2027, 7, 31), "2027"),
+        ("2027-08-01", date(2027, 8, 1), date(2028, 7, 31), "2028"),
+    ],
+)
+def test_the_sandbox_term_is_the_school_year_of_the_day(today, first_day, last_day, school_year):
+    term = services.sandbox_term(date.fromisoformat(today))
+
+    assert (term.start_date, term.end_date, term.school_year) == (first_day, last_day, school_year)
+    assert term.org.sourced_id == SANDBOX
+    assert services.sandbox_term(date.fromisoformat(today)).pk == term.pk
+
+
+def test_sandbox_classes_share_one_current_term_and_keep_the_terms_they_name(sandbox_course):
+    ok(sandbox_course.put_json(f"{V1P2}/academicSessions/sb-term", session()))
+    bodies = {
+        "sb-a": {"title": "A", "course": "sb-course", "org": SANDBOX},
+        "sb-b": {"title": "B", "course": "sb-course", "org": SANDBOX},
+        "sb-c": {"title": "C", "course": "sb-course", "org": SANDBOX, "terms": ["sb-term"]},
+    }
+    for sourced_id, body in bodies.items():
+        ok(sandbox_course.put_json(f"{API}/classes/{sourced_id}", {"class": body}))
+
+    terms = {
+        k.sourced_id: [t.sourced_id for t in k.terms.all()]
+        for k in Class.objects.filter(sourced_id__startswith="sb-")
+    }
+    assert terms["sb-a"] == terms["sb-b"] != ["sb-term"]
+    assert len(terms["sb-a"]) == 1
+    assert terms["sb-c"] == ["sb-term"]
 
 
 # --- soft deletes ---
@@ -770,3 +897,22 @@ def test_a_grading_period_posted_under_a_term_belongs_to_that_term(make_partner)
         school_admin.post_json(f"{V1P2}/terms/missing/gradingPeriods", {"title": "x"}).status_code
         == 404
     )
+
+
+def test_a_deleted_user_leaves_the_user_lists_but_not_its_single_read(sandbox_roster):
+    ok(
+        sandbox_roster.put_json(
+            f"{API}/enrollments/sb-enr",
+            {"enrollment": {"user": "sb-student", "class": "sb-class", "role": "student"}},
+        )
+    )
+    assert sandbox_roster.delete(f"{V1P2}/users/sb-guardian").status_code == 204
+    assert sandbox_roster.delete(f"{V1P2}/users/sb-student").status_code == 204
+
+    users = ok(sandbox_roster.get(f"{V1P2}/users"), 200)["users"]
+    students = ok(sandbox_roster.get(f"{V1P2}/classes/sb-class/students"), 200)["users"]
+    single = ok(sandbox_roster.get(f"{V1P2}/users/sb-guardian"), 200)["user"]
+
+    assert not {"sb-guardian", "sb-student"} & {u["sourcedId"] for u in users}
+    assert students == []
+    assert single["status"] == "tobedeleted"
