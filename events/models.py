@@ -15,6 +15,9 @@ class EventStatus(models.TextChoices):
     PARKED = "parked"  # a reference (student, course, lesson) is not known yet
     PROCESSED = "processed"
     STORED = "stored"  # a valid Caliper event Timeback keeps and counts but does not process
+    # processing it failed even alone (docs/operations.md#failed-events): set aside with its
+    # error, never retried by the sweep; `manage.py reprocess_failed` hands it over again
+    FAILED = "failed"
 
 
 class CaliperEvent(models.Model):
@@ -47,6 +50,9 @@ class CaliperEvent(models.Model):
         max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(
+        blank=True, db_default=""
+    )  # why processing failed; db default: raw inserts
 
     class Meta:
         constraints = [

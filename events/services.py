@@ -364,3 +364,21 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [timezone.now(), document.decode()])
         return {event_id: pk for pk, event_id in cursor.fetchall()}
+
+
+def reprocess_failed(*, app_id: int | None = None) -> int:
+    """Put the events set aside as failed back to pending and hand them over (in process
+    without a broker); answer how many (docs/operations.md#failed-events)."""
+    failed = CaliperEvent.objects.filter(status=EventStatus.FAILED)
+    if app_id is not None:
+        failed = failed.filter(partner_app_id=app_id)
+    ids = list(failed.order_by("pk").values_list("pk", flat=True))
+    CaliperEvent.objects.filter(pk__in=ids).update(
+        status=EventStatus.PENDING, error="", processed_at=None
+    )
+    for start in range(0, len(ids), REPROCESS_BATCH):
+        enqueue(ids[start : start + REPROCESS_BATCH])
+    return len(ids)
+
+
+REPROCESS_BATCH = 100
