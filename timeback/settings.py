@@ -28,6 +28,7 @@ if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "core.api.errors.csrf_failure"  # JSON on API paths
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +96,9 @@ else:
 
     DATABASES = {"default": ensure_running(VAR_DIR / "pg")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection is checked before a request reuses it: after a PostgreSQL restart each
+# worker's connection is dead, and without the check its next request answered 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "rostering.User"
