@@ -388,7 +388,10 @@ class _Tables:
     def event_columns(self):
         from events.services import COLUMNS  # the columns ingestion writes
 
-        return ("id", *COLUMNS, "processed_at")
+        # Ingestion stamps received_at itself; the loader writes it beside event_time.
+        columns = list(COLUMNS)
+        columns.insert(columns.index("event_time") + 1, "received_at")
+        return ("id", *columns, "processed_at")
 
     def __init__(self):
         self.rows = {name: [] for name in ("event", "time", "xp", "credit", "mastery", "item")}

@@ -4,11 +4,16 @@ from django.contrib import admin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records written only by the system (events, logs): browsable, never edited by
-    hand, so what a student earned cannot be changed behind the ledger's back."""
+    """For records the system writes (events, facts, rollups, logs, the XP ledger, mastery):
+    browsable, never added, edited or deleted by hand, so what a student earned cannot drift
+    from what the events say behind the ledger's back. Corrections go through a service that
+    writes a correcting record (e.g. gradebook.services.correct_xp)."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

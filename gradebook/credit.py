@@ -94,6 +94,12 @@ def logger_try_key(try_id) -> str:
     return f"logger:try:{try_id}"
 
 
+def correction_key(source_key: str, correction_id: str) -> str:
+    """A correction an operator made to the XP of `source_key` (gradebook.services.correct_xp):
+    its own source, so recomputing the corrected source never undoes it."""
+    return f"correction:{correction_id}:{source_key}"[:400]
+
+
 def event_result_id(partner_app_id, event_id) -> str:
     """The sourcedId of the assessment result a Caliper event produced."""
     return f"{EVENT_RESULT_PREFIX}{partner_app_id}:{event_id}"[:255]

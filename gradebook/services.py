@@ -3,10 +3,11 @@ gradebook API (and later the logger) call these; each is idempotent, so a redeli
 or a repeated PUT writes nothing new.
 """
 
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError as RuleViolation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -67,6 +68,37 @@ def credit_xp(
         occurred_on=occurred_on,
         caused_by_event=caused_by_event,
     )
+
+
+MAX_CORRECTION = Decimal(10_000)
+
+
+@transaction.atomic
+def correct_xp(*, entry: XpEntry, amount: Decimal) -> XpEntry:
+    """Correct the XP a ledger entry credited by writing a correcting entry of `amount`
+    (negative withdraws) for the same student, course, lesson and day. The ledger is never
+    edited; the correction is a source of its own (gradebook.credit.correction_key), so a
+    later recomputation of the corrected source leaves it in place. The day's rollup is
+    recomputed like after any other credit."""
+    amount = Decimal(amount)
+    if amount == 0 or abs(amount) > MAX_CORRECTION:
+        raise ValidationError({"amount": f"must be non-zero and at most {MAX_CORRECTION} XP."})
+    if amount < 0:
+        group = (entry.student_id, entry.course_id, entry.partner_app_id)
+        _refuse_corrections_beyond_credit({group: (amount, amount)}, field="amount")
+    correction = XpEntry.objects.create(
+        source_key=credit.correction_key(entry.source_key, uuid.uuid4().hex),
+        seq=0,
+        amount=amount,
+        kind=entry.kind,
+        student_id=entry.student_id,
+        course_id=entry.course_id,
+        lesson_id=entry.lesson_id,
+        partner_app_id=entry.partner_app_id,
+        occurred_on=entry.occurred_on,
+    )
+    notify_learning_changed({(entry.student_id, entry.course_id, entry.occurred_on)})
+    return correction
 
 
 def record_xp_plausibility(
@@ -159,7 +191,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
 
 
 def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | None = None):
-    """Raise a RuleViolation when a correction would take a student's XP from an app and
+    """Raise a ValidationError (a rule violation) when a correction would take a student's XP from an app and
     course below zero (gradebook.credit.correction_refusal decides). `changes` is
     {(student id, course id, app id): (what the ledger would add, the lowest target)}. The
     totals are read under a lock per group, so two corrections cannot both spend the same
@@ -179,7 +211,7 @@ def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | 
     for group, (change, target) in changes.items():
         reason = credit.correction_refusal(target=target, change=change, credited=totals[group])
         if reason:
-            raise RuleViolation({field: [reason]} if field else reason)
+            raise ValidationError({field: [reason]} if field else reason)
 
 
 def record_xp_plausibilities(claims: list[dict]) -> None:

@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 from allauth.idp.oidc.models import Client, Token
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 
 from core import scopes as scope_names
 
@@ -128,9 +130,11 @@ def delete_partner_app(*, app: PartnerApp) -> None:
     app.delete()
 
 
+@receiver(pre_delete, sender=PartnerApp, dispatch_uid="rostering.partners.revoke_clients")
 def revoke_clients_on_delete(sender, instance: PartnerApp, **kwargs) -> None:
-    """pre_delete receiver (rostering.apps): a PartnerApp deleted any other way than
-    `delete_partner_app` loses its clients too."""
+    """However an app is deleted (the admin, a command, a shell, a queryset delete), its
+    OAuth clients go with it: they are not deleted by cascade (the link points from
+    PartnerClient to Client) and would otherwise still get tokens."""
     revoke_app_clients(app=instance)
 
 

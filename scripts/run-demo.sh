@@ -55,9 +55,8 @@ if [[ -z ${DATABASE_URL:-} ]]; then
 fi
 # migrate, collectstatic and seed_demo in one process: each Python + Django start costs
 # 1.5 s of CPU (5 s of wall time on a loaded machine), which a re-run would pay three times.
-# The demo's one "ready" line is printed below, once the server answers; a summary that
-# seed_demo may print says nothing of readiness here.
-"$PY" - <<'EOF' | { grep -v -i -w 'ready' || true; }
+# The demo's one "ready" line is printed below, once the server answers.
+"$PY" - <<'EOF'
 import os
 
 import django
@@ -98,10 +97,6 @@ EOF
 echo
 echo "Timeback demo is ready: $URL/  (Ctrl-C stops it)"
 # Last on screen: the URL, the logins and the partner credentials (the server logs to a file).
-if compgen -G "*/management/commands/demo_logins.py" >/dev/null; then
-    "$PY" manage.py demo_logins --url "$URL"
-else
-    echo "  Open $URL/ (logins: see above)"
-fi
+"$PY" manage.py demo_logins --url "$URL"
 
 wait "$server_pid"

@@ -1,6 +1,8 @@
 """Submitting an admin change page as a person would: the data the page shows, with some
 fields changed."""
 
+from django import forms
+
 
 def _field_data(form, prefix_name=lambda name: name) -> dict:
     data = {}
@@ -10,6 +12,12 @@ def _field_data(form, prefix_name=lambda name: name) -> dict:
         value = form[name].value()
         if value is None or value is False:
             continue  # an empty field, or an unticked box, is not sent
+        widget = form.fields[name].widget
+        if isinstance(widget, forms.MultiWidget):  # e.g. a date and a time input
+            parts = value if isinstance(value, list) else widget.decompress(value)
+            for suffix, sub, part in zip(widget.widgets_names, widget.widgets, parts, strict=True):
+                data[prefix_name(name) + suffix] = sub.format_value(part) or ""
+            continue
         data[prefix_name(name)] = "on" if value is True else value
     return data
 

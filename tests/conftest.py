@@ -1,15 +1,17 @@
-"""Shared fixtures: partner apps with real OAuth2 tokens, and API clients that use them."""
+"""Shared fixtures: the example world (tests/world.py), partner apps with real OAuth2
+tokens, and API clients that use them."""
 
-import base64
 import os
 
 import hypothesis
 import pytest
 from django.test import override_settings
-from rest_framework.test import APIClient
 
-from rostering import partners
 from rostering.models import SANDBOX_ORG_SOURCED_ID, Org
+from tests.factories import PartnerClient, new_partner, new_token, obtain_token
+from tests.world import World, build_world
+
+__all__ = ["PartnerClient", "new_partner", "new_token", "obtain_token"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -28,54 +30,6 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
-
-
-def obtain_token(client_id: str, secret: str, scope: str | None = None) -> str:
-    """A token from the real token endpoint, as a partner's server would get it."""
-    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    data = {"grant_type": "client_credentials"}
-    if scope:
-        data["scope"] = scope
-    response = APIClient().post(
-        "/auth/1.0/token", data, format="multipart", HTTP_AUTHORIZATION=f"Basic {basic}"
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
-
-
-class PartnerClient(APIClient):
-    """An API client carrying a partner app's bearer token; JSON by default."""
-
-    def __init__(self, app, token, **kwargs):
-        super().__init__(**kwargs)
-        self.app = app
-        self.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def generic(self, method, path, data="", content_type="application/json", **extra):
-        return super().generic(method, path, data, content_type, **extra)
-
-    def put_json(self, path, body):
-        return self.put(path, body, format="json")
-
-    def post_json(self, path, body):
-        return self.post(path, body, format="json")
-
-
-def new_partner(
-    name="Partner A", *, sandbox=False, roster_source=False, scopes=None, scope_request=None
-) -> PartnerClient:
-    """A partner app with one OAuth2 client and a real token (for fixtures of any scope)."""
-    app = partners.create_partner_app(name=name, sandbox=sandbox)
-    if roster_source:
-        app.roster_source = True
-        app.save()
-    return PartnerClient(app, new_token(app, scopes=scopes, scope_request=scope_request))
-
-
-def new_token(app, *, scopes=None, scope_request=None) -> str:
-    """A token of a new client of `app`, granted `scopes` (default: a learning app's)."""
-    client, secret = partners.issue_client_credentials(app=app, scopes=scopes)
-    return obtain_token(client.id, secret, scope_request)
 
 
 @pytest.fixture
@@ -116,3 +70,27 @@ hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 def examples(full: int) -> int:
     """A test's own example count, scaled like the profile's default (100 in "ci")."""
     return max(2, full * hypothesis.settings.default.max_examples // 100)
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Maple Elementary (tests/world.py): two partner apps, their courses and classes, guides,
+    students and a guardian."""
+    return build_world()
+
+
+@pytest.fixture
+def school(world):
+    """Maple Elementary."""
+    return world.school
+
+
+@pytest.fixture
+def term(world):
+    return world.term
+
+
+@pytest.fixture
+def math_app(world):
+    """The Math App's API client (a real bearer token); `.app` is the partner app."""
+    return world.math.api

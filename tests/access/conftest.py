@@ -1,9 +1,10 @@
-"""A small school where every role of docs/access.md has someone, reusable by any access test.
+"""The example world (tests/world.py) by role: every role of docs/access.md has someone.
 
-    district ─ school "sch"
-    Partner A owns course-a → class-a (guide-a teaches; stu learns; stu's guardian: guard)
-    Partner B owns course-b → class-b (guide-b teaches; stu2 learns)
-    org-admin administers the district (so the school below it)
+    district ─ school "school" (Maple Elementary)
+    partner A, the Math App, owns course-1 → class-1 (guide-1 teaches; stu-1 and stu-2
+        learn; stu-1's guardian: guardian-1)
+    partner B, the Science App, owns course-2 → class-2 (guide-2 teaches; stu-3 learns)
+    admin-1 administers the district (so the school below it)
 
 `world.clients[role]` is a client acting as that role: browser roles are signed in with a
 session; partner roles carry their app's real bearer token *and* a session of the app's
@@ -12,13 +13,12 @@ developer (so one client exercises both the APIs and the developer pages).
 `add_learning(world)` adds what partner A's students did, through the real APIs and
 pipeline: a Caliper envelope (its job, events, XP ledger, daily rollups and the assessment
 result the pipeline derives) and a gradebook (category, score scale, line item, result,
-assessment line item and result) of class-a, and a try at lesson-a through the
+assessment line item and result) of class-1, and a try at lesson-1 through the
 progress-tracking API. `shared_world` builds it all once per module.
 """
 
 import copy
 from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
 from django.db import transaction
@@ -28,24 +28,16 @@ from rest_framework.test import APIClient
 from analytics.models import DailyActivity
 from core import scopes
 from gradebook.models import XpEntry
-from rostering import partners, services
-from rostering.models import (
-    AcademicSession,
-    Class,
-    ComponentResource,
-    Course,
-    CourseComponent,
-    Demographics,
-    Enrollment,
-    Org,
-    Resource,
-    User,
-    UserRole,
-)
-from tests.conftest import new_partner, new_token
+from rostering import partners
+from rostering.models import User
 from tests.events.conftest import activity, envelope, time_spent
+from tests.factories import DemographicsFactory, EnrollmentFactory, UserFactory, new_token
+from tests.world import PASSWORD
+from tests.world import World as ExampleWorld
+from tests.world import build_world as build_example_world
 
-PASSWORD = "correct horse battery staple"
+__all__ = ["PASSWORD"]
+
 REDIRECT_URI_A = "https://a.example/callback"
 PEOPLE = (
     "student",
@@ -61,6 +53,9 @@ ROLES = ("anonymous", *PEOPLE, *PARTNERS)
 
 @dataclass
 class World:
+    """The example world seen by role: who plays each role, and a client acting as them."""
+
+    example: ExampleWorld
     users: dict[str, User] = field(default_factory=dict)
     apps: dict = field(default_factory=dict)
     oidc_clients: dict = field(default_factory=dict)
@@ -84,43 +79,12 @@ class World:
             self.clients[role] = client
 
 
-def person(username, role, org, *, email="", **extra):
-    user = User.objects.create_user(
-        username=username, sourced_id=username, password=PASSWORD, email=email, **extra
-    )
-    UserRole.objects.create(user=user, org=org, role=role)
-    return user
+def person(username, role, org, **extra):
+    return UserFactory(sourced_id=username, role=role, org=org, **extra)
 
 
 def enrol(user, klass, role):
-    return Enrollment.objects.create(
-        sourced_id=f"{klass.sourced_id}:{user.username}",
-        user=user,
-        klass=klass,
-        school=klass.school,
-        role=role,
-    )
-
-
-def catalogue(app, key, school):
-    course = Course.objects.create(sourced_id=f"course-{key}", title=f"Course {key}", org=school)
-    course.partner_app = app
-    course.save()
-    unit = CourseComponent.objects.create(
-        sourced_id=f"unit-{key}", kind="unit", course=course, title="Unit"
-    )
-    lesson = CourseComponent.objects.create(
-        sourced_id=f"lesson-{key}", kind="lesson", course=course, parent=unit, title="Lesson"
-    )
-    resource = Resource.objects.create(
-        sourced_id=f"resource-{key}", title="Video", vendor_resource_id=key, partner_app=app
-    )
-    ComponentResource.objects.create(
-        sourced_id=f"cr-{key}", course_component=lesson, resource=resource
-    )
-    return Class.objects.create(
-        sourced_id=f"class-{key}", title=f"Class {key}", course=course, school=school
-    )
+    return EnrollmentFactory(user=user, klass=klass, role=role)
 
 
 @pytest.fixture
@@ -129,63 +93,30 @@ def world(db) -> World:
 
 
 def build_world() -> World:
-    w = World()
-    district = Org.objects.create(sourced_id="district", name="District", type="district")
-    school = Org.objects.create(sourced_id="sch", name="School", type="school", parent=district)
-
-    for key, role in (("a", "partner_a"), ("b", "partner_b")):
-        api = new_partner(f"Partner {key.upper()}")
-        developer = User.objects.create_user(username=f"dev-{key}", password=PASSWORD)
-        api.app.owners.add(developer)
+    """The example world (tests/world.py), with a client signed in as each role."""
+    example = build_example_world()
+    w = World(example=example)
+    for role, offering in (("partner_a", example.math), ("partner_b", example.science)):
         # A plain client (no JSON default, which allauth would take for AJAX) with the
         # app's token and its developer's session.
         both = APIClient()
-        both.credentials(**api._credentials)
-        both.force_login(developer)
-        w.apps[role] = api.app
+        both.credentials(**offering.api._credentials)
+        both.force_login(offering.developer)
+        w.apps[role] = offering.app
         w.clients[role] = both
-        catalogue(api.app, key, school)
-        w.oidc_clients[role] = api.app.clients.get().client
-
-    class_a, class_b = (
-        Class.objects.get(sourced_id="class-a"),
-        Class.objects.get(sourced_id="class-b"),
-    )
-    term = AcademicSession.objects.create(
-        sourced_id="term-1",
-        title="Fall",
-        type="term",
-        school_year="2027",
-        org=school,
-        start_date=date(2026, 9, 1),
-        end_date=date(2027, 1, 31),
-    )
-    AcademicSession.objects.create(
-        sourced_id="gp-1",
-        title="Q1",
-        type="gradingPeriod",
-        school_year="2027",
-        parent=term,
-        start_date=date(2026, 9, 1),
-        end_date=date(2026, 11, 1),
-    )
-    w.classes.update(class_a=class_a, class_b=class_b)
-    class_a.terms.add(term)
-    class_b.terms.add(term)
+        w.oidc_clients[role] = offering.app.oauth_client
+    w.classes.update(class_a=example.math.klass, class_b=example.science.klass)
     partners.set_redirect_uris(client=w.oidc_clients["partner_a"], uris=[REDIRECT_URI_A])
-    w.users["student"] = person("stu", "student", school, email="stu@school.example")
-    w.users["other_student"] = person("stu2", "student", school)
-    w.users["guardian"] = person("guard", "guardian", school)
-    w.users["guide"] = person("guide-a", "teacher", school)
-    w.users["other_guide"] = person("guide-b", "teacher", school)
-    w.users["org_admin"] = person("org-admin", "administrator", district)
-    services.link_agent(student=w.users["student"], agent=w.users["guardian"])
-    enrol(w.users["student"], class_a, "student")
-    enrol(w.users["guide"], class_a, "teacher")
-    enrol(w.users["other_student"], class_b, "student")
-    enrol(w.users["other_guide"], class_b, "teacher")
-    Demographics.objects.create(sourced_id="stu", user=w.users["student"], sex="female")
-    Demographics.objects.create(sourced_id="stu2", user=w.users["other_student"], sex="male")
+    w.users.update(
+        student=example.ada,
+        other_student=example.cleo,
+        guardian=example.guardian,
+        guide=example.rivera,
+        other_guide=example.okafor,
+        org_admin=example.admin,
+    )
+    DemographicsFactory(user=example.ada, sex="female")
+    DemographicsFactory(user=example.cleo, sex="male")
 
     w.clients["anonymous"] = Client()
     for role in PEOPLE:
@@ -203,7 +134,7 @@ GRADEBOOK_A = {
         "scoreScale": {
             "title": "Letters",
             "type": "letter",
-            "class": {"sourcedId": "class-a"},
+            "class": {"sourcedId": "class-1"},
             "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
         }
     },
@@ -212,7 +143,7 @@ GRADEBOOK_A = {
             "title": "Quiz",
             "assignDate": "2026-11-01T08:00:00Z",
             "dueDate": "2026-11-08T08:00:00Z",
-            "class": {"sourcedId": "class-a"},
+            "class": {"sourcedId": "class-1"},
             "category": {"sourcedId": "cat-a"},
             "academicSession": {"sourcedId": "term-1"},
         }
@@ -220,7 +151,7 @@ GRADEBOOK_A = {
     "results/res-a": {
         "result": {
             "lineItem": {"sourcedId": "li-a"},
-            "student": {"sourcedId": "stu"},
+            "student": {"sourcedId": "stu-1"},
             "scoreStatus": "fully graded",
             "score": 8,
             "scoreDate": "2026-11-02",
@@ -236,12 +167,12 @@ GRADEBOOK_A = {
         }
     },
     "assessmentLineItems/ali-a": {
-        "assessmentLineItem": {"title": "Lesson quiz", "component": {"sourcedId": "lesson-a"}}
+        "assessmentLineItem": {"title": "Lesson quiz", "component": {"sourcedId": "lesson-1"}}
     },
     "assessmentResults/ar-a": {
         "assessmentResult": {
             "assessmentLineItem": {"sourcedId": "ali-a"},
-            "student": {"sourcedId": "stu"},
+            "student": {"sourcedId": "stu-1"},
             "scoreStatus": "fully graded",
             "score": 70,
             "scoreDate": "2026-11-02T10:00:00Z",
@@ -260,15 +191,15 @@ GRADEBOOK_A = {
 
 
 def add_learning(w: World) -> None:
-    """Partner A's learning data, written as partner A would: through its APIs. Its
-    students are stu and twin; twin is also partner B's student (in class-b), so B may
+    """Math App's learning data, written as partner A would: through its APIs. Its
+    students are stu-1 and twin; twin is also partner B's student (in class-2), so B may
     read about twin, but never what twin did in A's course."""
-    twin = person("twin", "student", Org.objects.get(sourced_id="sch"))
-    for klass in Class.objects.filter(sourced_id__in=("class-a", "class-b")):
+    twin = person("twin", "student", w.example.school)
+    for klass in (w.example.math.klass, w.example.science.klass):
         enrol(twin, klass, "student")
     w.users["twin"] = twin
     partner_a = w.clients["partner_a"]
-    sent = {**envelope(*events_of("stu", EVENT_A), *events_of("twin")), "sensor": SENSOR_A}
+    sent = {**envelope(*events_of("stu-1", EVENT_A), *events_of("twin")), "sensor": SENSOR_A}
     with TestCase.captureOnCommitCallbacks(execute=True):
         answer = partner_a.post("/caliper/event", sent, format="json")
     assert answer.status_code == 200 and answer.json()["accepted"] == 4, answer.content
@@ -276,7 +207,7 @@ def add_learning(w: World) -> None:
     for path, body in GRADEBOOK_A.items():
         written = partner_a.put(f"{GRADEBOOK}/{path}", body, format="json")
         assert written.status_code == 201, (path, written.content)
-    w.session_a = logger_try(partner_a, "stu")
+    w.session_a = logger_try(partner_a, "stu-1")
     logger_try(partner_a, "twin")
     # The pipeline ran: without these rows the read-back rows would prove nothing.
     for student in (w.users["student"], twin):
@@ -285,8 +216,8 @@ def add_learning(w: World) -> None:
 
 
 def events_of(student, graded_id=None) -> list[dict]:
-    """Ten minutes on lesson-a, then a graded activity asking for an assessment result."""
-    run = {"student": student, "lesson": "lesson-a", "course": "course-a", "run": f"run-{student}"}
+    """Ten minutes on lesson-1, then a graded activity asking for an assessment result."""
+    run = {"student": student, "lesson": "lesson-1", "course": "course-1", "run": f"run-{student}"}
     graded = activity(**run, totalQuestions=10, correctQuestions=8)
     graded["object"]["process"] = True  # asks the pipeline for an assessment result
     if graded_id:
@@ -295,12 +226,12 @@ def events_of(student, graded_id=None) -> list[dict]:
 
 
 def logger_try(partner_a, student) -> str:
-    """A mastered try at lesson-a through the progress-tracking API: a session, attempt
+    """A mastered try at lesson-1 through the progress-tracking API: a session, attempt
     logs and a mastery log of the student. Answers the session id."""
     start = {
         "user_id": student,
-        "node_id": "lesson-a",
-        "channel_id": "course-a",
+        "node_id": "lesson-1",
+        "channel_id": "course-1",
         "kind": "exercise",
         "mastery_model": {"type": "num_correct_in_a_row_2"},
     }

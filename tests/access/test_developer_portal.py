@@ -39,8 +39,8 @@ def shown_secret(response):
 
 def test_the_portal_lists_only_the_developers_own_apps(world, developer):
     page = developer.get("/developers/").content.decode()
-    assert "Partner A" in page
-    assert "Partner B" not in page
+    assert "Math App" in page
+    assert "Science App" not in page
     assert f"/developers/apps/{world.apps['partner_a'].pk}/" in page
 
 
@@ -156,4 +156,4 @@ def test_an_admin_rotates_a_secret_from_the_client_admin(world, admin_client):
 
 def test_the_client_admin_lists_the_partner_app(world, admin_client):
     page = admin_client.get("/admin/allauth_idp_oidc/client/").content.decode()
-    assert "Partner A" in page and "Partner B" in page
+    assert "Math App" in page and "Science App" in page

@@ -18,38 +18,47 @@ def class_ids(queryset):
 
 
 def test_a_student_sees_only_themselves(world):
-    assert usernames(access.students_visible_to_user(world.users["student"])) == ["stu"]
+    assert usernames(access.students_visible_to_user(world.users["student"])) == ["stu-1"]
 
 
 def test_a_guardian_sees_their_linked_children_and_no_one_else(world):
     visible = usernames(access.students_visible_to_user(world.users["guardian"]))
-    assert visible == ["guard", "stu"]
+    assert visible == ["guardian-1", "stu-1"]
 
 
 def test_a_linked_user_without_a_guardian_role_sees_no_children(world):
     UserRole.objects.filter(user=world.users["guardian"]).update(role="aide")
-    assert usernames(access.students_visible_to_user(world.users["guardian"])) == ["guard"]
+    assert usernames(access.students_visible_to_user(world.users["guardian"])) == ["guardian-1"]
 
 
 def test_a_guide_sees_the_students_of_the_classes_they_teach(world):
-    assert usernames(access.students_visible_to_user(world.users["guide"])) == ["guide-a", "stu"]
+    assert usernames(access.students_visible_to_user(world.users["guide"])) == [
+        "guide-1",
+        "stu-1",
+        "stu-2",
+    ]
     assert usernames(access.students_visible_to_user(world.users["other_guide"])) == [
-        "guide-b",
-        "stu2",
+        "guide-2",
+        "stu-3",
     ]
 
 
 def test_a_guide_opens_only_the_classes_they_teach(world):
-    assert class_ids(access.classes_visible_to_user(world.users["guide"])) == ["class-a"]
-    assert access.can_view_class(world.users["guide"], Class.objects.get(sourced_id="class-a"))
-    assert not access.can_view_class(world.users["guide"], Class.objects.get(sourced_id="class-b"))
+    assert class_ids(access.classes_visible_to_user(world.users["guide"])) == ["class-1"]
+    assert access.can_view_class(world.users["guide"], Class.objects.get(sourced_id="class-1"))
+    assert not access.can_view_class(world.users["guide"], Class.objects.get(sourced_id="class-2"))
 
 
 def test_an_org_administrator_sees_the_students_and_classes_of_child_orgs(world):
     admin = world.users["org_admin"]
-    assert {"stu", "stu2"} <= set(usernames(access.students_visible_to_user(admin)))
-    assert class_ids(access.classes_visible_to_user(admin)) == ["class-a", "class-b"]
-    assert usernames(access.students_visible_to_user(admin)) == ["org-admin", "stu", "stu2"]
+    assert {"stu-1", "stu-3"} <= set(usernames(access.students_visible_to_user(admin)))
+    assert class_ids(access.classes_visible_to_user(admin)) == ["class-1", "class-2"]
+    assert usernames(access.students_visible_to_user(admin)) == [
+        "admin-1",
+        "stu-1",
+        "stu-2",
+        "stu-3",
+    ]
 
 
 def test_an_org_administrator_does_not_see_a_sibling_org(world):
@@ -61,13 +70,15 @@ def test_an_org_administrator_does_not_see_a_sibling_org(world):
 
 
 def test_administered_orgs_include_every_level_below(world):
-    school = Org.objects.get(sourced_id="sch")
+    school = Org.objects.get(sourced_id="school")
     dept = Org.objects.create(sourced_id="dept", name="Maths", type="department", parent=school)
 
     ids = access.org_ids_administered_by(world.users["org_admin"])
 
     assert ids == set(
-        Org.objects.filter(sourced_id__in=["district", "sch", "dept"]).values_list("pk", flat=True)
+        Org.objects.filter(sourced_id__in=["district", "school", "dept"]).values_list(
+            "pk", flat=True
+        )
     )
     assert dept.pk in ids
 

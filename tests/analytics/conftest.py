@@ -1,5 +1,7 @@
-"""A school for read-back tests: two partner apps, each with a course and a class of
-students, and helpers that write rollup rows the way the pipeline leaves them."""
+"""Read-back tests over the example world (tests/world.py): its school, term and Math App
+(`math_app`, from tests/conftest.py), another app, factories of courses and students (a
+course "math" and its student "ada" by default), and helpers that write rollup rows the way
+the pipeline leaves them."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,42 +10,30 @@ import pytest
 
 from analytics import rollups
 from analytics.models import DailyActivity
-from rostering import services
-from rostering.services import RoleAssignment
+from tests.factories import (
+    ClassFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    LessonFactory,
+    StudentFactory,
+    UnitFactory,
+)
 
 TODAY = date(2026, 11, 20)  # a Friday
 
 
 @pytest.fixture
-def school(db):
-    school, _ = services.upsert_org(sourced_id="school", name="School", type="school")
-    return school
-
-
-@pytest.fixture
-def term(school):
-    session, _ = services.upsert_academic_session(
-        sourced_id="term-1",
-        title="Fall",
-        type="term",
-        start_date=date(2026, 8, 1),
-        end_date=date(2026, 12, 31),
-        school_year="2027",
-    )
-    return session
-
-
-@pytest.fixture
 def make_student(school):
+    """make_student(sourced_id) → a student of the world's school (tests/world.py)."""
+
     def make(sourced_id):
-        user, _ = services.upsert_user(
+        return StudentFactory(
             sourced_id=sourced_id,
             first_name="S",
             last_name=sourced_id,
             email=f"{sourced_id}@school.example",
-            roles=[RoleAssignment(org=school, role="student")],
+            org=school,
         )
-        return user
 
     return make
 
@@ -51,28 +41,23 @@ def make_student(school):
 @pytest.fixture
 def make_course(school, term):
     """make_course(app, sourced_id, metadata=None, subjects=None) → a course with one class
-    ('{sourced_id}-class') and two lessons ('{sourced_id}-l1', '-l2')."""
+    ('{sourced_id}-class') of the world's school and term, and two lessons ('{sourced_id}-l1',
+    '-l2') in one unit."""
 
     def make(app, sourced_id, metadata=None, subjects=("Math",)):
-        course, _ = services.upsert_course(
+        course = CourseFactory(
             sourced_id=sourced_id,
             title=sourced_id.title(),
             partner_app=app,
             subjects=list(subjects),
             metadata=metadata or {},
         )
-        unit, _ = services.upsert_course_component(
-            sourced_id=f"{sourced_id}-u1", title="Unit", course=course, kind="unit"
-        )
+        unit = UnitFactory(sourced_id=f"{sourced_id}-u1", title="Unit", course=course)
         for n in (1, 2):
-            services.upsert_course_component(
-                sourced_id=f"{sourced_id}-l{n}",
-                title=f"Lesson {n}",
-                course=course,
-                parent=unit,
-                kind="lesson",
+            LessonFactory(
+                sourced_id=f"{sourced_id}-l{n}", title=f"Lesson {n}", course=course, parent=unit
             )
-        services.upsert_class(
+        ClassFactory(
             sourced_id=f"{sourced_id}-class",
             title=f"{sourced_id} class",
             course=course,
@@ -89,15 +74,13 @@ def enroll():
     """enroll(student, course, metadata=None, role='student') in the course's class."""
 
     def make(student, course, metadata=None, role="student"):
-        klass = course.classes.get()
-        enrollment, _ = services.upsert_enrollment(
+        return EnrollmentFactory(
             sourced_id=f"enr-{student.sourced_id}-{course.sourced_id}-{role}",
             user=student,
-            klass=klass,
+            klass=course.classes.get(),
             role=role,
             metadata=metadata or {},
         )
-        return enrollment
 
     return make
 
@@ -117,11 +100,6 @@ GOOD_DAY = {
     "lessons_mastered": 3,
     "mastered_units": Decimal(2),
 }
-
-
-@pytest.fixture
-def math_app(make_partner):
-    return make_partner("Math App")
 
 
 @pytest.fixture

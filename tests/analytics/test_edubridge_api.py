@@ -52,6 +52,9 @@ def test_enrollment_facts_list_one_fact_per_enrolled_student_and_course(
         ("ada", "math"),
         ("ada", "science"),
         ("bea", "math"),
+        # The example world's class of the Math App: Ada Lovelace and Ben, in course-1.
+        ("stu-1", "course-1"),
+        ("stu-2", "course-1"),
     ]
     assert body["enrollmentFacts"][2] == {
         "studentId": "bea",
@@ -76,7 +79,11 @@ def test_enrollment_facts_take_the_same_queries_for_more_students_and_history(
         for offset in range(20):
             rollup(student, math, TODAY - timedelta(days=offset), **GOOD_DAY)
     with django_assert_max_num_queries(len(small.captured_queries)):
-        assert len(math_app.get(FACTS).json()["enrollmentFacts"]) == 6
+        facts = math_app.get(FACTS).json()["enrollmentFacts"]
+    assert {f["studentId"] for f in facts if f["courseId"] == "math"} == {
+        "ada",
+        *(f"s{n}" for n in range(5)),
+    }
 
 
 def test_enrollment_facts_of_another_apps_student_or_course_answer_404(other_app, ada, math):
@@ -231,13 +238,13 @@ def test_user_enrollments_answer_the_clients_enrollment_model(math_app, ada, mat
                     "grades": [],
                     "primaryApp": {"id": str(math_app.app.pk), "name": "Math App", "domains": []},
                 },
-                "school": {"id": "school", "name": "School"},
+                "school": {"id": "school", "name": "Maple Elementary"},
                 "periods": [
                     {
                         "id": "term-1",
                         "title": "Fall",
                         "startDate": "2026-08-01",
-                        "endDate": "2026-12-31",
+                        "endDate": "2027-01-31",
                     }
                 ],
                 "testOutSupported": False,

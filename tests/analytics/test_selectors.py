@@ -10,7 +10,7 @@ from analytics.selectors import (
     student_insights,
 )
 from gradebook.services import set_mastered_units
-from rostering.models import PartnerApp
+from tests.factories import PartnerAppFactory
 
 from .conftest import GOOD_DAY, TODAY, rollup
 
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def app():
-    return PartnerApp.objects.create(name="Math App")
+def app(math_app):
+    return math_app.app
 
 
 @pytest.fixture
@@ -119,7 +119,7 @@ def test_diagnosis_thresholds_are_read_from_settings(settings):
 
 
 def test_courses_narrow_what_is_read(app, ada, math, make_course, enroll):
-    other = make_course(PartnerApp.objects.create(name="Other"), "other")
+    other = make_course(PartnerAppFactory(name="Other"), "other")
     enroll(ada, other)
     rollup(ada, other, TODAY, xp=Decimal(50))
     insights = student_insights(ada, TODAY, courses=[math.pk])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rostering import partners
+from tests.factories import PartnerAppFactory
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,11 +43,8 @@ def compat_python() -> str:
 def school_app(db):
     """A school's own app (its roster source): it may write the whole roster, as the
     scenario does, and reads everything back."""
-    app = partners.create_partner_app(name="Compat School App")
-    app.roster_source = True
-    app.save()
-    client, secret = partners.issue_client_credentials(app=app)
-    return app, client.id, secret
+    app = PartnerAppFactory(name="Compat School App", roster_source=True)
+    return app, app.oauth_client.id, app.client_secret
 
 
 # What the scenario saw, per profile. It runs once per profile (the first test that asks

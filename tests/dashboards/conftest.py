@@ -1,5 +1,6 @@
-"""A school built for the dashboards: roster through rostering.services, learning history as
-rollups and gradebook rows (what the pipeline would have written), sized on demand so query
+"""A course for the dashboards, taught at the example world's school (tests/world.py), its
+roster made with tests/factories.py, its learning history as rollups and gradebook rows
+(what the pipeline would have written); sized on demand (in a school of its own) so query
 counts can be compared at two sizes."""
 
 from dataclasses import dataclass, field
@@ -10,12 +11,23 @@ import pytest
 
 from analytics.models import DailyActivity
 from gradebook.models import LessonMastery, MasteryCredit
-from rostering import partners, services
 from rostering.models import Class, Course, CourseComponent, PartnerApp, User
-from rostering.services import RoleAssignment
+from tests.factories import (
+    PASSWORD,
+    ClassFactory,
+    CourseFactory,
+    DistrictFactory,
+    EnrollmentFactory,
+    GuardianFactory,
+    LessonFactory,
+    PartnerAppFactory,
+    SchoolFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 TODAY = date(2026, 11, 20)  # a Friday
-PASSWORD = "dash-pass-123"
+__all__ = ["PASSWORD"]
 
 
 @dataclass
@@ -35,79 +47,70 @@ class School:
     extra: dict = field(default_factory=dict)
 
 
-def _user(sid, school, role, **fields):
-    user, _ = services.upsert_user(
+def _user(sid, org, role, **fields):
+    return UserFactory(
         sourced_id=sid,
-        username=sid,
-        password=PASSWORD,
         first_name=fields.pop("first_name", sid.title()),
         last_name=fields.pop("last_name", "Family"),
-        roles=[RoleAssignment(org=school, role=role)] if role else [],
+        role=role,
+        org=org if role else None,
         **fields,
     )
-    return user
 
 
 def build_school(
-    *, students: int = 3, days: int = 10, lessons: int = 4, prefix: str = ""
+    *, students: int = 3, days: int = 10, lessons: int = 4, prefix: str = "", org=None
 ) -> School:
-    """A school; `prefix` keeps the ids of a second school in the same database apart."""
-    district, _ = services.upsert_org(
-        sourced_id=f"{prefix}d-district", name="District", type="district"
-    )
-    org, _ = services.upsert_org(
-        sourced_id=f"{prefix}d-school", name="School", type="school", parent=district
-    )
+    """A course of `lessons` lessons taught in two classes with `students` students and
+    `days` days of history, in `org` (a new district and school unless given); `prefix`
+    keeps the ids of a second school in the same database apart."""
+    if org is None:
+        district = DistrictFactory(sourced_id=f"{prefix}d-district", name="District")
+        org = SchoolFactory(sourced_id=f"{prefix}d-school", name="School", parent=district)
     developer = _user(f"{prefix}dev", org, None)
-    app = partners.create_partner_app(name=f"{prefix}Fractions App", owner=developer)
-    course, _ = services.upsert_course(
+    app = PartnerAppFactory(name=f"{prefix}Fractions App", owner=developer, client=False)
+    course = CourseFactory(
         sourced_id=f"{prefix}d-course",
         title="Fractions",
         partner_app=app,
         org=org,
         metadata={"totalUnits": lessons, "goals": {"dailyXp": 20}},
     )
-    unit, _ = services.upsert_course_component(
-        sourced_id=f"{prefix}d-unit", title="Unit 1", course=course, kind="unit", sort_order=1
-    )
+    unit = UnitFactory(sourced_id=f"{prefix}d-unit", title="Unit 1", course=course, sort_order=1)
     lesson_rows = [
-        services.upsert_course_component(
+        LessonFactory(
             sourced_id=f"{prefix}d-lesson-{n}",
             title=f"Lesson {n}",
             course=course,
             parent=unit,
-            kind="lesson",
             sort_order=n,
-        )[0]
+        )
         for n in range(1, lessons + 1)
     ]
-    klass, _ = services.upsert_class(
+    klass = ClassFactory(
         sourced_id=f"{prefix}d-class", title="Fractions A", course=course, school=org
     )
-    other_class, _ = services.upsert_class(
+    other_class = ClassFactory(
         sourced_id=f"{prefix}d-class-b", title="Fractions B", course=course, school=org
     )
     guide = _user(f"{prefix}guide", org, "teacher")
     other_guide = _user(f"{prefix}guide-b", org, "teacher")
-    services.upsert_enrollment(
-        sourced_id=f"{prefix}e-guide", user=guide, klass=klass, role="teacher"
-    )
-    services.upsert_enrollment(
-        sourced_id=f"{prefix}e-guide-b", user=other_guide, klass=other_class, role="teacher"
-    )
+    EnrollmentFactory(user=guide, klass=klass, role="teacher")
+    EnrollmentFactory(user=other_guide, klass=other_class, role="teacher")
     roster = []
     for n in range(students):
         student = _user(f"{prefix}stu-{n:03d}", org, "student", first_name=f"Kid{n:03d}")
-        services.upsert_enrollment(
-            sourced_id=f"{prefix}e-{n}", user=student, klass=klass, role="student"
-        )
+        EnrollmentFactory(user=student, klass=klass)
         roster.append(student)
     outsider = _user(f"{prefix}stu-other", org, "student", first_name="Other")
-    services.upsert_enrollment(
-        sourced_id=f"{prefix}e-other", user=outsider, klass=other_class, role="student"
+    EnrollmentFactory(user=outsider, klass=other_class)
+    guardian = GuardianFactory(
+        sourced_id=f"{prefix}guardian",
+        first_name="Guardian",
+        last_name="Family",
+        org=org,
+        of=[roster[0]],
     )
-    guardian = _user(f"{prefix}guardian", org, "guardian")
-    services.link_agent(student=roster[0], agent=guardian)
     admin = _user(f"{prefix}admin", org, None, is_staff=True, is_superuser=True)
     history(roster, course, lesson_rows, days=days)
     return School(
@@ -180,8 +183,9 @@ def frozen_today():
 
 
 @pytest.fixture
-def school(db, frozen_today):
-    return build_school()
+def school(world, frozen_today):
+    """The dashboards' course, classes and people, at the example world's Maple Elementary."""
+    return build_school(org=world.school)
 
 
 @pytest.fixture

@@ -1,14 +1,11 @@
-"""A school with a partner app's course, and helpers to build and send Caliper events."""
+"""Caliper events about the example world (tests/world.py): the Math App's course-1 and its
+students stu-1 and stu-2; helpers to build and send them."""
 
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from rostering import services
-from rostering.models import Course
-from rostering.services import RoleAssignment
 
 DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
 USERS = "https://timeback.example/ims/oneroster/rostering/v1p2/users/"
@@ -124,40 +121,16 @@ def time_spent(
 
 
 @pytest.fixture
-def school(db):
-    district, _ = services.upsert_org(sourced_id="district", name="District", type="district")
-    school, _ = services.upsert_org(
-        sourced_id="school", name="School", type="school", parent=district
-    )
-    return school
+def app_api(world):
+    """The Math App (tests/world.py), with a real bearer token."""
+    return world.math.api
 
 
 @pytest.fixture
-def app_api(make_partner):
-    return make_partner("Math App")
-
-
-@pytest.fixture
-def catalogue(app_api, school):
-    """course-1 (owned by the app) with unit-1 → lesson-1, lesson-2; students stu-1, stu-2."""
-    course, _ = services.upsert_course(
-        sourced_id="course-1", title="Math", partner_app=app_api.app, metadata={"totalUnits": 10}
-    )
-    unit, _ = services.upsert_course_component(
-        sourced_id="unit-1", title="Unit", course=course, kind="unit"
-    )
-    for i in (1, 2):
-        services.upsert_course_component(
-            sourced_id=f"lesson-{i}", title=f"Lesson {i}", course=course, parent=unit, kind="lesson"
-        )
-    for sid in ("stu-1", "stu-2"):
-        services.upsert_user(
-            sourced_id=sid,
-            first_name="S",
-            last_name=sid,
-            roles=[RoleAssignment(org=school, role="student")],
-        )
-    return Course.objects.get(sourced_id="course-1")
+def catalogue(world):
+    """course-1 (the Math App's) with unit-1 → lesson-1, lesson-2; students stu-1 (Ada) and
+    stu-2 (Ben) in its class."""
+    return world.math.course
 
 
 @pytest.fixture

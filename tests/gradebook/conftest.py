@@ -1,20 +1,12 @@
-"""Gradebook API: a school with two learning apps, each owning a course with a class, a
-lesson and an enrolled student; gradebook objects are then written through the API under
-test."""
+"""Gradebook API over the example world (tests/world.py): two learning apps, each owning a
+course with a class, a lesson and an enrolled student; gradebook objects are then written
+through the API under test."""
 
 from dataclasses import dataclass
 
 import pytest
 
-from rostering.models import (
-    Class,
-    ComponentKind,
-    Course,
-    CourseComponent,
-    Enrollment,
-    Org,
-    User,
-)
+from rostering.models import Class, Course, CourseComponent, User
 
 V1P2 = "/ims/oneroster/gradebook/v1p2"
 PARTNER = "/gradebook/1.0"
@@ -31,43 +23,22 @@ class Side:
     student: User
 
 
-def _side(api, school, suffix) -> Side:
-    course = Course.objects.create(
-        sourced_id=f"course-{suffix}", title=f"Course {suffix}", partner_app=api.app
+def _side(offering) -> Side:
+    return Side(
+        offering.api, offering.course, offering.klass, offering.lesson, offering.students[0]
     )
-    klass = Class.objects.create(
-        sourced_id=f"class-{suffix}", title=f"Class {suffix}", course=course, school=school
-    )
-    unit = CourseComponent.objects.create(
-        sourced_id=f"unit-{suffix}", title="Unit", course=course, kind=ComponentKind.UNIT
-    )
-    lesson = CourseComponent.objects.create(
-        sourced_id=f"lesson-{suffix}",
-        title="Lesson",
-        course=course,
-        parent=unit,
-        kind=ComponentKind.LESSON,
-    )
-    student = User.objects.create(username=f"student-{suffix}", sourced_id=f"student-{suffix}")
-    Enrollment.objects.create(
-        sourced_id=f"enr-{suffix}", user=student, klass=klass, school=school, role="student"
-    )
-    return Side(api, course, klass, lesson, student)
 
 
 @pytest.fixture
-def school(db):
-    return Org.objects.create(sourced_id="school-1", name="Maple", type="school")
+def a(world) -> Side:
+    """The Math App's side: course-1, class-1, lesson-1 and Ada (stu-1)."""
+    return _side(world.math)
 
 
 @pytest.fixture
-def a(make_partner, school) -> Side:
-    return _side(make_partner("App A"), school, "a")
-
-
-@pytest.fixture
-def b(make_partner, school) -> Side:
-    return _side(make_partner("App B"), school, "b")
+def b(world) -> Side:
+    """The Science App's side: course-2, class-2, lesson-3 and Cleo (stu-3)."""
+    return _side(world.science)
 
 
 def ok(response, *statuses):
@@ -88,7 +59,7 @@ def gradebook(a):
                 "scoreScale": {
                     "title": "Letters",
                     "type": "letter",
-                    "class": {"sourcedId": "class-a"},
+                    "class": {"sourcedId": "class-1"},
                     "scoreScaleValue": [{"itemValueLHS": "90", "itemValueRHS": "A"}],
                 }
             },
@@ -102,7 +73,7 @@ def gradebook(a):
                     "title": "Quiz 1",
                     "assignDate": "2026-11-01T08:00:00Z",
                     "dueDate": "2026-11-08T08:00:00Z",
-                    "class": {"sourcedId": "class-a"},
+                    "class": {"sourcedId": "class-1"},
                     "category": {"sourcedId": "cat-1"},
                     "scoreScale": {"sourcedId": "scale-1"},
                     "resultValueMin": 0,
@@ -118,7 +89,7 @@ def gradebook(a):
             {
                 "result": {
                     "lineItem": {"sourcedId": "li-1"},
-                    "student": {"sourcedId": "student-a"},
+                    "student": {"sourcedId": "stu-1"},
                     "scoreStatus": "fully graded",
                     "score": 8,
                     "scoreDate": "2026-11-02",
@@ -134,8 +105,8 @@ def gradebook(a):
             {
                 "assessmentLineItem": {
                     "title": "Lesson quiz",
-                    "component": {"sourcedId": "lesson-a"},
-                    "class": {"sourcedId": "class-a"},
+                    "component": {"sourcedId": "lesson-1"},
+                    "class": {"sourcedId": "class-1"},
                     "resultValueMax": 100,
                 }
             },
@@ -147,7 +118,7 @@ def gradebook(a):
             {
                 "assessmentResult": {
                     "assessmentLineItem": {"sourcedId": "ali-1"},
-                    "student": {"sourcedId": "student-a"},
+                    "student": {"sourcedId": "stu-1"},
                     "scoreStatus": "fully graded",
                     "score": 70,
                     "scoreDate": "2026-11-02T10:00:00Z",

@@ -62,7 +62,7 @@ def test_two_results_each_count_their_mastered_units(gradebook):
         gradebook,
         "ar-2",
         assessmentLineItem="ali-1",
-        student="student-a",
+        student="stu-1",
         scoreDate="2026-11-02T11:00:00Z",
         metadata={"masteredUnits": 2},
     )
@@ -140,7 +140,7 @@ def put_raw(side, sourced_id, **fields):
 
 SECOND = {
     "assessmentLineItem": "ali-1",
-    "student": "student-a",
+    "student": "stu-1",
     "scoreDate": "2026-11-02T11:00:00Z",
     "scoreStatus": "fully graded",
 }

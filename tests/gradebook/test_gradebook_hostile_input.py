@@ -23,7 +23,7 @@ from .conftest import V1P2
         ("scoreScales/scale-1", {"scoreScaleValue": []}),
         ("scoreScales/scale-1", {"scoreScaleValue": [{"itemValueLHS": "A"}]}),
         ("categories/cat-1", {"weight": "heavy"}),
-        ("results/res-1", {"class": "class-b"}),
+        ("results/res-1", {"class": "class-2"}),
         ("results/res-1", {"scoreDate": 20261102}),
         ("categories/" + "x" * 300, {"title": "Long id"}),
         ("lineItems/li-1", {"metadata": "not an object"}),

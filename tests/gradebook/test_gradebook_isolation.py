@@ -16,14 +16,14 @@ SINGLES = [
     "assessmentResults/ar-1",
 ]
 NESTED = [
-    "classes/class-a/lineItems",
-    "classes/class-a/results",
-    "classes/class-a/categories",
-    "classes/class-a/scoreScales",
-    "classes/class-a/lineItems/li-1/results",
-    "classes/class-a/students/student-a/results",
+    "classes/class-1/lineItems",
+    "classes/class-1/results",
+    "classes/class-1/categories",
+    "classes/class-1/scoreScales",
+    "classes/class-1/lineItems/li-1/results",
+    "classes/class-1/students/stu-1/results",
     "lineItems/li-1/results",
-    "students/student-a/assessmentResults",
+    "students/stu-1/assessmentResults",
 ]
 COLLECTIONS = [
     "categories",
@@ -73,12 +73,12 @@ def test_a_roster_source_sees_every_apps_gradebook(gradebook, roster_api):
     ("path", "body"),
     [
         ("lineItems/li-1", {"title": "Mine now"}),
-        ("lineItems/li-b", {"title": "In A's class", "class": "class-a", "category": "cat-b"}),
+        ("lineItems/li-b", {"title": "In A's class", "class": "class-1", "category": "cat-b"}),
         ("results/res-1", {"score": 1}),
         ("scoreScales/scale-1", {"title": "Mine"}),
         ("categories/cat-1", {"title": "Mine"}),
         ("assessmentLineItems/ali-1", {"title": "Mine"}),
-        ("assessmentLineItems/ali-b", {"title": "On A's lesson", "component": "lesson-a"}),
+        ("assessmentLineItems/ali-b", {"title": "On A's lesson", "component": "lesson-1"}),
         ("assessmentResults/ar-1", {"score": 1}),
     ],
 )
@@ -94,10 +94,10 @@ def test_writing_another_apps_gradebook_answers_403_with_the_reason(gradebook, b
 def test_a_result_for_a_student_the_app_may_not_see_names_the_student_unknown(gradebook, b):
     b.api.put_json(f"{V1P2}/categories/cat-b", {"title": "B's"})
     b.api.put_json(
-        f"{V1P2}/lineItems/li-b", {"title": "B quiz", "class": "class-b", "category": "cat-b"}
+        f"{V1P2}/lineItems/li-b", {"title": "B quiz", "class": "class-2", "category": "cat-b"}
     )
 
-    response = b.api.put_json(f"{V1P2}/results/res-b", {"lineItem": "li-b", "student": "student-a"})
+    response = b.api.put_json(f"{V1P2}/results/res-b", {"lineItem": "li-b", "student": "stu-1"})
 
     assert response.status_code == 400
     assert "student" in response.json()["imsx_description"]

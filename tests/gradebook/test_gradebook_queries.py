@@ -40,7 +40,7 @@ def test_filter_selects_line_items_by_title_and_class(gradebook):
     _line_items(gradebook, 3)
 
     response = gradebook.api.get(
-        f"{V1P2}/lineItems", {"filter": "title~'extra' AND class.sourcedId='class-a'"}
+        f"{V1P2}/lineItems", {"filter": "title~'extra' AND class.sourcedId='class-1'"}
     )
 
     assert ids(response, "lineItems") == ["li-x00", "li-x01", "li-x02"]
@@ -95,7 +95,7 @@ def test_an_unknown_filter_field_answers_400(gradebook):
 
 @pytest.mark.parametrize(
     "path",
-    ["lineItems", "results", "classes/class-a/results", "lineItems/li-1/results", "scoreScales"],
+    ["lineItems", "results", "classes/class-1/results", "lineItems/li-1/results", "scoreScales"],
 )
 def test_a_page_costs_the_same_number_of_queries_whatever_its_size(
     gradebook, path, django_assert_max_num_queries

@@ -25,17 +25,17 @@ COLLECTIONS = {
     "results": "ResultSetDType",
     "assessmentLineItems": "AssessmentLineItemSetDType",
     "assessmentResults": "AssessmentResultSetDType",
-    "classes/class-a/categories": "CategoriesSetDType",
-    "classes/class-a/scoreScales": "ScoreScaleSetDType",
-    "classes/class-a/lineItems": "LineItemSetDType",
-    "classes/class-a/lineItems/li-1/results": "ResultSetDType",
-    "classes/class-a/results": "ResultSetDType",
-    "classes/class-a/students/student-a/results": "ResultSetDType",
-    "classes/class-a/academicSessions/term-1/lineItems": "LineItemSetDType",
+    "classes/class-1/categories": "CategoriesSetDType",
+    "classes/class-1/scoreScales": "ScoreScaleSetDType",
+    "classes/class-1/lineItems": "LineItemSetDType",
+    "classes/class-1/lineItems/li-1/results": "ResultSetDType",
+    "classes/class-1/results": "ResultSetDType",
+    "classes/class-1/students/stu-1/results": "ResultSetDType",
+    "classes/class-1/academicSessions/term-1/lineItems": "LineItemSetDType",
     "lineItems/li-1/results": "ResultSetDType",
-    "schools/school-1/lineItems": "LineItemSetDType",
-    "schools/school-1/scoreScales": "ScoreScaleSetDType",
-    "students/student-a/assessmentResults": "AssessmentResultSetDType",
+    "schools/school/lineItems": "LineItemSetDType",
+    "schools/school/scoreScales": "ScoreScaleSetDType",
+    "students/stu-1/assessmentResults": "AssessmentResultSetDType",
 }
 SINGLES = {
     "categories/cat-1": "SingleCategoryDType",
@@ -49,17 +49,8 @@ SINGLES = {
 
 @pytest.fixture
 def with_term(gradebook):
-    """Line item li-1 belongs to term-1 (for the academicSessions nested read)."""
-    from rostering.models import AcademicSession
-
-    AcademicSession.objects.create(
-        sourced_id="term-1",
-        title="Fall",
-        type="term",
-        start_date="2026-08-01",
-        end_date="2026-12-20",
-        school_year="2027",
-    )
+    """Line item li-1 belongs to term-1, the world's Fall term (for the academicSessions
+    nested read)."""
     response = gradebook.api.put_json(f"{V1P2}/lineItems/li-1", {"academicSession": "term-1"})
     assert response.status_code == 200, response.json()
     return gradebook
@@ -109,14 +100,14 @@ def test_an_assessment_result_carries_timebacks_figures_in_metadata(gradebook):
     assert body["assessmentLineItem"]["href"].endswith(
         "/ims/oneroster/gradebook/v1p2/assessmentLineItems/ali-1"
     )
-    assert body["student"]["href"].endswith("/ims/oneroster/rostering/v1p2/users/student-a")
+    assert body["student"]["href"].endswith("/ims/oneroster/rostering/v1p2/users/stu-1")
 
 
 def test_an_assessment_line_item_names_its_lesson_and_course_in_metadata(gradebook):
     body = gradebook.api.get(f"{V1P2}/assessmentLineItems/ali-1").json()["assessmentLineItem"]
 
-    assert body["metadata"]["component"] == {"sourcedId": "lesson-a"}
-    assert body["metadata"]["course"] == {"sourcedId": "course-a"}
+    assert body["metadata"]["component"] == {"sourcedId": "lesson-1"}
+    assert body["metadata"]["course"] == {"sourcedId": "course-1"}
 
 
 def test_a_soft_deleted_result_still_answers_the_official_schema(gradebook):
@@ -141,8 +132,8 @@ def test_a_set_post_answers_the_official_guid_pair_set(gradebook):
         f"{V1P2}/lineItems/li-1/results",
         {
             "results": [
-                {"sourcedId": "res-2", "student": "student-a", "score": 3},
-                {"score": 4, "student": "student-a"},
+                {"sourcedId": "res-2", "student": "stu-1", "score": 3},
+                {"score": 4, "student": "stu-1"},
             ]
         },
     )

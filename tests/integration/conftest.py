@@ -40,18 +40,17 @@ from redis.retry import Retry
 from analytics.models import DailyActivity
 from events.models import CaliperEvent, EventStatus, TimeSpentFact
 from gradebook.models import XpEntry
-from rostering import services
 from rostering.models import User
-from rostering.services import RoleAssignment
+from tests.factories import StudentFactory
 from timeback.celery import app as celery_app
 
 from ..events import conftest as events_conftest
 from ..events.conftest import START, activity, envelope, time_spent
 
-# The school, partner app and catalogue fixtures of tests/events, used here too.
+# The partner app and catalogue fixtures of tests/events (the example world's Math App and
+# its course), used here too.
 app_api = events_conftest.app_api
 catalogue = events_conftest.catalogue
-school = events_conftest.school
 
 REPO = Path(__file__).resolve().parents[2]
 BROKER_DB = 11  # a Redis database of the integration tests alone, flushed by each test
@@ -535,12 +534,8 @@ def post_all(api, envelopes: list[dict]) -> float:
 
 @pytest.fixture
 def students(catalogue, school):
-    """stu-1 … stu-4 (the catalogue rosters stu-1 and stu-2)."""
-    for sid in ("stu-3", "stu-4"):
-        services.upsert_user(
-            sourced_id=sid,
-            first_name="S",
-            last_name=sid,
-            roles=[RoleAssignment(org=school, role="student")],
-        )
-    return ["stu-1", "stu-2", "stu-3", "stu-4"]
+    """stu-1 and stu-2 (Ada and Ben, of the catalogue's class) and two students of the school
+    in no class, stu-4 and stu-5."""
+    for sid in ("stu-4", "stu-5"):
+        StudentFactory(sourced_id=sid, org=school)
+    return ["stu-1", "stu-2", "stu-4", "stu-5"]

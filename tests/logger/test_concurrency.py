@@ -36,19 +36,19 @@ def in_threads(count: int, work) -> None:
 
 
 def exercise(student) -> services.Start:
-    lesson = CourseComponent.objects.get(sourced_id="lesson-r1")
+    lesson = CourseComponent.objects.get(sourced_id="lesson-1")
     return services.Start(
         student=student,
-        content=selectors.Content(course=lesson.course, lesson=lesson, node_id="lesson-r1"),
-        content_id="lesson-r1",
+        content=selectors.Content(course=lesson.course, lesson=lesson, node_id="lesson-1"),
+        content_id="lesson-1",
         kind="exercise",
         criterion=mastery.parse({"type": "m_of_n", "m": 50, "n": 50}),
-        context={"node_id": "lesson-r1"},
+        context={"node_id": "lesson-1"},
     )
 
 
 def test_concurrent_starts_land_on_one_summary_and_one_try(logger_course):
-    start = exercise(User.objects.get(sourced_id="stu-r1"))
+    start = exercise(User.objects.get(sourced_id="stu-1"))
 
     in_threads(4, lambda _: services.start_session(start))
 
@@ -58,7 +58,7 @@ def test_concurrent_starts_land_on_one_summary_and_one_try(logger_course):
 
 
 def test_concurrent_updates_lose_no_time_and_no_attempt(logger_course):
-    student = User.objects.get(sourced_id="stu-r1")
+    student = User.objects.get(sourced_id="stu-1")
     session = services.start_session(exercise(student))["session_id"]
     sessions = selectors.sessions_of(selectors.Caller(student=student, app=None))
 

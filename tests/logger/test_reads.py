@@ -9,7 +9,7 @@ from .conftest import START, answer, exercise_start
 
 pytestmark = pytest.mark.django_db
 
-TRIES = "/api/logger/masterylog?content=lesson-r1&user=stu-r1"
+TRIES = "/api/logger/masterylog?content=lesson-1&user=stu-1"
 
 
 def start(client, body):
@@ -47,12 +47,12 @@ def two_tries(browser):
 
 
 def test_total_progress_counts_completed_content_and_completed_tries(browser, two_tries):
-    video = start(browser, {"node_id": "video-r1", "kind": "video"})
+    video = start(browser, {"node_id": "video-1", "kind": "video"})
     put(browser, video, {"progress": 1})
 
-    response = browser.get("/api/logger/totalcontentprogress/stu-r1")
+    response = browser.get("/api/logger/totalcontentprogress/stu-1")
 
-    assert response.json() == {"id": "stu-r1", "progress": 2}
+    assert response.json() == {"id": "stu-1", "progress": 2}
 
 
 def test_mastery_logs_list_a_students_tries_most_recent_first(browser, two_tries):
@@ -87,7 +87,7 @@ def test_mastery_logs_filter_by_completion_and_page(browser, two_tries):
 
 @pytest.mark.parametrize("missing", ["content", "user"])
 def test_mastery_logs_need_content_and_user(browser, missing):
-    query = {"content": "lesson-r1", "user": "stu-r1"}
+    query = {"content": "lesson-1", "user": "stu-1"}
     del query[missing]
     response = browser.get("/api/logger/masterylog", query)
     assert response.status_code == 400
@@ -95,7 +95,7 @@ def test_mastery_logs_need_content_and_user(browser, missing):
 
 
 def test_the_diff_compares_a_try_with_the_one_before(browser, two_tries):
-    latest = browser.get("/api/logger/masterylog/0/diff?content=lesson-r1&user=stu-r1").json()
+    latest = browser.get("/api/logger/masterylog/0/diff?content=lesson-1&user=stu-1").json()
 
     assert latest["diff"] == {"correct": -1, "time_spent": -40}
     by_item = {a["item"]: a["diff"]["correct"] for a in latest["attemptlogs"]}
@@ -103,14 +103,14 @@ def test_the_diff_compares_a_try_with_the_one_before(browser, two_tries):
 
 
 def test_the_diff_of_the_first_try_has_nothing_to_compare(browser, two_tries):
-    first = browser.get("/api/logger/masterylog/1/diff?content=lesson-r1&user=stu-r1").json()
+    first = browser.get("/api/logger/masterylog/1/diff?content=lesson-1&user=stu-1").json()
 
     assert first["diff"] is None
     assert {a["diff"]["correct"] for a in first["attemptlogs"]} == {None}
 
 
 def test_a_diff_beyond_the_tries_is_not_found(browser, two_tries):
-    response = browser.get("/api/logger/masterylog/2/diff?content=lesson-r1&user=stu-r1")
+    response = browser.get("/api/logger/masterylog/2/diff?content=lesson-1&user=stu-1")
     assert response.status_code == 404
 
 
@@ -118,12 +118,12 @@ def test_attempt_logs_filter_by_try_item_and_level(browser, two_tries):
     second_try = MasteryLog.objects.get(mastery_level=2).pk
     rows = browser.get(f"/api/logger/attemptlog?masterylog={second_try}").json()
     assert sorted(r["item"] for r in rows) == ["q1", "q2"]
-    assert rows[0]["user"] == "stu-r1"
+    assert rows[0]["user"] == "stu-1"
     assert rows[0]["masterylog"] == str(second_try)
 
     assert len(browser.get("/api/logger/attemptlog?item=q3").json()) == 1
     assert len(browser.get("/api/logger/attemptlog?mastery_level=1").json()) == 3
-    assert len(browser.get("/api/logger/attemptlog?content=lesson-r1&complete=false").json()) == 5
+    assert len(browser.get("/api/logger/attemptlog?content=lesson-1&complete=false").json()) == 5
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_bad_attempt_log_filters_name_the_field(browser, query, field):
 
 
 def test_attempt_logs_filter_by_class(browser, two_tries):
-    assert len(browser.get("/api/logger/attemptlog?classroom=class-r").json()) == 5
+    assert len(browser.get("/api/logger/attemptlog?classroom=class-1").json()) == 5
     assert browser.get("/api/logger/attemptlog?classroom=other").json() == []
 
 
@@ -154,22 +154,22 @@ def test_anonymous_requests_answer_401(client, logger_course):
 
 
 def test_a_student_cannot_act_for_someone_else(browser):
-    response = browser.post(START, exercise_start(user_id="stu-r2"), format="json")
+    response = browser.post(START, exercise_start(user_id="stu-2"), format="json")
     assert response.status_code == 404
-    assert browser.get("/api/logger/totalcontentprogress/stu-r2").status_code == 404
+    assert browser.get("/api/logger/totalcontentprogress/stu-2").status_code == 404
 
 
 def test_a_student_reaches_only_courses_they_are_enrolled_in(client, logger_course):
     from rostering.models import User
 
-    client.force_login(User.objects.get(sourced_id="stu-out"))
+    client.force_login(User.objects.get(sourced_id="stu-3"))
     response = client.post(START, exercise_start(), content_type="application/json")
     assert response.status_code == 400
     assert "node_id" in response.json()["imsx_description"]
 
 
 def test_a_partner_logs_for_a_student_of_its_course(partner):
-    session = partner.post(START, exercise_start(user_id="stu-r1"), format="json").json()
+    session = partner.post(START, exercise_start(user_id="stu-1"), format="json").json()
     response = partner.put(
         f"{START}/{session['session_id']}",
         {"time_spent_delta": 5, "interactions": [answer("q1")]},
@@ -178,8 +178,8 @@ def test_a_partner_logs_for_a_student_of_its_course(partner):
 
     assert response.status_code == 200
     log = ContentSessionLog.objects.get()
-    assert (log.student.sourced_id, log.partner_app) == ("stu-r1", partner.app)
-    rows = partner.get("/api/logger/attemptlog?user=stu-r1").json()
+    assert (log.student.sourced_id, log.partner_app) == ("stu-1", partner.app)
+    rows = partner.get("/api/logger/attemptlog?user=stu-1").json()
     assert len(rows) == 1
 
 
@@ -190,9 +190,9 @@ def test_a_partner_must_name_the_student(partner):
 
 
 def test_a_partner_cannot_reach_students_outside_its_courses(partner):
-    response = partner.post(START, exercise_start(user_id="stu-out"), format="json")
+    response = partner.post(START, exercise_start(user_id="stu-3"), format="json")
     assert response.status_code == 404
-    assert partner.get("/api/logger/totalcontentprogress/stu-out").status_code == 404
+    assert partner.get("/api/logger/totalcontentprogress/stu-3").status_code == 404
     assert not ContentSummaryLog.objects.exists()
 
 
@@ -201,8 +201,8 @@ def test_a_partner_cannot_reach_another_apps_content_or_sessions(partner, make_p
     services.upsert_course(sourced_id="course-o", title="Other", partner_app=other.app)
     session = start(browser, exercise_start())
 
-    response = other.post(START, exercise_start(user_id="stu-r1"), format="json")
-    assert response.status_code == 404  # stu-r1 is not enrolled in the other app's course
+    response = other.post(START, exercise_start(user_id="stu-1"), format="json")
+    assert response.status_code == 404  # stu-1 is not enrolled in the other app's course
     assert other.put(f"{START}/{session}", {"progress": 1}, format="json").status_code == 404
     assert other.get("/api/logger/attemptlog").json() == []
 
@@ -211,7 +211,7 @@ def test_a_partner_needs_events_write_to_log(make_partner, logger_course):
     from core import scopes
 
     reader = make_partner("Reader", scopes=[scopes.ANALYTICS_READONLY])
-    response = reader.post(START, exercise_start(user_id="stu-r1"), format="json")
+    response = reader.post(START, exercise_start(user_id="stu-1"), format="json")
     assert response.status_code == 403
 
 

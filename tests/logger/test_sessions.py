@@ -39,13 +39,13 @@ def today_row(student, course):
 
 
 def test_starting_a_video_answers_the_previous_progress_and_a_new_session(browser):
-    answer_ = start(browser, {"node_id": "video-r1", "kind": "video", "channel_id": "course-r"})
+    answer_ = start(browser, {"node_id": "video-1", "kind": "video", "channel_id": "course-1"})
 
     assert answer_["progress"] == 0
     assert answer_["time_spent"] == 0
     assert answer_["extra_fields"] == {}
     assert answer_["complete"] is False
-    assert answer_["context"] == {"node_id": "video-r1"}
+    assert answer_["context"] == {"node_id": "video-1"}
     assert ContentSessionLog.objects.filter(pk=answer_["session_id"]).exists()
     assert "mastery_criterion" not in answer_
 
@@ -56,7 +56,7 @@ def test_starting_an_exercise_answers_its_criterion_and_past_attempts(browser):
     assert answer_["mastery_criterion"] == {"type": "m_of_n", "m": 3, "n": 5}
     assert answer_["pastattempts"] == []
     assert answer_["totalattempts"] == 0
-    assert answer_["context"] == {"node_id": "lesson-r1", "mastery_level": 1}
+    assert answer_["context"] == {"node_id": "lesson-1", "mastery_level": 1}
 
 
 def test_starting_the_same_content_again_lands_on_the_same_summary_and_try(browser):
@@ -123,7 +123,7 @@ def test_repeat_on_an_unfinished_try_continues_it(browser):
 
 
 def test_progress_deltas_add_up_and_stop_at_one(browser):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     assert put(browser, session, {"progress_delta": 0.6}).json() == {"complete": False}
     assert put(browser, session, {"progress_delta": 0.6}).json() == {"complete": True}
 
@@ -133,16 +133,16 @@ def test_progress_deltas_add_up_and_stop_at_one(browser):
 
 
 def test_progress_sets_the_value_rounded_up_to_three_decimals(browser):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     put(browser, session, {"progress": 0.12341})
     assert ContentSummaryLog.objects.get().progress == 0.124
 
 
 def test_a_later_start_answers_the_progress_time_and_extra_fields_so_far(browser):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     put(browser, session, {"progress": 0.5, "time_spent_delta": 42, "extra_fields": {"pos": 3}})
 
-    again = start(browser, {"node_id": "video-r1", "kind": "video"})
+    again = start(browser, {"node_id": "video-1", "kind": "video"})
 
     assert (again["progress"], again["time_spent"], again["extra_fields"]) == (0.5, 42, {"pos": 3})
 
@@ -180,7 +180,7 @@ def test_bad_updates_answer_400_naming_the_field_and_change_nothing(browser, bod
 
 
 def test_interactions_on_a_session_without_mastery_model_are_refused(browser):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     response = put(browser, session, {"interactions": [answer("q1")], "time_spent_delta": 9})
 
     assert response.status_code == 400
@@ -279,7 +279,7 @@ def test_exercise_progress_follows_the_attempts(browser):
 
 
 def test_session_time_counts_as_active_time_on_the_day(browser, student, logger_course):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     put(browser, session, {"time_spent_delta": 90})
     put(browser, session, {"time_spent_delta": 30})
 
@@ -320,7 +320,7 @@ def test_splitting_a_try_into_sessions_earns_the_same_xp(browser, student, logge
 
 
 def test_a_video_session_earns_no_xp_without_questions(browser, student, logger_course):
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     put(browser, session, {"time_spent_delta": 600})
     assert not XpEntry.objects.exists()
 
@@ -379,19 +379,19 @@ def test_a_complete_coach_assigned_quiz_is_read_only(browser, quiz):
     [
         ({"kind": "video"}, "node_id"),
         ({"node_id": "nowhere", "kind": "video"}, "node_id"),
-        ({"node_id": "video-r1"}, "kind"),
-        ({"node_id": "lesson-r1", "kind": "exercise"}, "mastery_model"),
+        ({"node_id": "video-1"}, "kind"),
+        ({"node_id": "lesson-1", "kind": "exercise"}, "mastery_model"),
         (
-            {"node_id": "video-r1", "kind": "video", "mastery_model": {"type": "do_all"}},
+            {"node_id": "video-1", "kind": "video", "mastery_model": {"type": "do_all"}},
             "mastery_model",
         ),
         (exercise_start(model={"type": "m_of_n", "m": 9, "n": 5}), "mastery_model.m"),
         (exercise_start(model={"type": "do_all"}), "mastery_model.n"),
         (exercise_start(channel_id="other-course"), "channel_id"),
         (exercise_start(lesson_id="nope"), "lesson_id"),
-        ({"quiz_id": "quiz-r", "node_id": "lesson-r1"}, "quiz_id"),
+        ({"quiz_id": "quiz-r", "node_id": "lesson-1"}, "quiz_id"),
         ({"quiz_id": "no-such-quiz"}, "quiz_id"),
-        ({"node_id": "video-r1", "kind": "podcast"}, "kind"),
+        ({"node_id": "video-1", "kind": "podcast"}, "kind"),
     ],
 )
 def test_bad_starts_answer_400_naming_the_field_and_create_nothing(browser, body, field):
@@ -413,7 +413,7 @@ def test_do_all_takes_the_item_count_from_the_content(browser, lesson):
 def test_midnight_splits_a_sessions_time_between_days(browser, student, logger_course, monkeypatch):
     from logger.models import SessionTime
 
-    session = start(browser, {"node_id": "video-r1", "kind": "video"})["session_id"]
+    session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
     put(browser, session, {"time_spent_delta": 30})
     tomorrow = timezone.now() + timezone.timedelta(days=1)
     monkeypatch.setattr(timezone, "now", lambda: tomorrow)

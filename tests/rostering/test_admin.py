@@ -24,21 +24,10 @@ from rostering.models import (
 )
 from rostering.services import RoleAssignment
 
-ADMIN_MODELS = (
-    "org",
-    "academicsession",
-    "user",
-    "userrole",
-    "demographics",
-    "partnerapp",
-    "course",
-    "coursecomponent",
-    "unit",
-    "lesson",
-    "resource",
-    "componentresource",
-    "class",
-    "enrollment",
+# Every rostering model the admin registers (read from the registry, not a list to keep in
+# step): each gets the changelist, add and change page tests below.
+ADMIN_MODELS = sorted(
+    model._meta.model_name for model in admin.site._registry if model._meta.app_label == "rostering"
 )
 
 
@@ -186,7 +175,6 @@ def test_every_rostering_model_has_an_admin_except_the_client_link_shown_inline(
     registered = {m for m in admin.site._registry if m._meta.app_label == "rostering"}
     all_models = set(apps.get_app_config("rostering").get_models())
     assert all_models - registered == {PartnerClient}
-    assert {m._meta.model_name for m in registered} == set(ADMIN_MODELS)
 
 
 @pytest.mark.django_db
