@@ -59,11 +59,12 @@ class CaliperEvent(models.Model):
             models.UniqueConstraint(fields=["partner_app", "event_id"], name="event_once_per_app"),
         ]
         indexes = [
-            # The sweep's work list stays tiny: only rows not yet processed are indexed.
+            # The sweep's work list stays tiny: only rows not processed are indexed.
             models.Index(
                 fields=["status", "received_at"],
                 name="event_unprocessed",
-                condition=models.Q(status__in=["pending", "parked"]),
+                # failed too: the developer page counts them; the sweep never reads them
+                condition=models.Q(status__in=["pending", "parked", "failed"]),
             ),
             models.Index(fields=["student", "run_key"]),
             models.Index(fields=["student", "activity_key"]),
