@@ -34,8 +34,10 @@ class KeySpace:
 JOBS = KeySpace(0x4A42, "envelopes a worker is processing (shared; read by job status)")  # "JB"
 XP_SOURCES = KeySpace(0x5850, "XP sources being recomputed")  # "XP"
 ROLLUPS = KeySpace(0x524C, "(student, course, day) daily rollups being recomputed")  # "RL"
+# Taken after XP_SOURCES and before ROLLUPS, by writers of an XP correction only.
+XP_TOTALS = KeySpace(0x5854, "(student, course, app) XP totals a correction is bounded by")  # "XT"
 
-SPACES = (JOBS, XP_SOURCES, ROLLUPS)
+SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS)
 
 Key = str | bytes | uuid.UUID
 

@@ -13,3 +13,21 @@ def contains_nul(value) -> bool:
     if isinstance(value, list):
         return any(contains_nul(v) for v in value)
     return False
+
+
+def nesting_exceeds(value, max_depth: int) -> bool:
+    """True when arrays and objects nest deeper than `max_depth` (a scalar is depth 0).
+    Iterative: a document nested 1,000 levels costs no recursion."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False

@@ -47,6 +47,7 @@ DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
 OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
 REJECTION_SAMPLE = 500  # top rejection reasons are counted over the newest rejections
 FLAGGED_SHOWN = 20
+FAILURES_SHOWN = 10  # failed events listed on the developer page (the count says how many)
 SETTLED_AFTER = timedelta(hours=1)  # a day's stored-event count is final this long after it
 ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
 
@@ -366,7 +367,8 @@ class AppReport:
     app: PartnerApp
     today: date
     ingestion: list[IngestionDay]
-    unprocessed: dict[str, int]
+    unprocessed: dict[str, int]  # pending, parked, failed
+    failures: list  # the latest failed events (event_id, type, error, received_at)
     reasons: list[RejectionReason]
     active_students: int
     lessons: list[LessonOutcome]
@@ -415,9 +417,11 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
         for d in (since + timedelta(days=n) for n in range(DEVELOPER_DAYS))
     ]
+    # The event store's partial index covers exactly these statuses.
     unprocessed = dict(
         CaliperEvent.objects.filter(
-            partner_app=app, status__in=[EventStatus.PENDING, EventStatus.PARKED]
+            partner_app=app,
+            status__in=[EventStatus.PENDING, EventStatus.PARKED, EventStatus.FAILED],
         )
         .values("status")
         .annotate(n=Count("pk"))
@@ -452,6 +456,13 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         today=today,
         ingestion=ingestion,
         unprocessed=unprocessed,
+        failures=list(
+            CaliperEvent.objects.filter(partner_app=app, status=EventStatus.FAILED)
+            .only("event_id", "type", "error", "received_at")
+            .order_by("-received_at", "-pk")[:FAILURES_SHOWN]
+        )
+        if unprocessed.get(EventStatus.FAILED)
+        else [],
         reasons=_top_rejections(app),
         active_students=active_students,
         lessons=_lesson_outcomes(courses, outcome_start),

@@ -26,6 +26,7 @@ class CaliperEventAdmin(ReadOnlyAdmin):
         "course_ref",
         "event_time",
         "partner_app",
+        "error",  # why a failed event failed (docs/operations.md#failed-events)
     )
     list_filter = ("status", "type", "partner_app")
     search_fields = ("event_id", "student_ref", "course_ref")

@@ -5,7 +5,8 @@ the job's state, derived from the rows of its events at the moment of asking:
 
 - `failed`: nothing of the envelope was accepted and some of it was rejected, or an event
   stayed parked (a student, course or lesson it names never arrived) past the retry window
-  (settings.PARKED_RETRY_WINDOW), so it will never be processed;
+  (settings.PARKED_RETRY_WINDOW), so it will never be processed, or an event failed in
+  processing and was set aside (docs/operations.md#failed-events);
 - `active`: events still wait and a worker is processing some of them right now (the
   pipeline holds a shared advisory lock per envelope of its batch until its transaction
   ends; this reads pg_locks, taking no lock itself, so it never delays a worker);
@@ -77,7 +78,8 @@ def status_of(app: PartnerApp, job_id: str) -> JobStatus | None:
     counts = events.aggregate(
         waiting=Count("pk", filter=Q(status=EventStatus.PENDING))
         + Count("pk", filter=Q(status=EventStatus.PARKED, received_at__gte=parked_since)),
-        abandoned=Count("pk", filter=Q(status=EventStatus.PARKED, received_at__lt=parked_since)),
+        abandoned=Count("pk", filter=Q(status=EventStatus.PARKED, received_at__lt=parked_since))
+        + Count("pk", filter=Q(status=EventStatus.FAILED)),
         processed_on=Max("processed_at"),
     )
     results = [

@@ -15,6 +15,9 @@ class EventStatus(models.TextChoices):
     PARKED = "parked"  # a reference (student, course, lesson) is not known yet
     PROCESSED = "processed"
     STORED = "stored"  # a valid Caliper event Timeback keeps and counts but does not process
+    # processing it failed even alone (docs/operations.md#failed-events): set aside with its
+    # error, never retried by the sweep; `manage.py reprocess_failed` hands it over again
+    FAILED = "failed"
 
 
 class CaliperEvent(models.Model):
@@ -47,17 +50,21 @@ class CaliperEvent(models.Model):
         max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(
+        blank=True, db_default=""
+    )  # why processing failed; db default: raw inserts
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["partner_app", "event_id"], name="event_once_per_app"),
         ]
         indexes = [
-            # The sweep's work list stays tiny: only rows not yet processed are indexed.
+            # The sweep's work list stays tiny: only rows not processed are indexed.
             models.Index(
                 fields=["status", "received_at"],
                 name="event_unprocessed",
-                condition=models.Q(status__in=["pending", "parked"]),
+                # failed too: the developer page counts them; the sweep never reads them
+                condition=models.Q(status__in=["pending", "parked", "failed"]),
             ),
             models.Index(fields=["student", "run_key"]),
             models.Index(fields=["student", "activity_key"]),

@@ -12,10 +12,11 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   facts for the keys a batch touched, under a per-key lock, never incremented.
 """
 
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import BooleanField, Count, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -32,9 +33,59 @@ from . import caliper, jobs
 from .caliper import references
 from .models import AssignableFact, CaliperEvent, EventStatus, SessionFact, TimeSpentFact, ViewFact
 
+logger = logging.getLogger(__name__)
+
+
+# Errors that say the database or the connection is unwell, not the event: the task is
+# retried as a whole (events.queue) and the sweep brings the events back; no event is blamed.
+TRANSIENT = (OperationalError, InterfaceError)
+ERROR_KEPT = 2000  # characters of a failed event's error that are stored
+
 
 def process(event_ids: list[int]) -> int:
-    """Process the stored events among `event_ids` that still wait; answer how many."""
+    """Process the stored events among `event_ids` that still wait; answer how many.
+
+    A batch is one transaction: one event that cannot be processed would undo the others
+    and, retried as a batch, hold them back for ever. So a batch that fails is retried event
+    by event, and an event that fails alone is set aside as `failed` with its error
+    (docs/operations.md#failed-events)."""
+    try:
+        return _process_batch(event_ids)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - any failure of one event: find it, alone
+        if len(event_ids) == 1:
+            return _process_alone(event_ids[0])
+        logger.warning("A batch of %d events failed; retrying them one by one.", len(event_ids))
+    return sum(_process_alone(pk) for pk in event_ids)
+
+
+def _process_alone(pk: int) -> int:
+    # A unique-key clash with a concurrent worker is not the event's fault: one more try
+    # finds that worker's rows committed.
+    for last_try in (False, True):
+        try:
+            return _process_batch([pk])
+        except TRANSIENT:
+            raise
+        except IntegrityError as error:
+            if last_try:
+                return _set_aside(pk, error)
+        except Exception as error:  # noqa: BLE001 - the event's own failure
+            return _set_aside(pk, error)
+    return 0
+
+
+def _set_aside(pk: int, error: BaseException) -> int:
+    text = f"{type(error).__name__}: {error}".replace("\x00", "\\u0000")[:ERROR_KEPT]
+    logger.error("Event %s failed and is set aside: %s", pk, text)
+    CaliperEvent.objects.filter(pk=pk, status__in=[EventStatus.PENDING, EventStatus.PARKED]).update(
+        status=EventStatus.FAILED, error=text, processed_at=timezone.now()
+    )
+    return 0
+
+
+def _process_batch(event_ids: list[int]) -> int:
     with transaction.atomic():
         events = list(
             _locked(CaliperEvent.objects)
@@ -54,7 +105,7 @@ def process(event_ids: list[int]) -> int:
         # After every handler: each XP source is recomputed once, seeing all the batch's facts.
         recompute_xp_sources(touched.xp_events + _events(touched.xp_event_ids, ready), touched)
         CaliperEvent.objects.filter(pk__in=[e.pk for e in ready]).update(
-            status=EventStatus.PROCESSED, processed_at=timezone.now()
+            status=EventStatus.PROCESSED, processed_at=timezone.now(), error=""
         )
         # In the batch's transaction: a worker killed (or a task retried after an error)
         # before the rollups are written undoes the whole batch, so its events stay pending

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from core.text import contains_nul
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
 from . import caliper
@@ -94,9 +93,8 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
     """Validate an envelope and resolve its references, storing nothing (the send paths
     store the result; `POST /caliper/event/validate` only reports it)."""
     data, events = parse_body(body)
-    parsed = [caliper.parse_event(index, raw) for index, raw in enumerate(events)]
-    if b"\\u0000" in body:
-        _refuse_nul_characters(parsed)
+    limits = event_limits()
+    parsed = [caliper.parse_event(index, raw, limits) for index, raw in enumerate(events)]
     refs = References.resolve(parsed)
     checked = CheckedEnvelope(
         sensor=data["sensor"].strip()[:400],
@@ -107,7 +105,7 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
     )
     seen_ids = set()
     for event in parsed:
-        errors = event.errors or refs.problems(event, app)
+        errors = event.errors or refs.problems(event, app) or _key_problems(event)
         if errors:
             checked.rejections.append(_rejection(event, errors))
         elif event.id in seen_ids:
@@ -149,13 +147,32 @@ def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
     return answer
 
 
-def _refuse_nul_characters(parsed) -> None:
-    """PostgreSQL cannot store NUL characters in JSON text: such events are rejected."""
-    for event in parsed:
-        if not event.errors and contains_nul(event.raw):
-            event.errors.append(
-                "The event contains a NUL (\\u0000) character, which cannot be stored."
-            )
+def event_limits() -> caliper.Limits:
+    return caliper.Limits(
+        max_id_length=settings.CALIPER_MAX_ID_LENGTH,
+        max_depth=settings.CALIPER_MAX_DEPTH,
+        max_xp=settings.CALIPER_MAX_XP_PER_EVENT,
+        max_seconds=settings.CALIPER_MAX_SECONDS_PER_ITEM,
+        max_questions=settings.CALIPER_MAX_QUESTIONS,
+        max_score=settings.CALIPER_MAX_SCORE,
+    )
+
+
+# The run and activity keys are stored in 400-character columns.
+KEY_LENGTH = CaliperEvent._meta.get_field("run_key").max_length
+
+
+def _key_problems(event) -> list[str]:
+    """A run key made of the student and the object may outgrow its column even when each
+    id is within bounds."""
+    if len(run_key(event)) > KEY_LENGTH:
+        return [
+            f"run: the student and object ids together are longer than {KEY_LENGTH} "
+            "characters; send a shorter object id or extensions.runId"
+        ]
+    if len(activity_key(event)) > KEY_LENGTH:
+        return [f"object.activity.id: longer than {KEY_LENGTH} characters"]
+    return []
 
 
 class References:
@@ -268,14 +285,30 @@ def activity_key(event) -> str:
 
 
 def _rejection(event, errors) -> dict:
-    raw = event.raw if len(orjson.dumps(event.raw)) <= settings.REJECTED_EVENT_MAX_BYTES else None
+    """What is kept of a rejected event. Its body is kept only when it can be stored (small,
+    not too deep for orjson and PostgreSQL, without NUL); its id, type and reasons always,
+    made storable."""
     return {
         "index": event.index,
-        "event_id": (event.id or "")[:255],
-        "type": (event.type or "")[:64],
-        "errors": errors,
-        "raw": raw,
+        "event_id": _storable(event.id or "")[:255],
+        "type": _storable(event.type or "")[:64],
+        "errors": [_storable(error) for error in errors],
+        "raw": _raw_sample(event.raw),
     }
+
+
+def _raw_sample(raw):
+    if caliper.bounds.depth_error(raw, settings.CALIPER_MAX_DEPTH) or caliper.bounds.has_nul(raw):
+        return None
+    try:
+        size = len(orjson.dumps(raw))
+    except (orjson.JSONEncodeError, RecursionError):
+        return None
+    return raw if size <= settings.REJECTED_EVENT_MAX_BYTES else None
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\\u0000")
 
 
 def _keep_rejections(app, envelope_id, rejections) -> None:
@@ -337,3 +370,21 @@ def insert_events(rows: list[dict]) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [document.decode()])
         return {event_id: pk for pk, event_id in cursor.fetchall()}
+
+
+def reprocess_failed(*, app_id: int | None = None) -> int:
+    """Put the events set aside as failed back to pending and hand them over (in process
+    without a broker); answer how many (docs/operations.md#failed-events)."""
+    failed = CaliperEvent.objects.filter(status=EventStatus.FAILED)
+    if app_id is not None:
+        failed = failed.filter(partner_app_id=app_id)
+    ids = list(failed.order_by("pk").values_list("pk", flat=True))
+    CaliperEvent.objects.filter(pk__in=ids).update(
+        status=EventStatus.PENDING, error="", processed_at=None
+    )
+    for start in range(0, len(ids), REPROCESS_BATCH):
+        enqueue(ids[start : start + REPROCESS_BATCH])
+    return len(ids)
+
+
+REPROCESS_BATCH = 100

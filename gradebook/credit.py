@@ -14,7 +14,8 @@ It decides, without writing anything:
 - the accuracy an activity or result shows (`percent_correct`, `result_accuracy`);
 - lesson mastery at the course's threshold (`mastery_threshold`, `reaches_mastery`; the
   90 % default is `DEFAULT_MASTERY_THRESHOLD`, the only copy);
-- the masteredUnits and questions a source reports (`Credit.units`, `Credit.questions`).
+- the masteredUnits and questions a source reports (`Credit.units`, `Credit.questions`);
+- how far a negative XP source (a correction) may go (`correction_refusal`).
 
 The writers (gradebook.services: the ledger, flags, mastery credits, lesson mastery,
 results) apply these decisions; they never decide them.
@@ -37,6 +38,25 @@ DEFAULT_MASTERY_THRESHOLD = Decimal(90)
 # Results derived from Caliper events carry this prefix in their sourcedId; the gradebook
 # API refuses to write such sourcedIds (gradebook.access), so apps cannot overwrite them.
 EVENT_RESULT_PREFIX = "caliper:"
+
+
+# --- corrections ----------------------------------------------------------------------
+
+
+def correction_refusal(*, target, change, credited) -> str | None:
+    """Why a correction may not be credited, or None (docs/xp-and-mastery.md#corrections).
+
+    A negative XP source (`target` < 0: an ActivityEvent's negative xpEarned, a result's
+    negative metadata.xp) takes back at most what the app has credited the student in the
+    course: `credited` is that total before, `change` what the ledger would add. The
+    student's XP from an app and course never goes below zero, so a wrong or hostile
+    correction cannot wipe XP other apps, or other courses, earned."""
+    if target >= 0 or credited + change >= 0:
+        return None
+    return (
+        f"an XP correction of {target} takes back more than the {credited} XP this app has "
+        "credited the student in this course; a correction may take back at most that"
+    )
 
 
 # --- source keys: one format per kind of source ------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from core import locks
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
 
@@ -52,6 +53,9 @@ def credit_xp(
     delta = rules.correction(target=target, credited=so_far["total"] or 0)
     if delta == 0:
         return None
+    if target < 0:
+        group = (student_id, course_id, partner_app_id)
+        _refuse_corrections_beyond_credit({group: (delta, target)}, field="metadata")
     return XpEntry.objects.create(
         source_key=source_key,
         seq=so_far["entries"],
@@ -79,6 +83,9 @@ def correct_xp(*, entry: XpEntry, amount: Decimal) -> XpEntry:
     amount = Decimal(amount)
     if amount == 0 or abs(amount) > MAX_CORRECTION:
         raise ValidationError({"amount": f"must be non-zero and at most {MAX_CORRECTION} XP."})
+    if amount < 0:
+        group = (entry.student_id, entry.course_id, entry.partner_app_id)
+        _refuse_corrections_beyond_credit({group: (amount, amount)}, field="amount")
     correction = XpEntry.objects.create(
         source_key=credit.correction_key(entry.source_key, uuid.uuid4().hex),
         seq=0,
@@ -164,6 +171,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
     under the sources' locks. Writes one ledger entry per source whose total changes (a
     clash on (source_key, seq) raises, as credit_xp's does); answers how many."""
     entries = []
+    changes: dict[tuple, list] = {}  # (student, course, app) -> [change, lowest target]
     for one in credits:
         fields = dict(one)
         key, target = fields.pop("source_key"), fields.pop("target")
@@ -171,8 +179,39 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
         delta = rules.correction(target=target, credited=total or 0)
         if delta != 0:
             entries.append(XpEntry(source_key=key, seq=count, amount=delta, **fields))
+            group = (fields["student_id"], fields["course_id"], fields["partner_app_id"])
+            change = changes.setdefault(group, [Decimal(0), Decimal(0)])
+            change[0] += delta
+            change[1] = min(change[1], Decimal(target))
+    corrected = {group: tuple(change) for group, change in changes.items() if change[1] < 0}
+    if corrected:
+        _refuse_corrections_beyond_credit(corrected)
     XpEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | None = None):
+    """Raise a ValidationError (a rule violation) when a correction would take a student's XP from an app and
+    course below zero (gradebook.credit.correction_refusal decides). `changes` is
+    {(student id, course id, app id): (what the ledger would add, the lowest target)}. The
+    totals are read under a lock per group, so two corrections cannot both spend the same
+    credit."""
+    locks.xact_lock(locks.XP_TOTALS, ["|".join(map(str, group)) for group in changes])
+    totals = dict.fromkeys(changes, Decimal(0))
+    rows = (
+        XpEntry.objects.filter(
+            student_id__in={g[0] for g in changes}, course_id__in={g[1] for g in changes}
+        )
+        .values_list("student_id", "course_id", "partner_app_id")
+        .annotate(total=Sum("amount"))
+    )
+    for student_id, course_id, app_id, total in rows:
+        if (student_id, course_id, app_id) in totals:
+            totals[(student_id, course_id, app_id)] = total or Decimal(0)
+    for group, (change, target) in changes.items():
+        reason = credit.correction_refusal(target=target, change=change, credited=totals[group])
+        if reason:
+            raise ValidationError({field: [reason]} if field else reason)
 
 
 def record_xp_plausibilities(claims: list[dict]) -> None:

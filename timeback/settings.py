@@ -28,6 +28,7 @@ if not DEBUG and SECRET_KEY == DEMO_SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "core.api.errors.csrf_failure"  # JSON on API paths
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -95,6 +96,9 @@ else:
 
     DATABASES = {"default": ensure_running(VAR_DIR / "pg")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# A kept connection is checked before a request reuses it: after a PostgreSQL restart each
+# worker's connection is dead, and without the check its next request answered 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "rostering.User"
@@ -196,11 +200,13 @@ IDP_OIDC_PRIVATE_KEY = _oidc_private_key()
 IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = env.int("ACCESS_TOKEN_EXPIRES_IN", default=3600)
 
 # --- Django REST framework: one error format, bearer tokens, JSON only ---
+# API bodies nested deeper are refused with a 400 (core/api/parsers.py).
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=64)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["core.api.auth.PartnerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.TimebackAutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -264,6 +270,14 @@ CELERY_BEAT_SCHEDULE = {
 # --- Caliper ingestion and the sweep ---
 CALIPER_MAX_EVENTS_PER_ENVELOPE = env.int("CALIPER_MAX_EVENTS_PER_ENVELOPE", default=1000)
 REJECTED_EVENTS_KEPT_PER_APP = env.int("REJECTED_EVENTS_KEPT_PER_APP", default=1000)
+# The bounds an event must keep to be stored and processed (docs/events.md#a-bad-event-costs-
+# only-itself); an event beyond one is rejected alone, with its reason.
+CALIPER_MAX_ID_LENGTH = env.int("CALIPER_MAX_ID_LENGTH", default=255)
+CALIPER_MAX_DEPTH = env.int("CALIPER_MAX_DEPTH", default=32)
+CALIPER_MAX_XP_PER_EVENT = env.float("CALIPER_MAX_XP_PER_EVENT", default=1_000)
+CALIPER_MAX_SECONDS_PER_ITEM = env.float("CALIPER_MAX_SECONDS_PER_ITEM", default=86_400)
+CALIPER_MAX_QUESTIONS = env.float("CALIPER_MAX_QUESTIONS", default=10_000)
+CALIPER_MAX_SCORE = env.float("CALIPER_MAX_SCORE", default=1_000_000)
 # Days of simulated learning `seed_demo` pushes through ingestion when --days is not given.
 DEMO_HISTORY_DAYS = env.int("DEMO_HISTORY_DAYS", default=60)
 REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body

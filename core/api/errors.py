@@ -5,11 +5,13 @@ speaks, so every 4xx/5xx answers it, with the offending field named in the descr
 """
 
 import logging
+import re
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as RuleViolation
 from django.http import Http404, JsonResponse
+from django.views import csrf
 from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -133,3 +135,23 @@ def handler400(request, exception=None):
 
 def handler403(request, exception=None):
     return json_error_response(request, 403, "Forbidden.")
+
+
+# The first path segments of every API surface: their errors are JSON, whatever fails.
+API_PATH = re.compile(
+    r"^/?(ims|rostering|resources|gradebook|auth|oauth2|events|api|caliper|jobs|xp|analytics|insights"
+    r"|edubridge)/"
+)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a JSON 403 on API paths (their clients read JSON errors, and
+    authenticate with bearer tokens, which need no CSRF token); Django's page elsewhere."""
+    if API_PATH.match(request.path):
+        return json_error_response(
+            request,
+            403,
+            f"CSRF verification failed ({reason}). API clients send a bearer token "
+            "(POST /auth/1.0/token), which needs no CSRF token.",
+        )
+    return csrf.csrf_failure(request, reason=reason)

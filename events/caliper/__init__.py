@@ -19,11 +19,14 @@ The modules, each importing only those listed before it:
 - :mod:`.timeback`: the TimebackProfile and AggregationProfile forms and their metrics;
 - :mod:`.references`: the student, course, lesson candidates, run and attempt a valid
   event names, and small readers of a stored event's raw JSON for the pipeline;
+- :mod:`.bounds`: what storage and processing can take (lengths, depth, ranges, NUL);
 - :mod:`.envelope`: :func:`validate_envelope` and :func:`parse_event`.
 
 The names below are what the rest of the code uses (``from events import caliper``).
 """
 
+from . import bounds
+from .bounds import Limits
 from .common import ParsedEvent
 from .entities import is_entity_describe, validate_entity
 from .envelope import parse_event, validate_envelope
@@ -60,6 +63,7 @@ __all__ = [
     "EVENT_ACTIONS",
     "EnvelopeError",
     "GRADED_TYPES",
+    "Limits",
     "PROFILE_EVENT_TYPES",
     "ParsedEvent",
     "STANDARD_EVENT_TYPES",
@@ -67,6 +71,7 @@ __all__ = [
     "TIMEBACK_PROFILE",
     "TIMEBACK_PROFILES",
     "TIME_SPENT_ITEM_TYPES",
+    "bounds",
     "is_entity_describe",
     "is_iri",
     "last_segment",

@@ -4,6 +4,7 @@ references of a valid event."""
 
 from __future__ import annotations
 
+from .bounds import DEFAULT_LIMITS, Limits, shape_errors, value_errors
 from .common import EVENT_REQUIRED, ParsedEvent
 from .references import extract_references
 from .schemas import ENTITY_TYPES
@@ -34,6 +35,8 @@ def validate_envelope(body: object) -> list[object]:
         raise EnvelopeError(
             400, f"sensor: must be a non-empty string (the sensor's IRI), not {short(sensor)}"
         )
+    if "\x00" in sensor:
+        raise EnvelopeError(400, "sensor: contains a NUL (\\u0000) character")
     send_time = body["sendTime"]
     if parse_datetime(send_time) is None:
         raise EnvelopeError(
@@ -56,11 +59,19 @@ def validate_envelope(body: object) -> list[object]:
     return data
 
 
-def parse_event(index: int, raw: object) -> ParsedEvent:
-    """Validate one event and extract its references; never raises for bad input."""
+def parse_event(index: int, raw: object, limits: Limits = DEFAULT_LIMITS) -> ParsedEvent:
+    """Validate one event and extract its references; never raises for bad input.
+
+    The bounds of storage and processing (depth, NUL, lengths, numeric ranges:
+    :mod:`.bounds`) are part of validity, so what validates is what can be stored."""
     parsed = ParsedEvent(index=index, raw=raw, errors=[])
+    parsed.errors.extend(shape_errors(raw, limits))
+    if parsed.errors:
+        return parsed  # nothing else reads an event that could not be stored or quoted
     try:
         _parse_into(parsed, raw)
+        if not parsed.errors:
+            parsed.errors.extend(value_errors(parsed, limits))
     except Exception as error:  # a bug must not turn bad input into a 500
         parsed.errors.append(f"event could not be validated ({type(error).__name__})")
     return parsed

@@ -96,3 +96,23 @@ def test_nul_characters_are_refused_not_crashing_the_database(
         response = roster_api.put(path, params_or_body, format="json")
     assert response.status_code in (400, 404), response.content[:300]
     assert_status_payload(response, response.status_code)
+
+
+def _deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("levels", [300, 1_000, 1_100, 5_000])
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{"org": {"name": "X", "type": "school", "metadata": {"deep": %s}}}',
+        '{"org": {"name": "X", "type": "school", "deep": %s}}',
+        "%s",
+    ],
+)
+def test_bodies_nested_deeply_answer_400_not_500(roster_api, template, levels):
+    body = template % _deep(levels)
+    response = roster_api.generic("PUT", f"{ORGS}/deep-org", body)
+    assert_status_payload(response, 400)
+    assert not Org.objects.filter(sourced_id="deep-org").exists()

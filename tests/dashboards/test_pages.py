@@ -169,6 +169,29 @@ def test_the_developer_page_counts_accepted_and_rejected_events_per_day(school, 
     assert "bad-1" in page.content.decode()
 
 
+def test_the_developer_page_shows_failed_events_with_their_error(school, login):
+    moment = datetime(2026, 11, 19, 12, tzinfo=UTC)
+    CaliperEvent.objects.create(
+        partner_app=school.app,
+        event_id="urn:uuid:poison",
+        type="ActivityEvent",
+        action="Completed",
+        event_time=moment,
+        received_at=moment,
+        raw={},
+        status="failed",
+        error="DataError: numeric field overflow",
+    )
+    page = login(school.developer).get(f"/developers/apps/{school.app.pk}/")
+    report = page.context["report"]
+    assert report.unprocessed["failed"] == 1
+    assert [(f.event_id, f.error) for f in report.failures] == [
+        ("urn:uuid:poison", "DataError: numeric field overflow")
+    ]
+    html = page.content.decode()
+    assert "urn:uuid:poison" in html and "numeric field overflow" in html
+
+
 def test_the_developer_page_shows_outcomes_of_the_apps_courses(school, login):
     XpFlag.objects.create(
         source_key="s-1",

@@ -120,6 +120,14 @@ def time_spent(
     )
 
 
+@pytest.fixture(autouse=True)
+def _events_start_at_nine():
+    """Each test's events start at START again: the minutes of a session-wide counter once
+    carried later tests' events past midnight, off the day their rollups are read for."""
+    global _counter
+    _counter = itertools.count()
+
+
 @pytest.fixture
 def app_api(world):
     """The Math App (tests/world.py), with a real bearer token."""

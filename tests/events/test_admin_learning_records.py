@@ -173,6 +173,22 @@ def test_a_correction_survives_a_recomputation_of_the_corrected_source(learned):
     assert student_xp(entry) == total_with_correction
 
 
+def test_an_admin_correction_takes_back_at_most_what_the_app_credited(learned):
+    entry = XpEntry.objects.first()
+    credited = sum(
+        e.amount
+        for e in XpEntry.objects.filter(
+            student_id=entry.student_id,
+            course_id=entry.course_id,
+            partner_app_id=entry.partner_app_id,
+        )
+    )
+    with pytest.raises(ValidationError, match="takes back more than"):
+        gradebook.correct_xp(entry=entry, amount=-(credited + 1))
+    gradebook.correct_xp(entry=entry, amount=-credited)
+    assert student_xp(entry) == 0
+
+
 def test_a_zero_correction_is_refused(learned):
     entry = XpEntry.objects.first()
     with pytest.raises(ValidationError):

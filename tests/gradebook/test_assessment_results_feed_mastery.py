@@ -132,3 +132,36 @@ def test_a_plain_line_item_result_earns_nothing(gradebook):
     ok(gradebook.api.put_json(f"{V1P2}/results/res-1", {"score": 10, "metadata": {"xp": 50}}))
 
     assert xp(gradebook) == 5
+
+
+def put_raw(side, sourced_id, **fields):
+    return side.api.put_json(f"{V1P2}/assessmentResults/{sourced_id}", {"assessmentResult": fields})
+
+
+SECOND = {
+    "assessmentLineItem": "ali-1",
+    "student": "stu-1",
+    "scoreDate": "2026-11-02T11:00:00Z",
+    "scoreStatus": "fully graded",
+}
+
+
+def test_a_negative_xp_result_takes_back_at_most_what_the_app_credited(gradebook):
+    assert xp(gradebook) == 5
+
+    put_result(gradebook, "ar-2", **SECOND, metadata={"xp": -5})
+
+    assert xp(gradebook) == 0
+
+
+@pytest.mark.parametrize("amount", [-6, -1_000_000])
+def test_a_negative_xp_result_beyond_what_was_credited_is_refused_with_the_reason(
+    gradebook, amount
+):
+    response = put_raw(gradebook, "ar-2", **SECOND, metadata={"xp": amount})
+
+    assert response.status_code == 400, response.content[:300]
+    description = response.json()["imsx_description"]
+    assert "metadata" in description and "5" in description, description
+    assert xp(gradebook) == 5
+    assert not gradebook.api.get(f"{V1P2}/assessmentResults/ar-2").status_code == 200
