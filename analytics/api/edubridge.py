@@ -24,6 +24,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.errors import OneRosterError
+from core.api.oneroster import paged_response
 from gradebook.selectors import course_progress
 from rostering.models import Enrollment, EnrollmentRole, Status
 
@@ -34,7 +35,6 @@ from .common import (
     AnalyticsView,
     date_range,
     number,
-    paged_response,
     paginate,
     parse_day,
 )
@@ -114,7 +114,7 @@ class EnrollmentFactsView(AnalyticsView):
                     "lastActivityDate": last.isoformat() if last else None,
                 }
             )
-        return paged_response(request, "enrollmentFacts", facts, page)
+        return paged_response(request, {"enrollmentFacts": facts}, page)
 
 
 def _totals(keys) -> dict:
