@@ -65,6 +65,15 @@ class AppScope:
         found = self._narrow(User.objects.filter(email__iexact=email), "pk", self.students)
         return _one(found.order_by("pk"), f"No student with email '{email}'.")
 
+    def student_named_by(self, params) -> User:
+        """The student a request names with `studentId`, else `email` (the official
+        EduBridge client sends either)."""
+        if params.get("studentId"):
+            return self.student(params["studentId"])
+        if params.get("email"):
+            return self.student_by_email(params["email"])
+        raise OneRosterError("studentId or email is required.")
+
     def course(self, sourced_id: str) -> Course:
         found = self._narrow(Course.objects.filter(sourced_id=sourced_id), "pk", self.courses)
         return _one(found, f"No course with sourcedId '{sourced_id}'.")
