@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from gradebook.models import AssessmentLineItem, AssessmentResult, MasteryCredit, XpEntry
+from rostering.models import ComponentResource
 
 from .conftest import START, activity
 
@@ -118,15 +119,19 @@ def test_result_ids_are_stable_when_events_are_delivered_again(catalogue, send, 
 
 
 def test_results_the_sdk_writes_itself_are_read_back_as_written(catalogue, app_api):
-    line_item = "timeback_sdk_" + hashlib.sha256(b"lesson-1_course-1").hexdigest()
+    link = ComponentResource.objects.filter(course_component__course=catalogue).first()
+    line_item = "timeback_sdk_" + hashlib.sha256(b"mastery-completion_course-1").hexdigest()
     item = app_api.put(
         f"{LINE_ITEMS}/{line_item}",
         {
             "assessmentLineItem": {
                 "sourcedId": line_item,
                 "status": "active",
-                "title": "Adding fractions",
+                "title": "Math App: Complete",
                 "course": {"sourcedId": "course-1"},
+                "componentResource": {"sourcedId": link.sourced_id},
+                "resultValueMin": 0,
+                "resultValueMax": 100,
                 "metadata": {"lessonType": "quiz"},
             }
         },
@@ -158,3 +163,24 @@ def test_results_the_sdk_writes_itself_are_read_back_as_written(catalogue, app_a
     read_item = app_api.get(f"{LINE_ITEMS}/{line_item}").json()["assessmentLineItem"]
     assert read_item["metadata"]["lessonType"] == "quiz"
     assert read_item["metadata"]["course"] == {"sourcedId": "course-1"}
+    assert read_item["componentResource"]["sourcedId"] == link.sourced_id
+    listed = app_api.get(
+        LINE_ITEMS, {"filter": f"componentResource.sourcedId='{link.sourced_id}'"}
+    ).json()["assessmentLineItems"]
+    assert [i["sourcedId"] for i in listed] == [line_item]
+
+
+def test_a_component_resource_that_does_not_exist_answers_400_not_dropped(catalogue, app_api):
+    response = app_api.put(
+        f"{LINE_ITEMS}/timeback_sdk_x",
+        {
+            "assessmentLineItem": {
+                "title": "Complete",
+                "course": {"sourcedId": "course-1"},
+                "componentResource": {"sourcedId": "course-1-cr-missing"},
+            }
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "componentResource" in response.content.decode()
