@@ -24,7 +24,7 @@ from django.urls import URLResolver, get_resolver, resolve
 
 from core import scopes
 from core.api.errors import handler404 as json_not_found
-from gradebook.credit import EVENT_RESULT_PREFIX
+from gradebook import credit
 
 from .conftest import EVENT_A, PEOPLE, REDIRECT_URI_A, ROLES, SENSOR_A
 
@@ -470,7 +470,8 @@ def fill(path, world):
         client_b=world.oidc_clients["partner_b"].pk,
         challenge=challenge.rstrip(b"=").decode(),
         event_a=EVENT_A,
-        event_result_a=f"{EVENT_RESULT_PREFIX}{app_a}:{EVENT_A}",
+        # The result of the student's graded attempt at lesson-1 (docs/xp-and-mastery.md#attempts).
+        event_result_a=credit.attempt_result_id(app_a, world.users["student"].pk, "lesson-1|1"),
         job_a=world.job_a,
         session_a=world.session_a,
     )
