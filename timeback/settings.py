@@ -288,6 +288,9 @@ DEMO_HISTORY_DAYS = env.int("DEMO_HISTORY_DAYS", default=60)
 REJECTED_EVENT_MAX_BYTES = 16 * 1024  # larger rejected events keep their reasons, not their body
 SWEEP_MIN_AGE = timedelta(seconds=env.int("SWEEP_MIN_AGE_SECONDS", default=30))
 SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)
+# `manage.py pipeline_health` calls the pipeline behind once an event has waited this long:
+# five sweeps' worth, so a single lost task or a short outage does not page anyone.
+PIPELINE_MAX_PENDING_AGE_SECONDS = env.int("PIPELINE_MAX_PENDING_AGE_SECONDS", default=300)
 PARKED_RETRY_WINDOW = timedelta(days=env.int("PARKED_RETRY_DAYS", default=30))
 
 # --- Security when not in debug mode ---
