@@ -265,10 +265,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # worker after the commit (needs a broker; pays off when workers have their own CPUs:
 # docs/performance.md, logger PUT).
 ROLLUPS_AFTER_COMMIT = env.bool("ROLLUPS_AFTER_COMMIT", default=False) and bool(CELERY_BROKER_URL)
+# The sweep's period. Beat runs it when deployed; every worker also asks for it this often
+# (timeback/celery.py), and the first asking in each period runs it (events.sweep.run_if_due),
+# so a dead or missing beat never leaves lost events waiting for a person. 0: workers don't ask.
+SWEEP_EVERY_SECONDS = env.int("SWEEP_EVERY_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-events": {
         "task": "events.tasks.sweep_pending",
-        "schedule": env.int("SWEEP_EVERY_SECONDS", default=60),
+        "schedule": SWEEP_EVERY_SECONDS,
     },
 }
 
