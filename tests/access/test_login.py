@@ -2,6 +2,7 @@
 password reset by email, and rate limits sized for a classroom behind one IP, kept in Redis."""
 
 import os
+import re
 import uuid
 
 import pytest
@@ -188,3 +189,19 @@ def test_rate_limits_are_kept_in_redis(student, redis_cache):
     server, prefix = redis_cache
     sign_in("ada", "wrong")
     assert any(server.scan_iter(f"{prefix}:*"))
+
+
+def test_a_password_reset_reopens_an_account_closed_by_guessing(student, redis_cache):
+    for ip in range(12):
+        for n in range(5):
+            sign_in("ada@home.example", f"guess{ip}-{n}", ip=f"198.51.100.{ip}")
+    assert TOO_MANY in sign_in("ada@home.example", ip="192.0.2.1").content.decode()
+
+    browser = Client(REMOTE_ADDR="192.0.2.1")
+    browser.post("/accounts/password/reset/", {"email": "ada@home.example"})
+    link = re.search(r"http://[^/]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    form = browser.get(link.group(1), follow=True)
+    new = "a brand new passphrase 42"
+    browser.post(form.redirect_chain[-1][0], {"password1": new, "password2": new})
+
+    assert sign_in("ada@home.example", new, ip="192.0.2.1").status_code == 302
