@@ -14,12 +14,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
 
 from core import scopes
 from core.api.auth import HasScope, IsTokenAuthenticated, partner_app
 from core.api.errors import OneRosterError
-from core.api.query import Page, paging_links, parse_paging
+from core.api.query import Page, parse_paging
 from core.api.views import TimebackAPIView
 from rostering import access
 from rostering.models import Class, ComponentKind, Course, CourseComponent, User
@@ -65,6 +64,15 @@ class AppScope:
     def student_by_email(self, email: str) -> User:
         found = self._narrow(User.objects.filter(email__iexact=email), "pk", self.students)
         return _one(found.order_by("pk"), f"No student with email '{email}'.")
+
+    def student_named_by(self, params) -> User:
+        """The student a request names with `studentId`, else `email` (the official
+        EduBridge client sends either)."""
+        if params.get("studentId"):
+            return self.student(params["studentId"])
+        if params.get("email"):
+            return self.student_by_email(params["email"])
+        raise OneRosterError("studentId or email is required.")
 
     def course(self, sourced_id: str) -> Course:
         found = self._narrow(Course.objects.filter(sourced_id=sourced_id), "pk", self.courses)
@@ -193,22 +201,6 @@ def paginate(queryset, params, *, counted=None) -> Page:
     total = (queryset if counted is None else counted).count()
     items = list(queryset[offset : offset + limit]) if offset < total else []
     return Page(items=items, total=total, limit=limit, offset=offset)
-
-
-def paged_response(request, key: str, items: list, page: Page, **extra) -> Response:
-    """`{key: [...], totalCount, pageCount, pageNumber, offset, limit}` with X-Total-Count and
-    Link headers, as every collection of the API answers."""
-    body = {
-        key: items,
-        **extra,
-        "totalCount": page.total,
-        "pageCount": page.page_count,
-        "pageNumber": page.page_number,
-        "offset": page.offset,
-        "limit": page.limit,
-    }
-    headers = {"X-Total-Count": str(page.total), "Link": paging_links(request, page)}
-    return Response(body, headers=headers)
 
 
 def number(value):

@@ -23,7 +23,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core.api.errors import OneRosterError
+from core.api.oneroster import paged_response
 from gradebook.selectors import course_progress
 from rostering.models import Enrollment, EnrollmentRole, Status
 
@@ -34,7 +34,6 @@ from .common import (
     AnalyticsView,
     date_range,
     number,
-    paged_response,
     paginate,
     parse_day,
 )
@@ -114,7 +113,7 @@ class EnrollmentFactsView(AnalyticsView):
                     "lastActivityDate": last.isoformat() if last else None,
                 }
             )
-        return paged_response(request, "enrollmentFacts", facts, page)
+        return paged_response(request, {"enrollmentFacts": facts}, page)
 
 
 def _totals(keys) -> dict:
@@ -180,12 +179,7 @@ class ActivityFactsView(AnalyticsView):
     def get(self, request):
         scope = self.scope()
         params = request.query_params
-        if params.get("studentId"):
-            student = scope.student(params["studentId"])
-        elif params.get("email"):
-            student = scope.student_by_email(params["email"])
-        else:
-            raise OneRosterError("studentId or email is required.")
+        student = scope.student_named_by(params)
         start, end = date_range(params, required=True)
         facts, by_app = daily_facts(student.pk, scope.courses, start, end)
         return Response(
@@ -490,12 +484,7 @@ class WeeklyFactsView(AnalyticsView):
     def get(self, request):
         scope = self.scope()
         params = request.query_params
-        if params.get("studentId"):
-            student = scope.student(params["studentId"])
-        elif params.get("email"):
-            student = scope.student_by_email(params["email"])
-        else:
-            raise OneRosterError("studentId or email is required.")
+        student = scope.student_named_by(params)
         week_day = parse_day(params.get("weekDate"), "weekDate", required=True)
         monday = week_day - timedelta(days=week_day.weekday())
         sunday = monday + timedelta(days=6)

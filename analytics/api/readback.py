@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
+from core.api.oneroster import paged_response
 from events.models import CaliperEvent
 from gradebook.models import AssessmentResult, XpEntry
 from rostering.models import User
@@ -28,7 +29,6 @@ from .common import (
     PAGING_PARAMETERS,
     AnalyticsView,
     number,
-    paged_response,
     paginate,
     parse_day,
     parse_filters,
@@ -129,7 +129,7 @@ class XpEntriesView(AnalyticsView):
             }
             for e in page.items
         ]
-        return paged_response(request, "entries", items, page, totalXp=number(total))
+        return paged_response(request, {"entries": items}, page, totalXp=number(total))
 
 
 def _timestamp(moment):
@@ -185,7 +185,7 @@ class ActivityView(AnalyticsView):
         }
         rows = selectors.activity_rows(**where).values_list(*ACTIVITY_COLUMNS)
         page = paginate(rows, request.query_params, counted=selectors.rollups(**where))
-        return paged_response(request, "activity", [_activity(*r) for r in page.items], page)
+        return paged_response(request, {"activity": [_activity(*r) for r in page.items]}, page)
 
 
 # Decimals come out of the database as floats: a page holds up to 3,000 rows, and making
@@ -410,7 +410,9 @@ class AssessmentResultsView(AnalyticsView):
             "score_date", "pk"
         )
         page = paginate(results, request.query_params)
-        return paged_response(request, "assessmentResults", [_result(r) for r in page.items], page)
+        return paged_response(
+            request, {"assessmentResults": [_result(r) for r in page.items]}, page
+        )
 
 
 def _result(r: AssessmentResult) -> dict:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from .auth import HasScope, IsTokenAuthenticated, partner_app
 from .errors import OneRosterError
-from .query import CollectionQuery, paging_links, parse_selection, without_deleted
+from .query import CollectionQuery, Page, paging_links, parse_selection, without_deleted
 from .representations import Refs
 from .resources import ResourceType
 from .views import TimebackAPIView
@@ -43,6 +43,22 @@ COLLECTION_PARAMETERS = [
 ]
 REFS_BASE = "/ims/oneroster"
 MAX_SOURCED_ID = 255  # OneRosterFields.sourced_id
+
+
+def paged_response(request, keyed: dict, page: Page, **extra) -> Response:
+    """`{key: [...], ..., totalCount, pageCount, pageNumber, offset, limit}` with X-Total-Count
+    and RFC 8288 Link headers, as every collection of every API surface answers."""
+    body = {
+        **keyed,
+        **extra,
+        "totalCount": page.total,
+        "pageCount": page.page_count,
+        "pageNumber": page.page_number,
+        "offset": page.offset,
+        "limit": page.limit,
+    }
+    headers = {"X-Total-Count": str(page.total), "Link": paging_links(request, page)}
+    return Response(body, headers=headers)
 
 
 def refs_for(request) -> Refs:
@@ -111,16 +127,8 @@ class CollectionView(RosterView):
         query = CollectionQuery(self.resource.fields, list(self.resource.search))
         rows = without_deleted(self.get_queryset(kwargs), params)
         page = query.paginate(query.apply(rows, params), params)
-        body = {
-            **self.resource.keyed([self.represent(o, selection) for o in page.items], many=True),
-            "totalCount": page.total,
-            "pageCount": page.page_count,
-            "pageNumber": page.page_number,
-            "offset": page.offset,
-            "limit": page.limit,
-        }
-        headers = {"X-Total-Count": str(page.total), "Link": paging_links(request, page)}
-        return Response(body, headers=headers)
+        items = [self.represent(o, selection) for o in page.items]
+        return paged_response(request, self.resource.keyed(items, many=True), page)
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, **kwargs):
