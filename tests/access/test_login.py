@@ -3,10 +3,18 @@ password reset by email, and rate limits sized for a classroom behind one IP, ke
 
 import os
 import re
+import time
 import uuid
 
 import pytest
 import redis
+from django.conf import settings
+from django.contrib.auth.hashers import (
+    Argon2PasswordHasher,
+    check_password,
+    get_hasher,
+    make_password,
+)
 from django.core import mail
 from django.test import Client, override_settings
 
@@ -205,3 +213,60 @@ def test_a_password_reset_reopens_an_account_closed_by_guessing(student, redis_c
     browser.post(form.redirect_chain[-1][0], {"password1": new, "password2": new})
 
     assert sign_in("ada@home.example", new, ip="192.0.2.1").status_code == 302
+
+
+REAL_HASHERS = [
+    hasher for hasher in settings.PASSWORD_HASHERS if not hasher.endswith("MD5PasswordHasher")
+]
+
+
+def test_argon2_hashes_new_passwords_outside_the_tests():
+    # FAST_PASSWORD_HASHER only puts MD5 in front of the real list.
+    with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
+        assert isinstance(get_hasher(), Argon2PasswordHasher)
+        assert make_password(PASSWORD).startswith("argon2$argon2id$")
+
+
+def test_checking_a_password_costs_well_under_the_200_ms_a_login_may_take():
+    # Best of five, so that a busy machine does not fail it; Django's own Argon2 defaults
+    # (8 lanes, 100 MiB) took ~340 ms here.
+    with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
+        encoded = make_password(PASSWORD)
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            assert check_password(PASSWORD, encoded)
+            timings.append(time.perf_counter() - started)
+    assert min(timings) < 0.15
+
+
+def test_an_argon2_hash_with_django_default_cost_is_rehashed_at_the_school_cost(student):
+    with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
+        django_default = make_password(PASSWORD, hasher=Argon2PasswordHasher())
+        User.objects.filter(pk=student.pk).update(password=django_default)
+        assert sign_in("ada").status_code == 302
+        stored = User.objects.get(pk=student.pk).password
+        assert stored != django_default
+        assert not get_hasher().must_update(stored)
+
+
+def test_a_pbkdf2_password_still_signs_in_and_is_rehashed_with_argon2(student):
+    with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
+        User.objects.filter(pk=student.pk).update(
+            password=make_password(PASSWORD, hasher="pbkdf2_sha256")
+        )
+        response = sign_in("ada")
+        assert response.status_code == 302
+        assert response.wsgi_request.user == student
+        stored = User.objects.get(pk=student.pk).password
+        assert stored.startswith("argon2$")
+        assert check_password(PASSWORD, stored)
+        assert sign_in("ada").status_code == 302
+
+
+def test_a_wrong_password_leaves_the_old_pbkdf2_hash_alone(student):
+    with override_settings(PASSWORD_HASHERS=REAL_HASHERS):
+        old = make_password(PASSWORD, hasher="pbkdf2_sha256")
+        User.objects.filter(pk=student.pk).update(password=old)
+        assert sign_in("ada", "wrong").status_code == 200
+        assert User.objects.get(pk=student.pk).password == old
