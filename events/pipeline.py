@@ -576,16 +576,28 @@ def _recompute_activity(
     if _masters_lesson(event, earned.accuracy, reads.mastered):
         writes.master(event)
     if references.wants_result(event.raw) and event.lesson_id:
+        # Recorded as Timeback records attempts (docs/xp-and-mastery.md#attempts): one
+        # result per attempt, under the activity's `caliper_<sha256>` line item, numbered in
+        # metadata.attempt and dated at the event's time.
         writes.results.append(
             {
-                "sourced_id": result_id(event),
+                "sourced_id": credit.attempt_result_id(
+                    event.partner_app_id, event.student_id, event.activity_key
+                ),
+                "line_item_id": credit.attempt_line_item_id(
+                    references.object_id(event.raw) or "", event.course.sourced_id
+                ),
+                "line_item_title": references.activity_name(event.raw),
                 "lesson": event.lesson,
                 "student_id": event.student_id,
                 "app": event.partner_app,
                 "score": earned.accuracy,
                 "score_status": "fully graded",
                 "score_date": event.event_time,
-                "metadata": credit.result_metadata(items, earned),
+                "metadata": {
+                    **credit.result_metadata(items, earned),
+                    "attempt": p.attempt or 1,
+                },
             }
         )
 

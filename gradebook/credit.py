@@ -21,6 +21,7 @@ The writers (gradebook.services: the ledger, flags, mastery credits, lesson mast
 results) apply these decisions; they never decide them.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -103,6 +104,21 @@ def correction_key(source_key: str, correction_id: str) -> str:
 def event_result_id(partner_app_id, event_id) -> str:
     """The sourcedId of the assessment result a Caliper event produced."""
     return f"{EVENT_RESULT_PREFIX}{partner_app_id}:{event_id}"[:255]
+
+
+def attempt_result_id(partner_app_id, student_id, activity_key: str) -> str:
+    """The sourcedId of the assessment result of an ActivityEvent attempt (app, student,
+    activity and attempt): a retry of the attempt replaces it, a redelivery keeps it."""
+    digest = hashlib.sha256(f"{student_id}|{activity_key}".encode()).hexdigest()
+    return f"{EVENT_RESULT_PREFIX}{partner_app_id}:attempt:{digest}"
+
+
+def attempt_line_item_id(object_id: str, course_sourced_id: str) -> str:
+    """The assessment line item Timeback records an activity's attempts under
+    (`caliper_<hex sha256 of "{object.id}_{course sourcedId}">`): the official timeback-sdk
+    lists its results to number the next attempt."""
+    digest = hashlib.sha256(f"{object_id}_{course_sourced_id}".encode()).hexdigest()
+    return f"caliper_{digest}"
 
 
 # --- which events earn XP ------------------------------------------------------------------

@@ -124,6 +124,15 @@ class AssessmentLineItem(OneRosterFields):
         "ScoreScale", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     learning_objective_set = models.JSONField(default=list, blank=True)
+    # Timeback's `componentResource` reference: the SDK ties its mastery-completion line item
+    # to the course's component resource (docs/decisions.md, "Attempts as Timeback records them").
+    component_resource = models.ForeignKey(
+        "rostering.ComponentResource",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     def __str__(self):
         return f"{self.title} ({self.sourced_id})"

@@ -90,7 +90,7 @@ def results():
 
 def assessment_line_items():
     return AssessmentLineItem.objects.select_related(
-        "klass", "parent", "score_scale", "course", "lesson"
+        "klass", "parent", "score_scale", "course", "lesson", "component_resource"
     )
 
 

@@ -320,20 +320,19 @@ def record_results(results: list[dict]) -> None:
     upserted in one statement."""
     if not results:
         return
-    lessons = {r["lesson"].pk: (r["lesson"], r["app"]) for r in results}
-    by_id = AssessmentLineItem.objects.in_bulk(
-        [line_item_id(lesson) for lesson, _ in lessons.values()], field_name="sourced_id"
-    )
-    line_items = {
-        pk: by_id.get(line_item_id(lesson)) or line_item_for_lesson(lesson, app)
-        for pk, (lesson, app) in lessons.items()
-    }
+    wanted = {}  # line item sourcedId -> the result that names it first
+    for r in results:
+        wanted.setdefault(r.get("line_item_id") or line_item_id(r["lesson"]), r)
+    line_items = AssessmentLineItem.objects.in_bulk(list(wanted), field_name="sourced_id")
+    for sourced_id, r in wanted.items():
+        if sourced_id not in line_items:
+            line_items[sourced_id] = _line_item(sourced_id, r)
     now = timezone.now()
     AssessmentResult.objects.bulk_create(
         [
             AssessmentResult(
                 sourced_id=r["sourced_id"],
-                line_item=line_items[r["lesson"].pk],
+                line_item=line_items[r.get("line_item_id") or line_item_id(r["lesson"])],
                 student_id=r["student_id"],
                 course_id=r["lesson"].course_id,
                 lesson=r["lesson"],
@@ -360,6 +359,25 @@ def record_results(results: list[dict]) -> None:
             "date_last_modified",
         ],
     )
+
+
+def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
+    """The line item a result of `record_results` names, created on first use: the lesson's
+    (line_item_for_lesson), or an activity's attempts line item (`line_item_id` and
+    `line_item_title` given), titled from the activity."""
+    lesson = result["lesson"]
+    if not result.get("line_item_id"):
+        return line_item_for_lesson(lesson, result["app"])
+    item, _ = AssessmentLineItem.objects.get_or_create(
+        sourced_id=sourced_id,
+        defaults={
+            "title": (result.get("line_item_title") or lesson.title)[:255],
+            "course_id": lesson.course_id,
+            "lesson": lesson,
+            "partner_app": result["app"],
+        },
+    )
+    return item
 
 
 def line_item_id(lesson: CourseComponent) -> str:

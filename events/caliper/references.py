@@ -163,6 +163,16 @@ def activity_id(raw) -> str | None:
     return _id_of(_obj(raw).get("activity")) or object_id(raw)
 
 
+def activity_name(raw) -> str | None:
+    """The activity's name: object.activity.name, else object.name."""
+    obj = _obj(raw)
+    for holder in (obj.get("activity"), obj):
+        name = holder.get("name") if isinstance(holder, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None
+
+
 def session_id(raw) -> str | None:
     return _id_of(raw.get("session")) if isinstance(raw, dict) else None
 

@@ -209,6 +209,7 @@ class AssessmentLineItemInput(BaseInput):
     course = RefField(required=False, allow_null=True)
     component = RefField(required=False, allow_null=True)
     lesson = RefField(required=False, allow_null=True)
+    componentResource = RefField(required=False, allow_null=True)
     parent = RefField(required=False, allow_null=True)
     parentAssessmentLineItem = RefField(required=False, allow_null=True)
     scoreScale = RefField(required=False, allow_null=True)

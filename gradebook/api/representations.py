@@ -87,6 +87,7 @@ def assessment_line_item(obj, ref: Refs) -> dict:
         data,
         **{"class": _ref(ref, "class", obj.klass)},
         parentAssessmentLineItem=_ref(ref, "assessmentLineItem", obj.parent),
+        componentResource=_ref(ref, "componentResource", obj.component_resource),
         scoreScale=_ref(ref, "scoreScale", obj.score_scale),
         resultValueMin=number(obj.result_value_min),
         resultValueMax=number(obj.result_value_max),

@@ -10,7 +10,14 @@ from rest_framework.exceptions import ValidationError
 from core.api.writers import common_fields, copy_fields, lookup, require_for_create
 from rostering import access as rostering_access
 from rostering.access import students_visible_to_app
-from rostering.models import AcademicSession, Class, Course, CourseComponent, Org
+from rostering.models import (
+    AcademicSession,
+    Class,
+    ComponentResource,
+    Course,
+    CourseComponent,
+    Org,
+)
 from rostering.services import soft_delete, upsert_by_sourced_id
 
 from .. import access, selectors, services
@@ -262,6 +269,14 @@ def write_assessment_line_item(*, sourced_id, data, app, existing):
         ),
         **_objectives(data),
     }
+    if data.get("componentResource"):
+        # A reference we store, so it must resolve (an unknown one answers 400, never dropped).
+        link = lookup(ComponentResource, data["componentResource"], "componentResource")
+        fields["component_resource"] = link
+        fields["lesson"] = link.course_component
+        fields["course"] = link.course_component.course
+    elif "componentResource" in data:
+        fields["component_resource"] = None
     lesson_field = next((k for k in ("component", "lesson") if data.get(k)), None)
     if lesson_field:
         fields["lesson"] = lookup(CourseComponent, data[lesson_field], lesson_field)

@@ -167,6 +167,7 @@ def test_process_true_writes_an_assessment_result_with_timeback_metadata(catalog
         "totalQuestions": 10,
         "correctQuestions": 10,
         "masteredUnits": 1,
+        "attempt": 1,
     }
 
 
