@@ -9,7 +9,7 @@ import rostering.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("gradebook", "0005_logger_moves_to_its_own_app"),
+        ("gradebook", "0006_assessment_line_item_component_resource"),
         ("rostering", "0004_human_field_names"),
     ]
 
