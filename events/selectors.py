@@ -1,14 +1,16 @@
-"""Reads of the event store for the app that sent the events (`GET /caliper/events`)."""
+"""Reads of the event store: for the app that sent the events (`GET /caliper/events`), and
+the backlog operators watch (`manage.py pipeline_health`)."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 
 from rostering.models import PartnerApp
 
 from . import caliper
-from .models import CaliperEvent, Envelope
+from .models import CaliperEvent, Envelope, EventStatus
 
 
 @dataclass
@@ -53,3 +55,27 @@ def event_of_app(app: PartnerApp, event_id: str) -> CaliperEvent | None:
 def envelopes_by_id(events: list[CaliperEvent]) -> dict:
     """{envelope id: Envelope} of the events' envelopes, in one query."""
     return Envelope.objects.in_bulk({e.envelope_id for e in events})
+
+
+def pipeline_backlog() -> dict:
+    """Whether the pipeline keeps up (`manage.py pipeline_health`): how many events wait, how
+    long the oldest pending one has waited, and the parked and failed counts. One query,
+    through the partial index of unprocessed rows (event_unprocessed)."""
+    rows = (
+        CaliperEvent.objects.filter(
+            status__in=[EventStatus.PENDING, EventStatus.PARKED, EventStatus.FAILED]
+        )
+        .values("status")
+        .annotate(n=Count("pk"), oldest=Min("received_at"))
+    )
+    by_status = {row["status"]: row for row in rows}
+    pending = by_status.get(EventStatus.PENDING)
+    oldest = pending["oldest"] if pending else None
+    return {
+        "pending": pending["n"] if pending else 0,
+        "oldest_pending_seconds": (
+            None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1)
+        ),
+        "parked": by_status[EventStatus.PARKED]["n"] if EventStatus.PARKED in by_status else 0,
+        "failed": by_status[EventStatus.FAILED]["n"] if EventStatus.FAILED in by_status else 0,
+    }

@@ -11,6 +11,7 @@ API or the logger).
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 from django.utils import timezone
 
@@ -19,6 +20,17 @@ from .queue import enqueue
 from .signals import swept
 
 BATCH = 100
+DUE_KEY = "events:sweep:ran-this-period"
+
+
+def run_if_due() -> dict | None:
+    """The sweep, unless another worker already ran it this period (every worker asks for it
+    each SWEEP_EVERY_SECONDS: timeback/celery.py). Answers the counts, or None when skipped."""
+    try:
+        due = cache.add(DUE_KEY, True, timeout=max(1, settings.SWEEP_EVERY_SECONDS - 1))
+    except Exception:  # noqa: BLE001 - the cache (Redis) is down: sweep rather than skip
+        due = True
+    return run() if due else None
 
 
 def run(*, min_age: timedelta | None = None) -> dict:

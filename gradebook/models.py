@@ -110,7 +110,12 @@ class AssessmentLineItem(OneRosterFields):
     result_value_min = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     result_value_max = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     klass = models.ForeignKey(
-        Class, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Class,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="class",
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -194,7 +199,9 @@ class ScoreScale(OneRosterFields):
 
     title = models.CharField(max_length=255)
     type = models.CharField(max_length=255)
-    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="score_scales")
+    klass = models.ForeignKey(
+        Class, on_delete=models.PROTECT, related_name="score_scales", verbose_name="class"
+    )
     course = models.ForeignKey(
         Course, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -211,7 +218,9 @@ class LineItem(OneRosterFields):
     description = models.TextField(blank=True, default="")
     assign_date = models.DateTimeField()
     due_date = models.DateTimeField()
-    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="line_items")
+    klass = models.ForeignKey(
+        Class, on_delete=models.PROTECT, related_name="line_items", verbose_name="class"
+    )
     school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="line_items")
     grading_period = models.ForeignKey(
@@ -238,7 +247,9 @@ class Result(OneRosterFields):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="line_item_results"
     )
-    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="+")
+    klass = models.ForeignKey(
+        Class, on_delete=models.PROTECT, related_name="+", verbose_name="class"
+    )
     score_scale = models.ForeignKey(
         ScoreScale, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

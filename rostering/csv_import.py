@@ -310,6 +310,8 @@ CLASSES = FileSpec(
     provides="class",
 )
 
+LEGACY_ROLE, LEGACY_ORGS = "legacy_role", "legacy_orgs"  # not service keywords
+
 USERS = FileSpec(
     "users.csv",
     User,
@@ -335,6 +337,10 @@ USERS = FileSpec(
         Column("preferredFamilyName", "preferred_last_name"),
         _ref("primaryOrgSourcedId", "primary_org", "org"),
         Column("pronouns", "pronouns"),
+        # OneRoster 1.1's users.csv gave each user one role, held in each of its orgs; 1.2
+        # moved roles to roles.csv. Read, then turned into role rows (roles_from_users).
+        Column("role", LEGACY_ROLE, one_of(Role.values)),
+        _ref("orgSourcedIds", LEGACY_ORGS, "org", many=True),
     ),
     provides="user",
 )
@@ -794,6 +800,75 @@ def check_agents(rows: list[ParsedRow], problems: Problems) -> None:
                 problems.error(USERS.name, row.line, "agentSourcedIds", message)
 
 
+def roles_from_users(
+    parsed: dict[str, list[ParsedRow]], has_role_column: bool, problems: Problems
+) -> None:
+    """A OneRoster 1.1 users.csv (a `role` column, roles in no roles.csv): each active user's
+    role becomes a role row in each org of its `orgSourcedIds`, primary in the first, as
+    roles.csv would give it; an empty cell is refused rather than a user left without a role.
+    The 1.1 columns are then taken off the user rows (they are no service keyword)."""
+    users = parsed.get(USERS.name, [])
+    if has_role_column and ROLES.name in parsed:
+        problems.error(
+            USERS.name,
+            1,
+            "role",
+            "the 'role' column (OneRoster 1.1) and roles.csv both give roles: "
+            "give them in roles.csv only (OneRoster 1.2), or leave roles.csv out",
+        )
+    elif has_role_column:
+        role_rows = []
+        for row in users:
+            role, orgs = row.values.get(LEGACY_ROLE), row.refs.get(LEGACY_ORGS)
+            org_ids = list(dict.fromkeys(orgs.ids)) if orgs else []
+            if not row.active:
+                continue
+            if not role:
+                problems.error(
+                    USERS.name, row.line, "role", "a value is required (the user's role, 1.1)"
+                )
+            if not org_ids:
+                problems.error(
+                    USERS.name,
+                    row.line,
+                    "orgSourcedIds",
+                    "a value is required with a 'role' column (the orgs the role is held in)",
+                )
+            if role and org_ids:
+                role_rows.extend(
+                    _legacy_role_row(row, role, org_id, primary=rank == 0)
+                    for rank, org_id in enumerate(org_ids)
+                )
+        parsed[ROLES.name] = role_rows
+        problems.note(
+            f"{USERS.name}: roles read from its 'role' and 'orgSourcedIds' columns "
+            "(OneRoster 1.1), primary in the first org"
+        )
+    for row in users:
+        row.values.pop(LEGACY_ROLE, None)
+        row.refs.pop(LEGACY_ORGS, None)
+
+
+def _legacy_role_row(user: ParsedRow, role: str, org_id: str, *, primary: bool) -> ParsedRow:
+    return ParsedRow(
+        line=user.line,
+        sourced_id=f"{user.sourced_id}:{org_id}:{role}",  # keys the tally only
+        values={
+            "status": Status.ACTIVE,
+            "role": role,
+            "role_type": UserRole.RoleType.PRIMARY if primary else UserRole.RoleType.SECONDARY,
+            "user_profile": "",
+            "begin_date": None,
+            "end_date": None,
+        },
+        refs={
+            "user": Ref("user", "sourcedId", user.sourced_id),
+            "org": Ref("org", "orgSourcedIds", org_id),
+        },
+        metadata={},
+    )
+
+
 def check_role_duplicates(rows: list[ParsedRow], problems: Problems) -> None:
     """A user holds a role in an org once (the database has a unique key for it)."""
     first_line = {}
@@ -820,11 +895,16 @@ def validate_bundle(files: dict[str, bytes]) -> ValidBundle:
     """Parse and check every file; raise BundleInvalid naming every bad row. No writes."""
     problems = Problems()
     manifest = read_manifest(files[MANIFEST], problems) if MANIFEST in files else None
-    parsed = {}
+    parsed, has_role_column = {}, False
     for name in select_files(files, manifest, problems):
         table = read_table(name, files[name], problems)
         if table is not None:
             parsed[name] = parse_file(SPECS_BY_NAME[name], table, problems)
+            if name == USERS.name:
+                has_role_column = "role" in {header.lower() for header in table.headers}
+    if not has_role_column:  # a lone 1.1 orgSourcedIds column says nothing: not checked
+        for row in parsed.get(USERS.name, []):
+            row.refs.pop(LEGACY_ORGS, None)
     check_references(parsed, problems)
     for spec in (ORGS, ACADEMIC_SESSIONS):
         if spec.name in parsed:
@@ -834,6 +914,7 @@ def validate_bundle(files: dict[str, bytes]) -> ValidBundle:
         check_agents(parsed[USERS.name], problems)
     if ROLES.name in parsed:
         check_role_duplicates(parsed[ROLES.name], problems)
+    roles_from_users(parsed, has_role_column, problems)  # after the checks: ids already known
     if problems.errors:
         raise BundleInvalid(problems.errors, problems.notes)
     return ValidBundle(parsed, problems.notes)

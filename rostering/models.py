@@ -22,11 +22,9 @@ NOT_ROSTER_FIELDS = {"last_login", "password"}
 
 
 class OneRosterFields(models.Model):
-    sourced_id = models.CharField("sourcedId", max_length=255, unique=True, default=new_sourced_id)
+    sourced_id = models.CharField("sourced ID", max_length=255, unique=True, default=new_sourced_id)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
-    date_last_modified = models.DateTimeField(
-        "dateLastModified", default=timezone.now, db_index=True
-    )
+    date_last_modified = models.DateTimeField("last modified", default=timezone.now, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -139,10 +137,10 @@ class User(AbstractUser, OneRosterFields):
     pronouns = models.CharField(max_length=64, blank=True, default="")
     user_master_identifier = models.CharField(max_length=255, blank=True, default="")
     identifier = models.CharField(max_length=255, blank=True, default="")
-    enabled_user = models.BooleanField("enabledUser", default=True)
+    enabled_user = models.BooleanField("enabled", default=True)
     grades = models.JSONField(default=list, blank=True)
-    user_ids = models.JSONField("userIds", default=list, blank=True)
-    user_profiles = models.JSONField("userProfiles", default=list, blank=True)
+    user_ids = models.JSONField("user IDs", default=list, blank=True)
+    user_profiles = models.JSONField("user profiles", default=list, blank=True)
     sms = models.CharField(max_length=64, blank=True, default="")
     phone = models.CharField(max_length=64, blank=True, default="")
     primary_org = models.ForeignKey(
@@ -421,7 +419,9 @@ class EnrollmentRole(models.TextChoices):
 
 class Enrollment(OneRosterFields):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="enrollments")
-    klass = models.ForeignKey(Class, on_delete=models.PROTECT, related_name="enrollments")
+    klass = models.ForeignKey(
+        Class, on_delete=models.PROTECT, related_name="enrollments", verbose_name="class"
+    )
     school = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="enrollments")
     role = models.CharField(max_length=32, choices=EnrollmentRole.choices)
     primary = models.BooleanField(default=False)

@@ -1,9 +1,43 @@
+import logging
 import os
+import threading
+import time
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeback.settings")
 
 app = Celery("timeback")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+logger = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+def ask_for_the_sweep_periodically(sender=None, **kwargs):
+    """Every worker asks for the sweep each SWEEP_EVERY_SECONDS (events.tasks.sweep_if_due,
+    run once a period across workers), so lost or parked events are recovered even when
+    `celery beat` is not running (docs/operations.md#nothing-accepted-is-lost).
+
+    A thread of the worker's main process, not the consumer's timer: the consumer restarts
+    its event loop after a broker outage, and the asking must survive exactly that. It only
+    publishes; the sweep itself runs as a task in the pool."""
+    from django.conf import settings
+
+    every = settings.SWEEP_EVERY_SECONDS
+    if every <= 0:
+        return
+
+    def ask_forever():
+        while True:
+            time.sleep(every)
+            try:
+                app.send_task("events.tasks.sweep_if_due")
+            except Exception:  # noqa: BLE001 - broker down: ask again next period
+                logger.warning(
+                    "could not ask for the sweep (broker down?); retrying", exc_info=True
+                )
+
+    threading.Thread(target=ask_forever, name="timeback-sweep-clock", daemon=True).start()

@@ -383,13 +383,28 @@ ROWS = [
     # Developer portal: a developer manages their own app's credentials; anyone else 404.
     page("GET", "/developers/", anonymous=302, people=200),
     page("GET", "/developers/apps/{app_a}/credentials/", anonymous=302, people=404, a=200),
-    page("POST", "/developers/apps/{app_a}/credentials/", anonymous=302, people=404, a=200),
+    page("POST", "/developers/apps/{app_a}/credentials/", anonymous=302, people=404, a=302),
+    # Rotate and revoke: GET asks for confirmation, POST acts and redirects.
+    page(
+        "GET",
+        "/developers/apps/{app_a}/credentials/{client_a}/rotate/",
+        anonymous=302,
+        people=404,
+        a=200,
+    ),
+    page(
+        "GET",
+        "/developers/apps/{app_a}/credentials/{client_a}/revoke/",
+        anonymous=302,
+        people=404,
+        a=200,
+    ),
     page(
         "POST",
         "/developers/apps/{app_a}/credentials/{client_a}/rotate/",
         anonymous=302,
         people=404,
-        a=200,
+        a=302,
     ),
     page(
         "POST",

@@ -45,7 +45,7 @@ def test_the_portal_lists_only_the_developers_own_apps(world, developer):
 
 
 def test_creating_credentials_shows_a_working_secret_once(app, developer):
-    response = developer.post(credentials_url(app))
+    response = developer.post(credentials_url(app), follow=True)
 
     client_id = re.search(r"client_id: <code>([^<]+)</code>", response.content.decode()).group(1)
     secret = shown_secret(response)
@@ -58,7 +58,7 @@ def test_rotating_a_secret_stops_the_old_secret_and_its_tokens(world, app, devel
     client = world.oidc_clients["partner_a"]
     assert Token.objects.filter(client=client).exists()
 
-    response = developer.post(credentials_url(app, client.pk, "rotate"))
+    response = developer.post(credentials_url(app, client.pk, "rotate"), follow=True)
 
     new_secret = shown_secret(response)
     assert obtain_token(client.pk, new_secret)
@@ -72,6 +72,67 @@ def test_revoking_a_client_deletes_it_and_its_tokens(world, app, developer):
 
     assert not OAuthClient.objects.filter(pk=client.pk).exists()
     assert world.clients["partner_a"].get("/rostering/1.0/courses").status_code == 401
+
+
+def test_rotate_and_revoke_ask_for_confirmation_before_acting(world, app, developer):
+    client = world.oidc_clients["partner_a"]
+
+    for action, button in [("rotate", "Rotate the secret"), ("revoke", "Revoke the client")]:
+        page = developer.get(credentials_url(app, client.pk, action))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f'action="{credentials_url(app, client.pk, action)}"' in html
+        assert button in html
+        assert 'method="post"' in html
+
+    assert OAuthClient.objects.filter(pk=client.pk).exists()
+    assert world.clients["partner_a"].get("/rostering/1.0/courses").status_code == 200
+    listing = developer.get(credentials_url(app)).content.decode()
+    assert f'href="{credentials_url(app, client.pk, "rotate")}"' in listing
+    assert f'href="{credentials_url(app, client.pk, "revoke")}"' in listing
+
+
+def test_rotating_redirects_and_a_reload_neither_rotates_again_nor_shows_the_secret(
+    world, app, developer
+):
+    client = world.oidc_clients["partner_a"]
+
+    response = developer.post(credentials_url(app, client.pk, "rotate"))
+    assert response.status_code == 302
+    assert response["Location"] == credentials_url(app)
+    shown = developer.get(response["Location"])
+    secret = shown_secret(shown)
+    assert "no-store" in shown["Cache-Control"]
+    hashed = OAuthClient.objects.get(pk=client.pk).secret
+
+    reloaded = developer.get(response["Location"]).content.decode()
+
+    assert secret not in reloaded
+    assert 'aria-label="client secret"' not in reloaded
+    assert OAuthClient.objects.get(pk=client.pk).secret == hashed
+    assert obtain_token(client.pk, secret)
+
+
+def test_creating_credentials_redirects_and_a_reload_creates_nothing(app, developer):
+    before = OAuthClient.objects.filter(partner__app=app).count()
+
+    response = developer.post(credentials_url(app))
+    assert response.status_code == 302
+    developer.get(response["Location"])
+    developer.get(response["Location"])
+
+    assert OAuthClient.objects.filter(partner__app=app).count() == before + 1
+
+
+def test_a_new_secret_waits_for_its_own_apps_page(world, app, developer):
+    other = world.apps["partner_b"]
+    other.owners.add(app.owners.get())
+    client = world.oidc_clients["partner_a"]
+    developer.post(credentials_url(app, client.pk, "rotate"))
+
+    other_page = developer.get(credentials_url(other)).content.decode()
+    assert 'aria-label="client secret"' not in other_page
+    assert obtain_token(client.pk, shown_secret(developer.get(credentials_url(app))))
 
 
 def test_registering_redirect_uris_turns_on_sign_in_with_timeback(world, app, developer):

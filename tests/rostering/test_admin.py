@@ -9,6 +9,7 @@ import pytest
 from allauth.idp.oidc.models import Client
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -532,3 +533,32 @@ def test_bulk_deleting_partner_apps_in_the_admin_revokes_their_clients(admin_cli
 
     assert not Client.objects.filter(id__in=ids).exists()
     assert Client.objects.filter(id=roster.client.id).exists()
+
+
+def raw_names(labels):
+    """Labels that are code, not words: camelCase (`sourcedId`) or the `klass` spelling."""
+    return [
+        label for label in labels if re.search(r"[a-z][A-Z]", label) or "klass" in label.lower()
+    ]
+
+
+@pytest.mark.django_db
+def test_every_admin_changelist_has_human_column_headings(admin_client, roster):
+    for model in admin.site._registry:
+        opts = model._meta
+        response = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert response.status_code == 200, opts.label
+        headers = [str(h["text"]) for h in result_headers(response.context["cl"])]
+        assert not raw_names(headers), (opts.label, raw_names(headers))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model_name", ADMIN_MODELS)
+def test_admin_forms_label_fields_in_words(admin_client, roster, model_name):
+    obj = model_of(model_name)._default_manager.order_by("pk").first()
+
+    response = admin_client.get(reverse(f"admin:rostering_{model_name}_change", args=[obj.pk]))
+
+    form = response.context["adminform"].form
+    labels = [str(field.label) for field in form.fields.values()]
+    assert not raw_names(labels), raw_names(labels)

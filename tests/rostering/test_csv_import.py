@@ -121,6 +121,102 @@ def test_a_user_gets_their_roles_with_their_orgs():
     assert (ana_role.role, ana_role.begin_date) == ("student", date(2026, 8, 24))
 
 
+# OneRoster 1.1's users.csv: a `role` column and `orgSourcedIds`, no roles.csv.
+OLD_STYLE_USERS = """\
+sourcedId,status,dateLastModified,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password
+stu-ana,active,,org-school,student,ana.lopez,,Ana,Lopez,,S-1001,,,,,04,
+tch-dee,active,,"org-school,org-district",Teacher,dee.park,,Dee,Park,,T-2001,,,,,,
+grd-eve,active,,org-school,guardian,eve.lopez,,Eve,Lopez,,,,,,stu-ana,,
+"""
+
+
+@pytest.fixture
+def old_style_bundle(tmp_path):
+    folder = tmp_path / "old-style"
+    folder.mkdir()
+    for name in ("orgs.csv", "academicSessions.csv", "courses.csv", "classes.csv"):
+        shutil.copy(GOOD / name, folder / name)
+    (folder / "users.csv").write_text(OLD_STYLE_USERS, encoding="utf-8")
+    return folder
+
+
+def roles_of(sourced_id):
+    user = User.objects.get(sourced_id=sourced_id)
+    return {(r.role, r.role_type, r.org.sourced_id) for r in user.roles.all()}
+
+
+@pytest.mark.django_db
+def test_an_old_style_users_file_gives_each_user_its_role_in_each_of_its_orgs(old_style_bundle):
+    _, notes = run_import(old_style_bundle)
+
+    assert roles_of("stu-ana") == {("student", "primary", "org-school")}
+    assert roles_of("tch-dee") == {
+        ("teacher", "primary", "org-school"),
+        ("teacher", "secondary", "org-district"),
+    }
+    assert roles_of("grd-eve") == {("guardian", "primary", "org-school")}
+    assert "'role' and 'orgSourcedIds' columns (OneRoster 1.1)" in notes
+
+
+@pytest.mark.django_db
+def test_importing_an_old_style_users_file_again_changes_no_role(old_style_bundle):
+    run_import(old_style_bundle)
+    before = set(UserRole.objects.values_list("pk", "user__sourced_id", "org__sourced_id", "role"))
+
+    run_import(old_style_bundle)
+
+    after = set(UserRole.objects.values_list("pk", "user__sourced_id", "org__sourced_id", "role"))
+    assert after == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "org-school,student,ana.lopez",
+            "org-school,,ana.lopez",
+            "users.csv line 2, field role: a value is required",
+        ),
+        (
+            ",,org-school,student,ana.lopez",
+            ",,,student,ana.lopez",
+            "users.csv line 2, field orgSourcedIds: a value is required",
+        ),
+        (
+            "org-school,student,ana.lopez",
+            "org-school,pupil,ana.lopez",
+            "users.csv line 2, field role: 'pupil' is not one of",
+        ),
+        (
+            "org-school,guardian",
+            "org-nowhere,guardian",
+            "users.csv line 4, field orgSourcedIds: unknown org 'org-nowhere'",
+        ),
+    ],
+)
+def test_an_old_style_user_without_a_usable_role_is_refused_with_its_line(
+    old_style_bundle, old, new, expected
+):
+    replace_in(old_style_bundle / "users.csv", old, new)
+
+    message = import_error(old_style_bundle)
+
+    assert message.splitlines()[1].strip().startswith(expected)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_role_column_beside_a_roles_file_is_refused(old_style_bundle):
+    shutil.copy(GOOD / "roles.csv", old_style_bundle / "roles.csv")
+
+    message = import_error(old_style_bundle)
+
+    assert (
+        "users.csv line 1, field role: the 'role' column (OneRoster 1.1) and roles.csv" in message
+    )
+
+
 @pytest.mark.django_db
 def test_user_fields_come_from_their_columns():
     run_import(GOOD)
