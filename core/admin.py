@@ -3,11 +3,8 @@
 from django.contrib import admin
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """For records the system writes (events, facts, rollups, logs, the XP ledger, mastery):
-    browsable, never added, edited or deleted by hand, so what a student earned cannot drift
-    from what the events say behind the ledger's back. Corrections go through a service that
-    writes a correcting record (e.g. gradebook.services.correct_xp)."""
+class NoManualEdits:
+    """Refuses add, change and delete in the admin, for a ModelAdmin or an inline."""
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -17,3 +14,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoManualEdits, admin.ModelAdmin):
+    """For records the system writes (events, facts, rollups, logs, the XP ledger, mastery):
+    browsable, never added, edited or deleted by hand, so what a student earned cannot drift
+    from what the events say behind the ledger's back. Corrections go through a service that
+    writes a correcting record (e.g. gradebook.services.correct_xp)."""

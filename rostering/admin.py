@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from core.admin import NoManualEdits
+
 from . import partners, services
 from .models import (
     AcademicSession,
@@ -254,7 +256,7 @@ class DemographicsAdmin(admin.ModelAdmin):
 # --- Partner apps -------------------------------------------------------------------------
 
 
-class PartnerClientInline(admin.TabularInline):
+class PartnerClientInline(NoManualEdits, admin.TabularInline):
     """The app's OAuth2 clients, read-only: secrets are hashed and only ever shown once.
     Revoke a client by deleting it on its allauth client page."""
 
@@ -270,15 +272,6 @@ class PartnerClientInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("client", "app")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="client id")
     def client_link(self, link):
