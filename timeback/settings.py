@@ -47,10 +47,13 @@ INSTALLED_APPS = [
     "timeback",
     "core",
     "rostering",
+    "standards",
     "gradebook",
     "logger",
     "events",
     "analytics",
+    "outcomes",
+    "remediation",
     "django_htmx",
     "dashboards",
 ]

@@ -13,8 +13,11 @@ from core.api.errors import handler404 as json_not_found
 from events.api import urls as events_api
 from gradebook.api import urls as gradebook_api
 from logger import api_urls as logger_urls
+from outcomes.api import urls as outcomes_api
+from remediation.api import urls as remediation_api
 from rostering import oidc
 from rostering.api import urls as rostering_api
+from standards.api import urls as standards_api
 
 handler400 = "core.api.errors.handler400"
 handler403 = "core.api.errors.handler403"
@@ -44,6 +47,11 @@ urlpatterns = [
         "rostering/1.0/",
         include(rostering_api.partner_urlpatterns + rostering_api.rostering_urlpatterns),
     ),
+    # CASE 1.1 competency frameworks.
+    path("ims/case/v1p1/", include(standards_api.urlpatterns)),
+    # The closed loop and hole filling (exact /analytics/1.0/ routes).
+    *outcomes_api.urlpatterns,
+    *remediation_api.urlpatterns,
     # Read-back and EduBridge; before the /gradebook/1.0/ include (exact routes).
     *analytics_api.urlpatterns,
     # OneRoster gradebook: one implementation, two mounts (docs/api.md#path-profiles).
