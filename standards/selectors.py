@@ -276,3 +276,63 @@ def lessons_aligned_to(
                     )
                 )
     return dict(aligned)
+
+
+# --- reads of the CASE API (whole packages, their tree) ------------------------------------
+
+
+@dataclass
+class PackageRows:
+    """One framework's rows, each list in package order (four queries)."""
+
+    document: CFDocument
+    items: list[CFItem]
+    associations: list[CFAssociation]
+    definitions: list = field(default_factory=list)
+
+
+def package_rows(document: CFDocument) -> PackageRows:
+    return PackageRows(
+        document=document,
+        items=list(document.items.order_by("position", "id")),
+        associations=list(
+            document.associations.select_related("origin_item", "destination_item").order_by(
+                "position", "id"
+            )
+        ),
+        definitions=list(document.definitions.order_by("kind", "position", "id")),
+    )
+
+
+@dataclass
+class TreeNode:
+    item: CFItem
+    children: list["TreeNode"] = field(default_factory=list)
+
+
+def item_tree(rows: PackageRows) -> list[TreeNode]:
+    """The framework's isChildOf tree over its own items: roots are the items whose parent
+    is the document, or is no item of the package (an item with no parent at all is a root
+    too). Siblings by sequenceNumber, then package order. An item listed under several
+    parents appears under each; a cycle is cut where it closes."""
+    by_id = {i.identifier: i for i in rows.items}
+    order = {i.identifier: n for n, i in enumerate(rows.items)}
+    children: dict[str, list[tuple]] = defaultdict(list)
+    has_parent: set[str] = set()
+    for a in rows.associations:
+        if a.association_type != IS_CHILD_OF or a.origin_identifier not in by_id:
+            continue
+        if a.destination_identifier in by_id:
+            has_parent.add(a.origin_identifier)
+            key = (a.sequence_number is None, a.sequence_number or 0, order[a.origin_identifier])
+            children[a.destination_identifier].append((key, a.origin_identifier))
+
+    def build(identifier: str, path: frozenset) -> TreeNode:
+        node = TreeNode(by_id[identifier])
+        for _, child in sorted(children.get(identifier, ())):
+            if child not in path:
+                node.children.append(build(child, path | {child}))
+        return node
+
+    roots = [i.identifier for i in rows.items if i.identifier not in has_parent]
+    return [build(r, frozenset({r})) for r in roots]
