@@ -484,6 +484,12 @@ def load_mapping(path: str | Path) -> StateMapping:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise MappingInvalid(f"{path.name}: cannot be read ({exc})") from exc
+    return mapping_from_text(text, name=path.name)
+
+
+def mapping_from_text(text: str, *, name: str) -> StateMapping:
+    """A mapping from its text; `name` ending in .json means JSON, anything else TOML."""
+    path = Path(name)
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -833,6 +839,7 @@ __all__ = [
     "import_test_results",
     "line_item_sourced_id",
     "load_mapping",
+    "mapping_from_text",
     "match_students",
     "parse_mapping",
     "read_test_results",

@@ -21,6 +21,10 @@ STUDENT_IDS = [f"SYN000{n}" for n in range(1, 9)]
 @pytest.fixture
 def map_students(world):
     """The sample's students, matched by identifier: their sourcedIds are Timeback's own."""
+    return make_map_students(world)
+
+
+def make_map_students(world):
     return {
         sid: StudentFactory(
             sourced_id=f"maple-{sid.lower()}",
