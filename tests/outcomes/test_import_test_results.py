@@ -484,3 +484,19 @@ def test_an_import_announces_the_students_and_subjects_whose_results_changed(
     assert len(received[0]["line_item_ids"]) == 2
     assert received[1]["student_ids"] == {map_students["SYN0002"].pk}
     assert received[1]["line_item_ids"] == {sha("map-growth|school|Mathematics|Spring 2025-2026")}
+
+
+def test_a_students_tests_are_filed_under_their_primary_school_else_their_student_role(
+    map_students,
+):
+    from tests.factories import SchoolFactory
+
+    annex = SchoolFactory(sourced_id="annex", name="Maple Annex")
+    moved = map_students["SYN0001"]
+    moved.primary_org = annex
+    moved.save(update_fields=["primary_org"])
+
+    import_test_results(SAMPLE, format="map-growth")
+
+    assert result_of(moved, school="annex").line_item.results.count() == 1
+    assert result_of(map_students["SYN0002"], school="school").line_item.results.count() == 7
