@@ -130,11 +130,13 @@ class CellError(ValueError):
 
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def parse_number(value: str) -> int | float:
     """A number as the file writes it: an int when it has no decimals, else a float."""
-    cleaned = value.replace(",", "") if re.fullmatch(r"[\d,]+(\.\d+)?", value) else value
+    # "1,612" (thousands) is a number; "1,5" is not (a decimal comma would be misread).
+    cleaned = value.replace(",", "") if THOUSANDS.fullmatch(value) else value
     cleaned = cleaned.removesuffix("%").strip()
     if not NUMBER.fullmatch(cleaned):
         raise CellError(f"'{value}' is not a number")
