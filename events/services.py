@@ -237,15 +237,22 @@ class References:
             ]
         return []
 
+    def unresolved(self, event) -> list[str]:
+        """Why the event cannot be processed yet (empty: it can)."""
+        return references.unresolved(
+            event.type,
+            student_ref=event.student_ref or "",
+            student_known=event.student_ref in self.students,
+            course_ref=event.course_ref or "",
+            course_known=event.course_ref in self.courses,
+            lesson_refs=event.lesson_refs,
+            lesson_known=self.lesson_of(event) is not None,
+        )
+
     def status(self, event) -> str:
         if event.type not in PROCESSED_TYPES:
             return EventStatus.STORED
-        complete = (
-            event.student_ref in self.students
-            and (not event.course_ref or event.course_ref in self.courses)
-            and (not event.graded or self.lesson_of(event) is not None)
-        )
-        return EventStatus.PENDING if complete else EventStatus.PARKED
+        return EventStatus.PARKED if self.unresolved(event) else EventStatus.PENDING
 
 
 def _row(app, envelope_id, event, refs: References) -> dict:
