@@ -541,7 +541,8 @@ def _recompute_activity(
     p = parsed(event)
     items = caliper.timeback_items(p)
     active = reads.active_of(event)
-    earned = credit.activity_credit(items, active_seconds=active, attempt=p.attempt)
+    attempt = attempt_of(event)
+    earned = credit.activity_credit(items, active_seconds=active, attempt=attempt)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
@@ -602,10 +603,18 @@ def _recompute_activity(
                 "score_date": event.event_time,
                 "metadata": {
                     **credit.result_metadata(items, earned),
-                    "attempt": p.attempt or 1,
+                    "attempt": attempt,
                 },
             }
         )
+
+
+def attempt_of(event: CaliperEvent) -> int:
+    """The attempt an ActivityEvent stands for: the number of its activity key, which
+    ingestion sets to `generated.attempt` (1 when absent), or to the earlier attempt a
+    resent submission repeats (events.services.RetriedAttempts)."""
+    number = event.activity_key.rpartition("|")[2]
+    return int(number) if number.isdigit() else 1
 
 
 def _recompute_xp_grade(
