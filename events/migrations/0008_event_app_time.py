@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0006_failed_events"),
+        ("events", "0007_event_queued_at"),
         ("rostering", "0004_human_field_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
