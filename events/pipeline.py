@@ -183,12 +183,16 @@ def _resolve(event, students, courses, lessons) -> None:
     event.course = (
         courses.get(event.course_ref) if event.course_ref else (lesson.course if lesson else None)
     )
-    complete = (
-        event.student_id is not None
-        and (not event.course_ref or event.course is not None)
-        and (event.type not in caliper.GRADED_TYPES or lesson is not None)
+    missing = references.unresolved(
+        event.type,
+        student_ref=event.student_ref,
+        student_known=event.student_id is not None,
+        course_ref=event.course_ref,
+        course_known=event.course is not None,
+        lesson_refs=event.lesson_refs,
+        lesson_known=lesson is not None,
     )
-    if complete:
+    if not missing:
         event.status = EventStatus.PENDING
         event.save(update_fields=["student", "course", "lesson", "status"])
 
@@ -537,7 +541,8 @@ def _recompute_activity(
     p = parsed(event)
     items = caliper.timeback_items(p)
     active = reads.active_of(event)
-    earned = credit.activity_credit(items, active_seconds=active, attempt=p.attempt)
+    attempt = attempt_of(event)
+    earned = credit.activity_credit(items, active_seconds=active, attempt=attempt)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
@@ -575,10 +580,11 @@ def _recompute_activity(
         )
     if _masters_lesson(event, earned.accuracy, reads.mastered):
         writes.master(event)
-    if references.wants_result(event.raw) and event.lesson_id:
+    if references.wants_result(event.raw) and event.course_id:
         # Recorded as Timeback records attempts (docs/xp-and-mastery.md#attempts): one
         # result per attempt, under the activity's `caliper_<sha256>` line item, numbered in
-        # metadata.attempt and dated at the event's time.
+        # metadata.attempt and dated at the event's time; an activity outside the catalogue
+        # too, since the SDK numbers its attempts from these results.
         writes.results.append(
             {
                 "sourced_id": credit.attempt_result_id(
@@ -589,6 +595,7 @@ def _recompute_activity(
                 ),
                 "line_item_title": references.activity_name(event.raw),
                 "lesson": event.lesson,
+                "course_id": event.course_id,
                 "student_id": event.student_id,
                 "app": event.partner_app,
                 "score": earned.accuracy,
@@ -596,10 +603,18 @@ def _recompute_activity(
                 "score_date": event.event_time,
                 "metadata": {
                     **credit.result_metadata(items, earned),
-                    "attempt": p.attempt or 1,
+                    "attempt": attempt,
                 },
             }
         )
+
+
+def attempt_of(event: CaliperEvent) -> int:
+    """The attempt an ActivityEvent stands for: the number of its activity key, which
+    ingestion sets to `generated.attempt` (1 when absent), or to the earlier attempt a
+    resent submission repeats (events.services.RetriedAttempts)."""
+    number = event.activity_key.rpartition("|")[2]
+    return int(number) if number.isdigit() else 1
 
 
 def _recompute_xp_grade(

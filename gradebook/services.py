@@ -335,7 +335,7 @@ def record_results(results: list[dict]) -> None:
                 sourced_id=r["sourced_id"],
                 line_item=line_items[r.get("line_item_id") or line_item_id(r["lesson"])],
                 student_id=r["student_id"],
-                course_id=r["lesson"].course_id,
+                course_id=_course_of(r),
                 lesson=r["lesson"],
                 score=r["score"],
                 score_status=r["score_status"],
@@ -369,16 +369,24 @@ def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
     lesson = result["lesson"]
     if not result.get("line_item_id"):
         return line_item_for_lesson(lesson, result["app"])
+    title = result.get("line_item_title") or (lesson.title if lesson else sourced_id)
     item, _ = AssessmentLineItem.objects.get_or_create(
         sourced_id=sourced_id,
         defaults={
-            "title": (result.get("line_item_title") or lesson.title)[:255],
-            "course_id": lesson.course_id,
+            "title": title[:255],
+            "course_id": _course_of(result),
             "lesson": lesson,
             "partner_app": result["app"],
         },
     )
     return item
+
+
+def _course_of(result: dict):
+    """A result's course: its lesson's, else the one given (an activity outside the
+    catalogue is credited to its course, docs/events.md#rejected-parked-and-failed)."""
+    lesson = result["lesson"]
+    return lesson.course_id if lesson is not None else result["course_id"]
 
 
 def line_item_id(lesson: CourseComponent) -> str:
