@@ -59,15 +59,20 @@ def validate_envelope(body: object) -> list[object]:
     return data
 
 
-def parse_event(index: int, raw: object, limits: Limits = DEFAULT_LIMITS) -> ParsedEvent:
+def parse_event(
+    index: int, raw: object, limits: Limits = DEFAULT_LIMITS, *, shape_checked: bool = False
+) -> ParsedEvent:
     """Validate one event and extract its references; never raises for bad input.
 
     The bounds of storage and processing (depth, NUL, lengths, numeric ranges:
-    :mod:`.bounds`) are part of validity, so what validates is what can be stored."""
+    :mod:`.bounds`) are part of validity, so what validates is what can be stored.
+    `shape_checked`: the caller has already found the whole body free of NUL and deep
+    nesting (:func:`.bounds.body_within`), so the event need not be walked for them."""
     parsed = ParsedEvent(index=index, raw=raw, errors=[])
-    parsed.errors.extend(shape_errors(raw, limits))
-    if parsed.errors:
-        return parsed  # nothing else reads an event that could not be stored or quoted
+    if not shape_checked:
+        parsed.errors.extend(shape_errors(raw, limits))
+        if parsed.errors:
+            return parsed  # nothing else reads an event that could not be stored or quoted
     try:
         _parse_into(parsed, raw)
         if not parsed.errors:
