@@ -554,11 +554,13 @@ def main():
             kolibri.close()
     if not args.no_processing:
         total = ingest.pending()
-        done = ingest.process_all(broker, total, total, 1.0)
+        bulk = ours.bulk_events
+        done = ingest.process_all(broker, total, bulk, 1.0)
         print(
-            f"processing, one worker (celery --pool=solo): {done['rate']:,.0f} events/s "
-            f"({total} events of every phase, {done['seconds']:.1f} s from 'ready'); "
-            f"target 2,000: {'met' if done['rate'] >= 2000 else 'missed'}; load {load()}"
+            f"processing, one worker (celery --pool=solo): {done['tail_rate']:,.0f} events/s "
+            f"over the {bulk} events of 100-event envelopes (queued last), "
+            f"{done['head_rate'] or 0:,.0f} events/s over the {total - bulk} of 1-event "
+            f"envelopes; {done['seconds']:.1f} s from 'ready'; load {load()}"
         )
         if done["problems"]:
             print(
@@ -566,12 +568,12 @@ def main():
             )
         table.rows.append(
             (
-                "processing, one worker, all phases' events",
-                [done["rate"]],
+                "processing, one worker, 100-event envelopes (events/s)",
+                [done["tail_rate"]],
                 "target",
                 [2000.0],
                 "events/s",
-                [done["rate"] / 2000],
+                [done["tail_rate"] / 2000],
                 [load()],
             )
         )
@@ -582,31 +584,33 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
     clients, rounds = args.clients, args.rounds
     first, single, bulk_copy, many = ([] for _ in range(4))
     put1, put4 = [], []
+    # Phase by phase, each phase ours then the peer, `rounds` times. The 1-event phases come
+    # first, so that the worker's queue (FIFO) holds their tasks before the 100-event ones.
     for _ in range(rounds):
-        if ralph:
-            ralph.start()  # an empty store at the start of each round
-        # single-event POST, one client: Ralph's first requests, on its empty store
+        # single-event POST, one client: Ralph's first requests, on an empty store
         requests, _ = ours.caliper(args.first, 1)
         a = drive(ours.port, [requests])
-        b = (
-            drive(ralph.port, [ralph.statements(ours.shape, 10**9, args.first, 1)])
-            if ralph
-            else None
-        )
+        b = None
+        if ralph:
+            ralph.start()
+            b = drive(ralph.port, [ralph.statements(ours.shape, 10**9, args.first, 1)])
+            ralph.stop()
         first.append((a, b, load()))
+    for _ in range(rounds):
         # single-event POST, 4 clients
         requests, _ = ours.caliper(args.single, 1)
         meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
         a = drive(ours.port, split(requests, clients))
         a["cpu"] = meter.per(a["requests"])
-        b = (
-            drive(
-                ralph.port, split(ralph.statements(ours.shape, 2 * 10**9, args.single, 1), clients)
-            )
-            if ralph
-            else None
-        )
+        b = None
+        if ralph:
+            ralph.start()
+            statements = ralph.statements(ours.shape, 2 * 10**9, args.single, 1)
+            b = drive(ralph.port, split(statements, clients))
+            ralph.stop()
         single.append((a, b, load()))
+    ours.bulk_first = ours.next_event
+    for _ in range(rounds):
         # 100-event envelopes, 4 clients; COPY of the same rows; Ralph, 100 statements a POST
         requests, start = ours.caliper(args.events // 100, 100)
         meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
@@ -615,19 +619,21 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
         copied = ingest.copy_rate(ours.shape, start, args.events)
         bulk_copy.append((a, copied, load()))
         if ralph:
-            b = drive(
-                ralph.port,
-                split(ralph.statements(ours.shape, start, args.events // 100, 100), clients),
-            )
-            many.append((a, b, load()))
+            ralph.start()
+            statements = ralph.statements(ours.shape, start, args.events // 100, 100)
+            b = drive(ralph.port, split(statements, clients))
             ralph.stop()
+            many.append((a, b, load()))
+    for _ in range(rounds):
         # logger PUT with one interaction, 1 client then 4
         a = drive(ours.port, ours.logger_puts(1, args.puts // 3))
         b = drive(kolibri.port, kolibri.puts(1, args.puts // 3)) if kolibri else None
         put1.append((a, b, load()))
+    for _ in range(rounds):
         a = drive(ours.port, ours.logger_puts(clients, args.puts))
         b = drive(kolibri.port, kolibri.puts(clients, args.puts)) if kolibri else None
         put4.append((a, b, load()))
+    ours.bulk_events = len(bulk_copy) * args.events
 
     print()
     table.add(
