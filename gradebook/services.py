@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from core import locks
+from core import bulk, locks
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
 
@@ -179,7 +179,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
         total, count = credited.get(key) or (0, 0)
         delta = rules.correction(target=target, credited=total or 0)
         if delta != 0:
-            entries.append(XpEntry(source_key=key, seq=count, amount=delta, **fields))
+            entries.append({"source_key": key, "seq": count, "amount": delta, **fields})
             group = (fields["student_id"], fields["course_id"], fields["partner_app_id"])
             change = changes.setdefault(group, [Decimal(0), Decimal(0)])
             change[0] += delta
@@ -187,7 +187,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
     corrected = {group: tuple(change) for group, change in changes.items() if change[1] < 0}
     if corrected:
         _refuse_corrections_beyond_credit(corrected)
-    XpEntry.objects.bulk_create(entries)
+    bulk.insert_rows(XpEntry, entries)
     return len(entries)
 
 
@@ -218,26 +218,26 @@ def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | 
 def record_xp_plausibilities(claims: list[dict]) -> None:
     """`record_xp_plausibility` for many sources (its keyword arguments, one dict each)."""
     flags = [
-        XpFlag(
-            source_key=claim["source_key"],
-            student_id=claim["student_id"],
-            course_id=claim["course_id"],
-            partner_app_id=claim["partner_app_id"],
-            reported_xp=rules.xp(claim["reported_xp"]),
-            active_seconds=int(claim["active_seconds"]),
-            flagged=rules.is_implausible(
+        {
+            "source_key": claim["source_key"],
+            "student_id": claim["student_id"],
+            "course_id": claim["course_id"],
+            "partner_app_id": claim["partner_app_id"],
+            "reported_xp": rules.xp(claim["reported_xp"]),
+            "active_seconds": int(claim["active_seconds"]),
+            "flagged": rules.is_implausible(
                 reported_xp=claim["reported_xp"], active_seconds=claim["active_seconds"]
             ),
-            occurred_on=claim["occurred_on"],
-        )
+            "occurred_on": claim["occurred_on"],
+        }
         for claim in claims
     ]
-    XpFlag.objects.bulk_create(
+    bulk.insert_rows(
+        XpFlag,
         flags,
-        update_conflicts=True,
-        unique_fields=["source_key"],
+        conflict=("source_key",),
         # What record_xp_plausibility's update_or_create sets; updated_at stays the first's.
-        update_fields=[
+        update=(
             "student",
             "course",
             "partner_app",
@@ -245,36 +245,29 @@ def record_xp_plausibilities(claims: list[dict]) -> None:
             "active_seconds",
             "flagged",
             "occurred_on",
-        ],
+        ),
     )
 
 
 def set_mastered_units_many(reports: list[dict]) -> None:
     """`set_mastered_units` for many sources (its keyword arguments, one dict each)."""
     credits = [
-        MasteryCredit(
-            source_key=report["source_key"],
-            student_id=report["student_id"],
-            course_id=report["course_id"],
-            units=rules.as_decimal(report["units"]),
-            questions=credit.question_count(report.get("questions", 0)),
-            correct_questions=credit.question_count(report.get("correct_questions", 0)),
-            occurred_on=report["occurred_on"],
-        )
+        {
+            "source_key": report["source_key"],
+            "student_id": report["student_id"],
+            "course_id": report["course_id"],
+            "units": rules.as_decimal(report["units"]),
+            "questions": credit.question_count(report.get("questions", 0)),
+            "correct_questions": credit.question_count(report.get("correct_questions", 0)),
+            "occurred_on": report["occurred_on"],
+        }
         for report in reports
     ]
-    MasteryCredit.objects.bulk_create(
+    bulk.insert_rows(
+        MasteryCredit,
         credits,
-        update_conflicts=True,
-        unique_fields=["source_key"],
-        update_fields=[
-            "student",
-            "course",
-            "units",
-            "questions",
-            "correct_questions",
-            "occurred_on",
-        ],
+        conflict=("source_key",),
+        update=("student", "course", "units", "questions", "correct_questions", "occurred_on"),
     )
 
 
@@ -286,15 +279,16 @@ def record_lesson_masteries(masteries: list[dict]) -> dict[tuple, datetime]:
     of the pairs this moved."""
     if not masteries:
         return {}
-    LessonMastery.objects.bulk_create(
+    bulk.insert_rows(
+        LessonMastery,
         [
-            LessonMastery(
-                student_id=m["student_id"],
-                lesson_id=m["lesson_id"],
-                course_id=m["course_id"],
-                mastered_at=m["at"],
-                source_key=m["source_key"],
-            )
+            {
+                "student_id": m["student_id"],
+                "lesson_id": m["lesson_id"],
+                "course_id": m["course_id"],
+                "mastered_at": m["at"],
+                "source_key": m["source_key"],
+            }
             for m in masteries
         ],
         ignore_conflicts=True,

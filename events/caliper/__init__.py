@@ -29,7 +29,7 @@ from . import bounds
 from .bounds import Limits
 from .common import ParsedEvent
 from .entities import is_entity_describe, validate_entity
-from .envelope import parse_event, validate_envelope
+from .envelope import parse_event, read_stored, validate_envelope
 from .references import score_of
 from .schemas import ENTITY_TYPES, STANDARD_EVENT_TYPES
 from .timeback import timeback_items
@@ -82,6 +82,7 @@ __all__ = [
     "normalise_term",
     "parse_datetime",
     "parse_event",
+    "read_stored",
     "score_of",
     "timeback_items",
     "validate_entity",
