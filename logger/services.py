@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from django.db import connection, transaction
+from django.db.models import DateField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gradebook import credit
@@ -195,9 +197,16 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     session, its summary and its try are locked, so concurrent updates apply one by one; an
     update that repeats the Idempotency-Key of the previous one changes nothing."""
     now = now or timezone.now()
+    zone, zone_params = zones.student_zone_sql(f"{ContentSessionLog._meta.db_table}.student_id")
     session = (
         sessions.select_for_update(of=("self", "summary"))
         .select_related("summary")
+        # The local day of the student's school at `now`, read by the locking query itself.
+        .annotate(
+            local_today=RawSQL(
+                f"(%s::timestamptz AT TIME ZONE {zone})::date", [now, *zone_params], DateField()
+            )
+        )
         .filter(pk=session_id)
         .first()
     )
@@ -236,7 +245,10 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
 
 
 def _today(session, now) -> date:
-    """The local day of the student's school (rostering.zones) at `now`, read once per update."""
+    """The local day of the student's school (rostering.zones) at `now`, read once per update
+    (update_session reads it with the session)."""
+    if session.__dict__.get("local_today") is not None:
+        return session.local_today
     cached = session.__dict__.get("_local_today")
     if cached is None or cached[0] != now:
         cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))

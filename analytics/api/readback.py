@@ -294,9 +294,12 @@ class InsightsView(AnalyticsView):
         scope = self.scope()
         student = scope.student(user_id)
         params = request.query_params
-        today = parse_day(params.get("date"), "date") or zones.today_in(zones.zone_of(student.pk))
+        school = zones.school_days_of(zones.school_of(student))
+        today = parse_day(params.get("date"), "date") or school.today
         courses = [scope.course(params["course"]).pk] if params.get("course") else scope.courses
-        insights = selectors.student_insights(student, today, courses=courses)
+        insights = selectors.student_insights(
+            student, today, courses=courses, calendar=school.calendar
+        )
         return _insights_response(student, insights)
 
 
