@@ -590,7 +590,8 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
                 wasted_seconds=sum(r["wasted_seconds"] for r in period_rows),
                 started=started,
                 met_by_day={
-                    day: "met" if day in met else "worked" if day in worked else "none"
+                    # A day without work is "none" even when nothing was asked of it.
+                    day: "none" if day not in worked else "met" if day in met else "worked"
                     for day in grid_days
                 },
             )
