@@ -192,7 +192,7 @@ def _number(value, places=1) -> str:
 @login_required
 def class_csv(request, class_id: int):
     klass = _visible_class(request, class_id)
-    report = selectors.class_report(klass)
+    report = selectors.class_report(klass, **_period(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{klass.sourced_id}-{report.today.isoformat()}.csv".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -245,6 +245,7 @@ def app_dashboard(request, app_id: int):
     report = selectors.app_report(app, zones.today_in(zones.default_zone()))
     context = {
         "report": report,
+        "zone_name": zones.default_zone().key,
         "events_chart": charts.chart(
             "Day",
             [d.day.strftime("%a %d %b") for d in report.ingestion],
