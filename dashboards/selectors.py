@@ -182,14 +182,13 @@ def goal_lines(c: CourseInsight) -> list[GoalLine]:
             )
         )
     if goals_.daily_accuracy:
-        shown = "no questions answered yet" if today.accuracy is None else f"{_n(today.accuracy)}%"
-        lines.append(
-            GoalLine(
-                "accuracy",
-                f"Right answers: {shown} (goal {_n(goals_.daily_accuracy)}% or more)",
-                verdict.accuracy,
-            )
+        goal = f"{_n(goals_.daily_accuracy)}% or more"
+        text = (
+            f"Right answers: {goal} (no questions answered yet today)"
+            if today.accuracy is None
+            else f"Right answers: {_n(today.accuracy)}% (goal {goal})"
         )
+        lines.append(GoalLine("accuracy", text, verdict.accuracy))
     if goals_.daily_mastered_units:
         lines.append(
             GoalLine(
