@@ -6,7 +6,7 @@ Scoping is the caller's: pass `courses` (a Course queryset such as
 `rostering.access.courses_visible_to_app(app)`, or course ids) and students (a User
 queryset or ids) to narrow what is read. `None` means "no narrowing".
 
-- `activity_rows(...)`: the rollup rows, per student × course × UTC day, as a queryset
+- `activity_rows(...)`: the rollup rows, per student × course × local day of the student's school, as a queryset
   ready to page (`student_ref`/`course_ref` are the sourcedIds).
 - `student_insights(student, today, courses=None)`: one student's goals, today's figures
   and verdicts, goal-met days, streak, time back, progress and diagnosis flags per course.
@@ -43,7 +43,7 @@ def activity_rows(
     start: date | None = None,
     end: date | None = None,
 ) -> QuerySet:
-    """DailyActivity rows (student × course × UTC day) in [start, end], oldest day first,
+    """DailyActivity rows (student × course × local day) in [start, end], oldest day first,
     annotated with `student_ref` and `course_ref` (sourcedIds). Lazy: page it (count
     `rollups(...)` with the same arguments: the same rows without the joins)."""
     return (
@@ -155,19 +155,24 @@ class StudentInsights:
     judged: diagnosis.Window  # the student's totals over those days (accuracy, waste, ...)
 
 
-def student_insights(student, today: date, courses=None) -> StudentInsights:
+def student_insights(
+    student, today: date, courses=None, calendar=goals.SCHOOL_DAYS
+) -> StudentInsights:
     """Insights of one student (a User or its id); see `insights_for_students`."""
     student_id = getattr(student, "pk", student)
-    return insights_for_students([student_id], today, courses)[student_id]
+    return insights_for_students([student_id], today, courses, calendar)[student_id]
 
 
 def insights_for_students(
-    student_ids: Iterable[int], today: date, courses=None
+    student_ids: Iterable[int], today: date, courses=None, calendar=goals.SCHOOL_DAYS
 ) -> dict[int, StudentInsights]:
     """Insights of each student, over the courses they are enrolled in as students or have
     activity in (narrowed to `courses` when given). Five queries whatever the number of
     students, courses or days of history: enrollments, rollups, courses with activity but
-    no enrollment (only when there are some), and course progress (two)."""
+    no enrollment (only when there are some), and course progress (two).
+
+    `today` is a local day of the students' school and `calendar` its school days
+    (rostering.zones.calendar_of; Monday to Friday by default): rollup days are local days."""
     student_ids = set(student_ids)
     if not student_ids:
         return {}
@@ -175,6 +180,10 @@ def insights_for_students(
     rows = _rows_by_student(student_ids, courses)
     _add_unenrolled_courses(rows, goals_by_pair, course_info)
     progress = course_progress(goals_by_pair)
+    for pair, course_progress_of_pair in progress.items():
+        if course_progress_of_pair.complete and pair in goals_by_pair:
+            # A course the student has completed asks nothing more of them.
+            goals_by_pair[pair] = goals.NOTHING_ASKED
     thresholds = diagnosis_thresholds()
     courses_of = defaultdict(list)
     for s, c in goals_by_pair:
@@ -189,6 +198,7 @@ def insights_for_students(
             course_info,
             progress,
             thresholds,
+            calendar,
         )
         for s in student_ids
     }
@@ -266,13 +276,14 @@ def _add_unenrolled_courses(rows, goals_by_pair, course_info) -> None:
 
 
 def _insights(
-    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds
+    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds, calendar
 ):
     by_course_day = {(r.course_id, r.day): figures_of(r) for r in rows}
     met_days = _met_days(student_id, rows, goals_by_pair, by_course_day)
     start, end = diagnosis_window(today)
     school_days = sum(
-        goals.is_school_day(start + timedelta(days=i)) for i in range((end - start).days + 1)
+        goals.is_school_day(start + timedelta(days=i), calendar)
+        for i in range((end - start).days + 1)
     )
     window_rows = [r for r in rows if start <= r.day <= end]
     per_course = []
@@ -294,7 +305,7 @@ def _insights(
                 flags=_diagnose(course_window, school_days, thresholds),
             )
         )
-    school_met = [d for d in met_days if goals.is_school_day(d)]
+    school_met = [d for d in met_days if goals.is_school_day(d, calendar)]
     return StudentInsights(
         student_id=student_id,
         today=today,
@@ -302,7 +313,7 @@ def _insights(
         xp_goal_today=sum((c.goals.daily_xp for c in per_course), Decimal(0)),
         goal_met_today=today in met_days,
         met_days=met_days,
-        streak=goals.streak(met_days, today),
+        streak=goals.streak(met_days, today, calendar),
         time_back=time_back_of(len(school_met)),
         courses=per_course,
         flags=_diagnose(window_rows, school_days, thresholds),

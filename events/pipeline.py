@@ -27,6 +27,7 @@ from gradebook import services as gradebook
 from gradebook import xp as rules
 from gradebook.models import ItemResult, LessonMastery, XpEntry
 from gradebook.signals import notify_learning_changed
+from rostering import zones
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
 from . import caliper, jobs
@@ -97,6 +98,7 @@ def _process_batch(event_ids: list[int]) -> int:
         )
         jobs.hold_while_processing({e.envelope_id for e in events})
         ready = resolve_parked(events)
+        assign_days(ready)
         touched = Touched()
         for handler_type, handler in HANDLERS.items():
             batch = [e for e in ready if e.type == handler_type]
@@ -207,7 +209,21 @@ def parsed(event: CaliperEvent):
 
 
 def day_of(event: CaliperEvent):
-    return event.event_time.date()
+    """The local day of the event in its student's school (rostering.zones): set for a whole
+    batch at once by `assign_days`; one query for an event that came without it."""
+    day = event.__dict__.get("local_day")
+    if day is None:
+        assign_days([event])
+        day = event.local_day
+    return day
+
+
+def assign_days(events: list[CaliperEvent]) -> None:
+    """Each event's local day, bucketed in SQL for all of them in one statement."""
+    missing = [e for e in events if e.__dict__.get("local_day") is None]
+    days = zones.local_days([(e.student_id, e.event_time) for e in missing])
+    for event, day in zip(missing, days, strict=True):
+        event.local_day = day
 
 
 # --- handlers: one per event type, each over a batch of that type ---
@@ -379,6 +395,7 @@ def recompute_xp_sources(events: list[CaliperEvent], touched: Touched) -> None:
     _lock_xp_sources(sources)
     latest = _latest_of_attempts([e for e in sources.values() if e.type == "ActivityEvent"])
     sources = {key: latest.get(key, event) for key, event in sources.items()}
+    assign_days(list(sources.values()))
     reads = SourceReads(
         active=active_seconds_of_runs({(e.student_id, e.run_key) for e in sources.values()}),
         mastered=_mastered_lessons(sources.values()),
@@ -440,9 +457,10 @@ class SourceWrites:
         moved = gradebook.record_lesson_masteries([m for _, m in self.masteries.values()])
         for event, _ in self.masteries.values():
             touched.add(event.student_id, event.course_id, day_of(event))
-        for pair, moved_from in moved.items():
-            event = self.masteries[pair][0]
-            touched.add(event.student_id, event.course_id, moved_from.date())
+        moves = [(self.masteries[pair][0], moved_from) for pair, moved_from in moved.items()]
+        days = zones.local_days([(event.student_id, at) for event, at in moves])
+        for (event, _), day in zip(moves, days, strict=True):
+            touched.add(event.student_id, event.course_id, day)
         gradebook.record_results(self.results)
 
 
@@ -674,7 +692,9 @@ def _maybe_master_lesson(event: CaliperEvent, accuracy: Decimal | None, touched:
         )
         touched.add(event.student_id, event.course_id, day_of(event))
         if moved_from is not None:
-            touched.add(event.student_id, event.course_id, moved_from.date())
+            touched.add(
+                event.student_id, event.course_id, zones.local_day(event.student_id, moved_from)
+            )
 
 
 def _score_type(event) -> str | None:

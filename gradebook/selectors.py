@@ -28,6 +28,19 @@ class Progress:
     total_units: int
     pct_complete: Decimal  # pctCompleteApp, capped at 100
 
+    @property
+    def mastered_shown(self) -> Decimal:
+        """What pages print as "N of total": the raw cumulative sum (kept by the APIs, a repeat
+        report adds to it) capped at the total, so a page never says "13 of 12"."""
+        if self.total_units <= 0:
+            return Decimal(self.mastered_units)
+        return min(Decimal(self.mastered_units), Decimal(self.total_units))
+
+    @property
+    def complete(self) -> bool:
+        """Every mastery unit of the course is mastered: the course asks nothing more."""
+        return self.total_units > 0 and self.pct_complete >= 100
+
 
 def total_units_of(course_ids: Iterable[int]) -> dict[int, int]:
     """Each course's `metadata.totalUnits`, else its number of (active) lessons. One query."""

@@ -5,7 +5,7 @@ or a repeated PUT writes nothing new.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,6 +14,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from core import bulk, locks
+from rostering import zones
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
 
@@ -448,7 +449,9 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
         AssessmentResult, sourced_id=sourced_id, fields=fields
     )
     if changed:
-        credit_assessment_result(result, earlier_day=_day(before.score_date) if before else None)
+        credit_assessment_result(
+            result, earlier_day=_day(before.student_id, before.score_date) if before else None
+        )
         if result.line_item.sourced_id.startswith(credit.STANDARDIZED_TEST_PREFIX):
             _notify_standardized([result.student_id], [result.line_item])
     return result, created
@@ -590,7 +593,7 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
     """Make the XP, mastered units and lesson mastery credited for `result` match it now."""
     if result.course_id is None:
         return  # no course, nothing to count it towards
-    day = _day(result.score_date)
+    day = _day(result.student_id, result.score_date)
     touched = {(result.student_id, result.course_id, day)}
     if earlier_day is not None and earlier_day != day:
         touched.add((result.student_id, result.course_id, earlier_day))
@@ -622,7 +625,7 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
             source_key=key,
         )
         if moved_from is not None:
-            touched.add((result.student_id, result.course_id, _day(moved_from)))
+            touched.add((result.student_id, result.course_id, _day(result.student_id, moved_from)))
     notify_learning_changed(touched)
 
 
@@ -639,5 +642,6 @@ def _credit_result_xp(result: AssessmentResult, day: date, target) -> None:
     )
 
 
-def _day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
+def _day(student_id: int, moment: datetime) -> date:
+    """The local day of the student's school (rostering.zones) the moment falls on."""
+    return zones.local_day(student_id, moment)

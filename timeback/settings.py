@@ -128,7 +128,9 @@ if env.bool("FAST_PASSWORD_HASHER", default=False):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # stored times are UTC; a student's days are their school's (below)
+# The IANA time zone of an org that names none (docs/dashboards.md#days-are-the-schools-local-days).
+SCHOOL_TIME_ZONE = env("SCHOOL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
