@@ -250,6 +250,7 @@ def handle_grade(batch, touched: Touched) -> None:
             score_status="fully graded",
             score_date=event.event_time,
             metadata={"accuracy": float(accuracy)} if accuracy is not None else {},
+            learning_objective_set=references.learning_objective_set(event.raw),
         )
         _maybe_master_lesson(event, accuracy, touched)
 
@@ -267,6 +268,7 @@ def handle_assessment(batch, touched: Touched) -> None:
             score_status="submitted",
             score_date=event.event_time,
             metadata={},
+            learning_objective_set=references.learning_objective_set(event.raw),
         )
 
 

@@ -26,7 +26,7 @@ from .models import (
     XpEntry,
     XpFlag,
 )
-from .signals import notify_learning_changed
+from .signals import notify_learning_changed, notify_results_recorded
 
 
 def credit_xp(
@@ -340,6 +340,7 @@ def record_results(results: list[dict]) -> None:
                 score_status=r["score_status"],
                 score_date=r["score_date"],
                 metadata=r["metadata"],
+                learning_objective_set=r.get("learning_objective_set") or [],
                 date_last_modified=now,
             )
             for r in results
@@ -356,9 +357,11 @@ def record_results(results: list[dict]) -> None:
             "score_status",
             "score_date",
             "metadata",
+            "learning_objective_set",
             "date_last_modified",
         ],
     )
+    notify_results_recorded(r["sourced_id"] for r in results)
 
 
 def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
@@ -409,8 +412,11 @@ def record_result(
     score_status,
     score_date,
     metadata,
+    learning_objective_set=None,
 ) -> AssessmentResult:
-    """Upsert the assessment result an event produced (its sourcedId derives from the event)."""
+    """Upsert the assessment result an event produced (its sourcedId derives from the event).
+    `learning_objective_set` is its per-standard scores (OneRoster 1.2's shape), when the
+    event carries them."""
     result, _ = AssessmentResult.objects.update_or_create(
         sourced_id=sourced_id,
         defaults={
@@ -422,8 +428,10 @@ def record_result(
             "score_status": score_status,
             "score_date": score_date,
             "metadata": metadata,
+            "learning_objective_set": learning_objective_set or [],
         },
     )
+    notify_results_recorded([sourced_id])
     return result
 
 
@@ -446,6 +454,7 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
     )
     if changed:
         credit_assessment_result(result, earlier_day=_day(before.score_date) if before else None)
+        notify_results_recorded([result.sourced_id])
     return result, created
 
 

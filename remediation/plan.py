@@ -295,3 +295,26 @@ def _ordered(roles: dict[str, str], precedes, standard) -> list[str]:
             if waiting[following] == 0:
                 heapq.heappush(ready, (key(following), following))
     return order
+
+
+def reachable(
+    missed: Iterable[str], associations: Iterable[Association], max_depth: int = DEFAULT_MAX_DEPTH
+) -> set[str]:
+    """Every standard `build_plan` could include for `missed`, whatever is mastered: what to
+    read lessons and scores for before building (a superset of the plan)."""
+    associations = list(associations)
+    precedes = [(a.origin, a.destination) for a in associations if a.type == PRECEDES]
+    broken = cyclic_edges(precedes)
+    back: dict[str, set[str]] = {}
+    for origin, destination in precedes:
+        if (origin, destination) not in broken:
+            back.setdefault(destination, set()).add(origin)
+    down: dict[str, set[str]] = {}
+    for a in associations:
+        if a.type == IS_CHILD_OF and a.origin != a.destination:
+            down.setdefault(a.destination, set()).add(a.origin)
+    found = set(missed)
+    for start in list(found):
+        for neighbours in (back, down):
+            _walk(start, neighbours, max_depth, lambda _: False, found.add)
+    return found
