@@ -350,3 +350,6 @@ REMEDIATION_THRESHOLD = env.float("REMEDIATION_THRESHOLD", default=90.0)
 # How many `precedes` steps back from a missed standard its unmastered prerequisites are
 # looked for (and as deep down `isChildOf` for its children).
 REMEDIATION_MAX_DEPTH = env.int("REMEDIATION_MAX_DEPTH", default=3)
+# What `GET /insights/1.0/users/{id}` adds from the apps above analytics: functions of the
+# student answering {key: value} merged into the insights (analytics never imports them).
+INSIGHTS_SECTIONS = ["remediation.selectors.open_plan_for_insights"]
