@@ -25,7 +25,13 @@ from analytics.selectors import (
     student_insights,
 )
 from events.models import CaliperEvent, EventStatus, RejectedEvent
-from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
+from gradebook.models import (
+    AssessmentLineItem,
+    AssessmentResult,
+    ItemResult,
+    LessonMastery,
+    XpFlag,
+)
 from gradebook.selectors import Progress
 from rostering.models import (
     ComponentKind,
@@ -37,6 +43,7 @@ from rostering.models import (
     Status,
     User,
 )
+from standards import selectors as standards
 
 from . import figures
 
@@ -378,6 +385,9 @@ class AppReport:
     wasted_seconds: int
     flagged_count: int
     flagged: list
+    # The CASE standards the app's lessons and assessment line items name: unresolved ones,
+    # covered standards and content gaps per framework (docs/dashboards.md).
+    alignment: standards.AlignmentReport | None = None
 
     @property
     def xp_per_active_minute(self) -> Decimal | None:
@@ -403,7 +413,8 @@ def _day_start(day: date) -> datetime:
 
 
 def app_report(app: PartnerApp, today: date) -> AppReport:
-    """The developer dashboard of one partner app, in twelve queries."""
+    """The developer dashboard of one partner app, in thirteen queries (three more when its
+    lessons or line items name CASE standards)."""
     since = today - timedelta(days=DEVELOPER_DAYS - 1)
     accepted = accepted_per_day(app, since, today)
     rejected = dict(
@@ -451,6 +462,10 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
     flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
+    lessons = _lesson_outcomes(courses, outcome_start)
+    alignment = standards.alignment_report(
+        [o.lesson for o in lessons], other_references=_line_item_standards(app, courses)
+    )
     return AppReport(
         app=app,
         today=today,
@@ -465,7 +480,7 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         else [],
         reasons=_top_rejections(app),
         active_students=active_students,
-        lessons=_lesson_outcomes(courses, outcome_start),
+        lessons=lessons,
         accuracy_buckets=buckets,
         xp=totals["xp"] or Decimal(0),
         active_seconds=totals["active"] or 0,
@@ -476,7 +491,27 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
                 :FLAGGED_SHOWN
             ]
         ),
+        alignment=alignment,
     )
+
+
+LINE_ITEMS_READ = 500  # assessment line items read for their CASE objectives (newest first)
+
+
+def _line_item_standards(app: PartnerApp, course_ids: list[int]) -> dict[str, list[str]]:
+    """{CFItem reference: ["assessment line item <title> (<sourcedId>)"]} of the app's
+    assessment line items whose OneRoster 1.2 learningObjectiveSet has source CASE."""
+    rows = (
+        AssessmentLineItem.objects.filter(Q(partner_app=app) | Q(course_id__in=course_ids))
+        .exclude(learning_objective_set=[])
+        .order_by("-pk")
+        .values_list("sourced_id", "title", "learning_objective_set")[:LINE_ITEMS_READ]
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for sourced_id, title, objectives in rows:
+        for ref in standards.case_references(objectives):
+            found[ref].append(f"assessment line item {title} ({sourced_id})")
+    return found
 
 
 def accepted_per_day(app: PartnerApp, since: date, today: date) -> dict[date, int]:

@@ -22,6 +22,11 @@ number of queries, whatever the number of references):
   optionally only in the given courses (rostering `Course` primary keys), ordered by
   course and sort order. Items with no lesson are absent.
 - `document_subjects(document identifier)` is `StandardItem.subjects` for a document.
+- `case_references(learning_objective_set)`: the CFItem references a OneRoster 1.2
+  `learningObjectiveSet` carries under source "CASE" (ids, or a result's
+  `learningObjectiveResults[].learningObjectiveId`).
+- `alignment_report(lessons, other_references=...)`: unresolved references and, per
+  framework, covered standards and content gaps (the developer dashboard).
 
 Everything returned is an immutable dataclass of strings, tuples and ints: safe to cache,
 compare and serialise with `dataclasses.asdict`.
@@ -276,3 +281,213 @@ def lessons_aligned_to(
                     )
                 )
     return dict(aligned)
+
+
+# --- reads of the CASE API (whole packages, their tree) ------------------------------------
+
+
+@dataclass
+class PackageRows:
+    """One framework's rows, each list in package order (four queries)."""
+
+    document: CFDocument
+    items: list[CFItem]
+    associations: list[CFAssociation]
+    definitions: list = field(default_factory=list)
+
+
+def package_rows(document: CFDocument) -> PackageRows:
+    return PackageRows(
+        document=document,
+        items=list(document.items.order_by("position", "id")),
+        associations=list(
+            document.associations.select_related("origin_item", "destination_item").order_by(
+                "position", "id"
+            )
+        ),
+        definitions=list(document.definitions.order_by("kind", "position", "id")),
+    )
+
+
+@dataclass
+class TreeNode:
+    item: CFItem
+    children: list["TreeNode"] = field(default_factory=list)
+
+
+def item_tree(rows: PackageRows) -> list[TreeNode]:
+    """The framework's isChildOf tree over its own items: roots are the items whose parent
+    is the document, or is no item of the package (an item with no parent at all is a root
+    too). Siblings by sequenceNumber, then package order. An item listed under several
+    parents appears under each; a cycle is cut where it closes."""
+    by_id = {i.identifier: i for i in rows.items}
+    order = {i.identifier: n for n, i in enumerate(rows.items)}
+    children: dict[str, list[tuple]] = defaultdict(list)
+    has_parent: set[str] = set()
+    for a in rows.associations:
+        if a.association_type != IS_CHILD_OF or a.origin_identifier not in by_id:
+            continue
+        if a.destination_identifier in by_id:
+            has_parent.add(a.origin_identifier)
+            key = (a.sequence_number is None, a.sequence_number or 0, order[a.origin_identifier])
+            children[a.destination_identifier].append((key, a.origin_identifier))
+
+    def build(identifier: str, path: frozenset) -> TreeNode:
+        node = TreeNode(by_id[identifier])
+        for _, child in sorted(children.get(identifier, ())):
+            if child not in path:
+                node.children.append(build(child, path | {child}))
+        return node
+
+    roots = [i.identifier for i in rows.items if i.identifier not in has_parent]
+    return [build(r, frozenset({r})) for r in roots]
+
+
+# --- alignment: what lessons and line items name, resolved against the frameworks ---------
+
+CASE_SOURCE = "case"
+
+
+def case_references(learning_objective_set) -> list[str]:
+    """The CFItem references of a OneRoster 1.2 `learningObjectiveSet` whose source is CASE
+    (`[{"source": "CASE", "learningObjectiveIds": [...]}]`, or on a result
+    `learningObjectiveResults: [{"learningObjectiveId"}]`); the source is matched without
+    regard to case, as clients write "CASE" or "case"."""
+    found: list[str] = []
+    for entry in learning_objective_set or ():
+        if (
+            not isinstance(entry, dict)
+            or str(entry.get("source", "")).strip().lower() != CASE_SOURCE
+        ):
+            continue
+        for ref in entry.get("learningObjectiveIds") or ():
+            found.append(str(ref))
+        for result in entry.get("learningObjectiveResults") or ():
+            if isinstance(result, dict) and result.get("learningObjectiveId"):
+                found.append(str(result["learningObjectiveId"]))
+    return list(dict.fromkeys(r.strip() for r in found if str(r).strip()))
+
+
+@dataclass(frozen=True)
+class UnresolvedReference:
+    reference: str
+    used_by: tuple[str, ...]  # "lesson <title> (<sourcedId>)", "assessment line item ..."
+
+
+@dataclass(frozen=True)
+class CoveredStandard:
+    item: StandardItem
+    lessons: tuple[str, ...]  # titles of the lessons aligned to it
+
+
+@dataclass(frozen=True)
+class FrameworkCoverage:
+    document: str
+    title: str
+    subjects: tuple[str, ...]
+    covered: tuple[CoveredStandard, ...]
+    gaps: tuple[StandardItem, ...]
+
+    @property
+    def standards_total(self) -> int:
+        return len(self.covered) + len(self.gaps)
+
+    @property
+    def covered_percent(self) -> int:
+        return round(100 * len(self.covered) / self.standards_total) if self.standards_total else 0
+
+
+@dataclass(frozen=True)
+class AlignmentReport:
+    lessons_total: int
+    lessons_aligned: int
+    unresolved: tuple[UnresolvedReference, ...]
+    frameworks: tuple[FrameworkCoverage, ...]
+
+
+def _code_order(item: StandardItem):
+    return (item.human_coding_scheme or "\uffff", item.full_statement)
+
+
+def lessons_of_courses(course_ids: Iterable[int]) -> list:
+    """The active lessons of the courses, in course order (one query)."""
+    return list(
+        CourseComponent.objects.filter(
+            course_id__in=list(course_ids), kind=ComponentKind.LESSON, status=Status.ACTIVE
+        ).order_by("course_id", "sort_order", "id")
+    )
+
+
+def alignment_report(
+    lessons: Iterable, *, other_references: dict[str, list[str]] | None = None
+) -> AlignmentReport:
+    """How the given lessons (rostering CourseComponents, e.g. `lessons_of_courses(...)` or
+    the ones a page already holds) and any other references (e.g. an app's assessment line
+    items: `{reference: [who uses it]}`) align to the imported frameworks: no query when
+    nothing names a standard, else three.
+
+    Unresolved: every reference that names no item we hold, with who uses it. Per framework
+    a reference names: its standards, i.e. the items no other item of the framework is a
+    child of (`isChildOf` leaves) and any item a lesson names directly; covered when at
+    least one lesson names it (by identifier or uri), else a content gap."""
+    lessons = list(lessons)
+    used_by: dict[str, list[str]] = defaultdict(list)
+    for lesson in lessons:
+        for ref in lesson.learning_standards or ():
+            ref = str(ref).strip()
+            if ref:
+                used_by[ref].append(f"lesson {lesson.title} ({lesson.sourced_id})")
+    for ref, users in (other_references or {}).items():
+        if str(ref).strip():
+            used_by[str(ref).strip()].extend(users)
+    resolved = items_by_identifier_or_uri(used_by) if used_by else {}
+    unresolved = tuple(
+        UnresolvedReference(ref, tuple(dict.fromkeys(used_by[ref])))
+        for ref in sorted(used_by)
+        if ref not in resolved
+    )
+    lesson_titles: dict[str, list[str]] = defaultdict(list)
+    for lesson in lessons:
+        for ref in dict.fromkeys(str(r).strip() for r in lesson.learning_standards or ()):
+            if ref in resolved and lesson.title not in lesson_titles[resolved[ref].identifier]:
+                lesson_titles[resolved[ref].identifier].append(lesson.title)
+    documents = sorted({i.document for i in resolved.values()})
+    frameworks = []
+    if documents:
+        rows = list(
+            CFItem.objects.filter(document__identifier__in=documents).select_related("document")
+        )
+        described = {r.document.identifier: r.document for r in rows}
+        items = [_as_item(r, r.document) for r in rows]
+        parents = set(
+            CFAssociation.objects.filter(
+                document__identifier__in=documents,
+                association_type=IS_CHILD_OF,
+                origin_item__isnull=False,
+                destination_item__isnull=False,
+            ).values_list("destination_identifier", flat=True)
+        )
+        for document in documents:
+            own = sorted((i for i in items if i.document == document), key=_code_order)
+            standards = [
+                i for i in own if i.identifier not in parents or i.identifier in lesson_titles
+            ]
+            frameworks.append(
+                FrameworkCoverage(
+                    document=document,
+                    title=described[document].title,
+                    subjects=tuple(str(s) for s in described[document].subject or ()),
+                    covered=tuple(
+                        CoveredStandard(i, tuple(lesson_titles[i.identifier]))
+                        for i in standards
+                        if i.identifier in lesson_titles
+                    ),
+                    gaps=tuple(i for i in standards if i.identifier not in lesson_titles),
+                )
+            )
+    return AlignmentReport(
+        lessons_total=len(lessons),
+        lessons_aligned=sum(1 for lesson in lessons if lesson.learning_standards),
+        unresolved=unresolved,
+        frameworks=tuple(frameworks),
+    )

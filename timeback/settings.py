@@ -247,6 +247,11 @@ SPECTACULAR_SETTINGS = {
 # OneRoster collection paging (docs/api.md#collections).
 ONEROSTER_DEFAULT_LIMIT = 100
 ONEROSTER_MAX_LIMIT = 3000
+# CASE 1.1 frameworks (docs/api.md#case-11-competency-frameworks): the largest CFPackage the
+# import reads from a file or URL (the CASE API's POST/PUT bodies obey the request body limit
+# below), and how long fetching one by URL may take (seconds).
+CASE_PACKAGE_MAX_BYTES = env.int("CASE_PACKAGE_MAX_BYTES", default=50 * 1024 * 1024)
+CASE_PACKAGE_FETCH_TIMEOUT = env.float("CASE_PACKAGE_FETCH_TIMEOUT", default=30.0)
 # Largest request body a client may send (bytes); larger bodies answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=5 * 1024 * 1024)
 

@@ -140,7 +140,7 @@ def handler403(request, exception=None):
 # The first path segments of every API surface: their errors are JSON, whatever fails.
 API_PATH = re.compile(
     r"^/?(ims|rostering|resources|gradebook|auth|oauth2|events|api|caliper|jobs|xp|analytics|insights"
-    r"|edubridge)/"
+    r"|edubridge|case)/"
 )
 
 
