@@ -211,3 +211,31 @@ def test_a_guide_adjusts_a_plan_and_the_reason_is_kept(world, holes):
     assert codes(plan_of(world.ada)) == [("G3.MUL.3", "missed")]
     change = plan.changes.get(kind="adjusted")
     assert change.reason == "Known from last year." and change.detail["removed"] == [ID["G3.MUL.2"]]
+
+
+def test_an_imported_standardized_test_opens_a_plan(world, holes):
+    from gradebook.services import record_standardized_results
+
+    line_item = {
+        "sourced_id": "stdtest_math_fall",
+        "title": "MAP Growth Mathematics, Fall 2026-2027",
+        "metadata": {
+            "standardizedTest": {"source": "map-growth", "subject": "Mathematics"},
+            "masteryTest": True,
+        },
+    }
+    result = {
+        "sourced_id": "stdtest_ada_math_fall",
+        "line_item_id": "stdtest_math_fall",
+        "student_id": world.ada.pk,
+        "score": 201,
+        "score_date": TEST_DAY,
+        "learning_objective_set": scores(G3_MUL_1=40),
+        "metadata": {"standardizedTest": {"rit": 201}},
+    }
+
+    record_standardized_results(line_items=[line_item], results=[result])
+
+    view = plan_of(world.ada)
+    assert codes(view) == [("G3.MUL.1", "missed")]
+    assert view.plan.result.sourced_id == "stdtest_ada_math_fall"
