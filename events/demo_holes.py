@@ -13,6 +13,8 @@ place, the alignment and the test result are upserts (an unchanged result writes
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from django.db import transaction
+
 from gradebook import services as gradebook
 from gradebook.models import AssessmentLineItem
 from rostering import services as rostering
@@ -47,6 +49,7 @@ STUDENT = "demo-student-03"
 SCORES = {MUL_1: 95, MUL_2: 96, MUL_3: 55, FRA_1: 92, FRA_4: 62}
 
 
+@transaction.atomic
 def seed(*, app: PartnerApp, today: date) -> str:
     """Import the framework, align the lessons, write the student's skills check; answers
     a line for the command's output."""

@@ -112,3 +112,10 @@ def test_only_a_guide_or_administrator_of_the_student_may_change_a_plan(client, 
     assert response.status_code == 404
     plan.refresh_from_db()
     assert plan.status == "open"
+
+
+def test_the_plans_course_is_not_counted_among_the_students_courses_and_goals(world, plan):
+    from analytics.selectors import student_insights
+
+    courses = [c.course_ref for c in student_insights(world.ada, later(0).date()).courses]
+    assert courses == ["course-1"]
