@@ -138,3 +138,20 @@ def test_the_plans_course_is_seen_by_the_roster_source_and_the_app_whose_lessons
         if link["title"] == "Lesson 2" and link["sourcedId"].startswith("holefill-")
     ]
     assert len(in_plan) == 1
+
+
+def test_the_schema_documents_the_remediation_read_back_with_its_example(client, db):
+    schema = client.get("/api/schema/?format=json").json()
+    operation = schema["paths"]["/analytics/1.0/users/{user_id}/remediation/"]["get"]
+    (example,) = operation["responses"]["200"]["content"]["application/json"]["examples"].values()
+    plan = example["value"]["plans"][0]
+    assert set(plan) == {
+        "id",
+        "status",
+        "subject",
+        "course",
+        "standards",
+        "contentGaps",
+        "readyForRetest",
+    }
+    assert operation["security"] == [{"partnerToken": []}]
