@@ -418,10 +418,11 @@ def record_result(
     score_date,
     metadata,
     learning_objective_set=None,
+    notify: bool = True,
 ) -> AssessmentResult:
     """Upsert the assessment result an event produced (its sourcedId derives from the event).
     `learning_objective_set` is its per-standard scores (OneRoster 1.2's shape), when the
-    event carries them."""
+    event carries them. `notify=False`: the caller announces a batch's results at once."""
     result, _ = AssessmentResult.objects.update_or_create(
         sourced_id=sourced_id,
         defaults={
@@ -436,7 +437,8 @@ def record_result(
             "learning_objective_set": learning_objective_set or [],
         },
     )
-    notify_results_recorded([sourced_id])
+    if notify:
+        notify_results_recorded([sourced_id])
     return result
 
 

@@ -155,3 +155,19 @@ def test_the_schema_documents_the_remediation_read_back_with_its_example(client,
         "readyForRetest",
     }
     assert operation["security"] == [{"partnerToken": []}]
+
+
+def test_the_read_back_takes_as_many_queries_for_many_plans_as_for_one(
+    world, holes, django_assert_max_num_queries
+):
+    put_mastery_test(world.math.api, G3_MUL_3=60)
+    with django_assert_max_num_queries(10) as one:
+        remediation(world.math.api)
+    # Read now: every request resets the connection's query log.
+    queries_for_one = len(one.captured_queries)
+    put_mastery_test(world.math.api, sourced_id="mt-2", at=later(1), G3_MUL_3=99)
+    put_mastery_test(world.math.api, sourced_id="mt-3", at=later(2), G3_MUL=50, G3_FRA_1=10)
+
+    assert len(remediation(world.math.api).json()["plans"]) == 2
+    with django_assert_max_num_queries(queries_for_one):
+        remediation(world.math.api)
