@@ -119,3 +119,13 @@ def test_the_plans_course_is_not_counted_among_the_students_courses_and_goals(wo
 
     courses = [c.course_ref for c in student_insights(world.ada, later(0).date()).courses]
     assert courses == ["course-1"]
+
+
+def test_an_administrator_reads_a_plan_and_its_history_in_the_admin(admin_client, plan):
+    response = admin_client.get(f"/admin/remediation/remediationplan/{plan.pk}/change/")
+    assert response.status_code == 200
+    assert "opened" in response.content.decode()
+    assert (
+        admin_client.post(f"/admin/remediation/remediationplan/{plan.pk}/delete/").status_code
+        == 403
+    )
