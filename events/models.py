@@ -50,6 +50,9 @@ class CaliperEvent(models.Model):
         max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep last handed the event to the queue again (null: only at its receipt), so
+    # that a later sweep does not re-queue it while that task still waits (events.sweep).
+    queued_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(
         blank=True, db_default=""
     )  # why processing failed; db default: raw inserts

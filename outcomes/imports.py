@@ -35,6 +35,7 @@ from gradebook import services as gradebook_services
 from gradebook.credit import STANDARDIZED_TEST_PREFIX
 from rostering.csv_import import Problems, RowError, Table, read_table
 from rostering.models import OrgType, Role, Status, User, UserRole
+from standards import selectors as standards_selectors
 
 from .nwea import TERM_PAIRS
 
@@ -568,6 +569,16 @@ def read_state(path: Path, mapping: StateMapping) -> Parsed:
             )
     if problems.errors:
         raise ImportRefused(problems.errors, problems.notes)
+    unknown = (
+        standards_selectors.unresolved(mapping.standards.values()) if mapping.standards else []
+    )
+    if unknown:
+        # Kept as given (a framework may be imported later), but said: remediation and the
+        # developer dashboard resolve them against the imported CASE frameworks.
+        problems.note(
+            f"the mapping's standards {', '.join(unknown)} name no item of an imported CASE "
+            "framework (yet); their scores are kept as given"
+        )
     rows = []
     for line, cells in table.rows:
         row = _state_row(table.name, line, cells, columns, mapping, problems)

@@ -35,7 +35,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.text import contains_nul
+
 from .models import (
+    IDENTIFIER_LENGTH,
+    URI_LENGTH,
     CFAssociation,
     CFDefinition,
     CFDocument,
@@ -172,6 +176,9 @@ def _problems(package: dict) -> list[str]:
     document = package.get("CFDocument")
     if not isinstance(document, dict):
         return ["CFDocument is missing (a CFPackage is one CFDocument with its items)"]
+    if contains_nul(package):
+        # PostgreSQL stores no NUL character, in text or JSON.
+        return ["the package holds a NUL character (\\u0000), which cannot be stored"]
     document_id = _identifier(document)
     if not document_id:
         problems.append("CFDocument has no identifier")
@@ -238,7 +245,33 @@ def _problems(package: dict) -> list[str]:
         for index, definition in enumerate((package.get("CFDefinitions") or {}).get(key) or []):
             if not _identifier(definition):
                 problems.append(f"CFDefinitions.{key}[{index}] ({kind}) has no identifier")
-    problems += _held_elsewhere(document_id, item_ids, association_ids)
+    problems += _too_long(package)
+    return problems + _held_elsewhere(document_id, item_ids, association_ids)
+
+
+def _too_long(package: dict) -> list[str]:
+    """Identifiers and uris longer than we store (CASE identifiers are 36-character UUIDs)."""
+    problems = []
+
+    def check(obj, where):
+        if not isinstance(obj, dict):
+            return
+        if len(_identifier(obj)) > IDENTIFIER_LENGTH:
+            problems.append(f"{where}: identifier longer than {IDENTIFIER_LENGTH} characters")
+        if len(_text(obj.get("uri"))) > URI_LENGTH:
+            problems.append(f"{where}: uri longer than {URI_LENGTH} characters")
+
+    check(package.get("CFDocument"), "CFDocument")
+    for index, item in enumerate(package.get("CFItems") or []):
+        check(item, f"CFItems[{index}]")
+    for index, association in enumerate(package.get("CFAssociations") or []):
+        check(association, f"CFAssociations[{index}]")
+        if isinstance(association, dict):
+            for end in ("originNodeURI", "destinationNodeURI"):
+                check(association.get(end), f"CFAssociations[{index}].{end}")
+    for key in DEFINITION_LISTS:
+        for index, definition in enumerate((package.get("CFDefinitions") or {}).get(key) or []):
+            check(definition, f"CFDefinitions.{key}[{index}]")
     return problems
 
 

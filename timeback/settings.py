@@ -292,6 +292,13 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # and the work is idempotent, so nothing is done twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker reconnects for as long as the broker is away (Celery's default gives up after 100
+# attempts, and the worker exits), and with kombu's Redis transport fixed for outages
+# (timeback/broker.py: without it, an outage during a late-acknowledged task killed the worker).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "timeback.broker:Transport"
 # Publishing must fail fast when Redis is down: the event is already stored and the sweep
 # brings it through later, so the client is not kept waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

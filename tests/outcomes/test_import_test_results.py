@@ -328,6 +328,10 @@ def test_a_state_test_reads_through_a_toml_mapping_with_per_standard_scores(map_
             ],
         }
     ]
+    assert report.notes == [
+        "the mapping's standards TX.MATH.4.RC1, TX.MATH.4.RC2 name no item of an imported "
+        "CASE framework (yet); their scores are kept as given"
+    ]
     second = item.results.get(student=map_students["SYN0002"])
     assert "sgp" not in second.metadata["standardizedTest"]
     assert second.learning_objective_set[0]["learningObjectiveResults"] == [

@@ -254,3 +254,50 @@ def test_the_learnwith_ai_path_profile_serves_the_same(partner_api, imported):
     assert response.json()["CFDocument"]["CFPackageURI"]["uri"].startswith(
         "http://testserver/case/1.1/CFPackages/"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda p: p.update(CFItems={"not": "a list"}), "CFItems is not a list"),
+        (lambda p: p["CFItems"].append("text"), "CFItems[9] is not an object"),
+        (lambda p: p["CFItems"][0].update(identifier="x" * 300), "identifier longer than 255"),
+        (lambda p: p["CFItems"][0].update(uri="https://x/" + "y" * 3000), "uri longer than 2048"),
+        (
+            lambda p: p["CFAssociations"][0].update(originNodeURI="DEMO.3"),
+            "originNodeURI.identifier",
+        ),
+        (
+            lambda p: p["CFDefinitions"].update(CFSubjects=[{"title": "Math"}]),
+            "CFSubjects[0] (CFSubject) has no identifier",
+        ),
+        (lambda p: p.pop("CFDocument"), "CFDocument is missing"),
+    ],
+)
+def test_hostile_packages_answer_400_naming_the_problem_and_write_nothing(
+    roster_api, demo_math, change, named
+):
+    change(demo_math)
+
+    response = roster_api.post_json(f"{BASE}/CFPackages", demo_math)
+
+    assert response.status_code == 400
+    assert named in response.json()["imsx_description"]
+    assert not CFDocument.objects.exists()
+
+
+def test_a_package_with_a_nul_character_is_refused_by_the_import(demo_math):
+    from standards.services import PackageRejected
+
+    demo_math["CFItems"][0]["notes"] = "a\x00b"
+
+    with pytest.raises(PackageRejected) as raised:
+        import_package(demo_math)
+    assert "NUL" in raised.value.problems[0]
+
+
+def test_a_body_that_is_not_an_object_is_a_400(roster_api):
+    response = roster_api.post_json(f"{BASE}/CFPackages", [1, 2])
+
+    assert response.status_code == 400
+    assert "CFDocument is missing" in response.json()["imsx_description"]
