@@ -8,16 +8,22 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from analytics import selectors as analytics
+from remediation import services as remediation
+from remediation.models import PlanStatus, RemediationPlan
 from rostering import access, zones
 from rostering.models import EnrollmentRole, Status, User
 
-from . import charts, roles, selectors
+from . import charts, plans, roles, selectors
+from .forms import PlanChangeForm
 
 
 @login_required
@@ -39,6 +45,7 @@ def student_context(summary, **extra) -> dict:
         "xp_chart": charts.xp_per_day(summary.daily_xp),
         "time_back_per_day": analytics.time_back_of(1).hours,
         "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "plans": plans.student_plans(summary.student),
         **extra,
     }
 
@@ -155,6 +162,7 @@ def class_detail(request, class_id: int):
         "periods": list(selectors.PERIODS.items()),
         "period_query": _period_query(request),
         "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "holes": plans.class_plans(klass, [row.student for row in report.rows]),
     }
     # A click on a column header swaps only the table (htmx); without JavaScript the same
     # link loads the whole page.
@@ -269,3 +277,35 @@ def app_dashboard(request, app_id: int):
         ),
     }
     return render(request, "dashboards/developer.html", context)
+
+
+@login_required
+@require_POST
+def plan_change(request, plan_id: int):
+    """A guide closes or adjusts a student's plan, with a reason (remediation.services keeps
+    it); then back to the page the form was on."""
+    plan = get_object_or_404(
+        RemediationPlan.objects.select_related("student").filter(
+            student__in=access.students_visible_to_user(request.user)
+        ),
+        pk=plan_id,
+    )
+    if plan.status != PlanStatus.OPEN or not plans.may_manage(request.user, plan.student):
+        raise Http404("No such open plan.")
+    form = PlanChangeForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = f"/students/{plan.student_id}/"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "close":
+                remediation.close_plan(plan, reason=data["reason"], by=request.user)
+            else:
+                remediation.adjust_plan(
+                    plan, remove=data["standards"], reason=data["reason"], by=request.user
+                )
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=400)
+        return redirect(back)
+    return HttpResponse(form.errors.as_text(), status=400)

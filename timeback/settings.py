@@ -376,3 +376,14 @@ DIAGNOSIS_MIN_ITEMS = env.int("DIAGNOSIS_MIN_ITEMS", default=10)
 # day gives back the hours of a traditional school day beyond the learning time.
 TIME_BACK_SCHOOL_DAY_HOURS = env.float("TIME_BACK_SCHOOL_DAY_HOURS", default=7)
 TIME_BACK_LEARNING_HOURS = env.float("TIME_BACK_LEARNING_HOURS", default=2)
+
+# --- Hole filling (docs/hole-filling.md) ---
+# A standard scored below this percent on a mastery test is missed and opens (or renews) the
+# student's remediation plan; at or above it, it is mastered.
+REMEDIATION_THRESHOLD = env.float("REMEDIATION_THRESHOLD", default=90.0)
+# How many `precedes` steps back from a missed standard its unmastered prerequisites are
+# looked for (and as deep down `isChildOf` for its children).
+REMEDIATION_MAX_DEPTH = env.int("REMEDIATION_MAX_DEPTH", default=3)
+# What `GET /insights/1.0/users/{id}` adds from the apps above analytics: functions of the
+# student answering {key: value} merged into the insights (analytics never imports them).
+INSIGHTS_SECTIONS = ["remediation.selectors.open_plan_for_insights"]

@@ -264,6 +264,9 @@ ROWS = [
     api("GET", "/analytics/1.0/activity?class=class-1"),
     api("GET", "/insights/1.0/users/stu-1"),
     api("GET", "/insights/1.0/users/stu-3", a=404, b=200),
+    # Hole filling: a student's plans, to those who may see the student.
+    api("GET", "/analytics/1.0/users/stu-1/remediation"),
+    api("GET", "/analytics/1.0/users/stu-3/remediation", a=404, b=200),
     api("GET", f"{GRADEBOOK_PARTNER}/assessment-results", b=200),
     api("GET", f"{GRADEBOOK_PARTNER}/assessment-results?lesson=lesson-1"),
     # EduBridge, both forms.

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events import demo as history
+from events import demo_holes
 from rostering import demo
 from rostering.models import Course, User
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             f"and a developer ({time.monotonic() - started:.0f} s)."
         )
         self.stdout.write(self._history(result, days))
+        # After the history: what the student mastered there counts towards the plan.
+        self.stdout.write(demo_holes.seed(app=result.app, today=timezone.now().date()))
 
     def _history(self, result: demo.DemoResult, days: int) -> str:
         if days == 0:
