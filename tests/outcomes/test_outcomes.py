@@ -10,9 +10,10 @@ from scipy import stats as scipy_stats
 from analytics.models import DailyActivity
 from outcomes import selectors
 from outcomes.models import GrowthObservation, Outcome, StaleOutcomes
+from outcomes.services import recompute_outcomes as recompute
 from rostering.models import Course
 from tests.factories import EnrollmentFactory
-from tests.outcomes.conftest import FALL, WINTER, cohort, rollup
+from tests.outcomes.cohort import FALL, WINTER, cohort, rollup
 from tests.outcomes.results import fall_and_winter, take_test
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def observation(student, app):
     return GrowthObservation.objects.get(student=student, app=app)
 
 
-def test_usage_is_summed_from_the_rollups_between_the_two_tests_only(world, recompute):
+def test_usage_is_summed_from_the_rollups_between_the_two_tests_only(world):
     Course.objects.filter(pk=world.math.course.pk).update(subjects=["Math"])
     ada, course = world.ada, world.math.course
     rollup(ada, course, FALL - timedelta(days=1), xp=Decimal(1000), active_seconds=99999)
@@ -56,7 +57,7 @@ def test_usage_is_summed_from_the_rollups_between_the_two_tests_only(world, reco
     )
 
 
-def test_only_courses_of_the_tested_subject_count(world, recompute):
+def test_only_courses_of_the_tested_subject_count(world):
     Course.objects.filter(pk=world.math.course.pk).update(subjects=["Math"])
     Course.objects.filter(pk=world.science.course.pk).update(subjects=["Science"])
     EnrollmentFactory(user=world.ada, klass=world.science.klass, role="student")
@@ -71,7 +72,7 @@ def test_only_courses_of_the_tested_subject_count(world, recompute):
     ]
 
 
-def test_a_course_subject_of_another_name_matches_through_the_settings(world, recompute, settings):
+def test_a_course_subject_of_another_name_matches_through_the_settings(world, settings):
     Course.objects.filter(pk=world.math.course.pk).update(subjects=["Numeracy"])
     rollup(world.ada, world.math.course, FALL, xp=Decimal(7), active_seconds=60)
     fall_and_winter(world.ada, fall=FALL, winter=WINTER, cgi=0.4)
@@ -100,7 +101,7 @@ def test_subjects_are_normalised(name, normalised):
     assert selectors.normalise_subject(name) == normalised
 
 
-def test_a_pair_needs_the_earlier_test_of_its_first_season(world, recompute):
+def test_a_pair_needs_the_earlier_test_of_its_first_season(world):
     Course.objects.filter(pk=world.math.course.pk).update(subjects=["Math"])
     rollup(world.ada, world.math.course, FALL, xp=Decimal(7), active_seconds=60)
     take_test(
@@ -116,7 +117,7 @@ def test_a_pair_needs_the_earlier_test_of_its_first_season(world, recompute):
     assert not GrowthObservation.objects.exists()
 
 
-def test_the_statistics_of_a_cohort_match_scipy_on_the_same_figures(world, recompute):
+def test_the_statistics_of_a_cohort_match_scipy_on_the_same_figures(world):
     c = cohort(world, 40)
 
     recompute()
@@ -132,7 +133,7 @@ def test_the_statistics_of_a_cohort_match_scipy_on_the_same_figures(world, recom
     assert Outcome.objects.get(app=world.math.app, usage="xp").n == 40
 
 
-def test_fewer_than_20_students_hide_the_statistics(world, recompute):
+def test_fewer_than_20_students_hide_the_statistics(world):
     cohort(world, 19)
 
     recompute()
@@ -141,9 +142,7 @@ def test_fewer_than_20_students_hide_the_statistics(world, recompute):
     assert [(r.n, r.hidden, r.statistics, r.p) for r in rows] == [(19, True, {}, None)] * 2
 
 
-def test_rapid_guessing_on_either_test_leaves_the_pair_out_and_is_counted(
-    world, recompute, settings
-):
+def test_rapid_guessing_on_either_test_leaves_the_pair_out_and_is_counted(world, settings):
     c = cohort(world, 22)
     settings.OUTCOMES_RAPID_GUESSING_PERCENT = 30
     fall_and_winter(c.students[0], fall=FALL, winter=WINTER, cgi=0.1, rapid_fall=31)
@@ -156,7 +155,7 @@ def test_rapid_guessing_on_either_test_leaves_the_pair_out_and_is_counted(
     assert (row.n, row.excluded_rapid_guessing, row.hidden) == (20, 2, False)
 
 
-def test_students_without_usage_are_counted_apart(world, recompute):
+def test_students_without_usage_are_counted_apart(world):
     cohort(world, 21)
     fall_and_winter(world.ada, fall=FALL, winter=WINTER, cgi=1.5)  # enrolled, never worked
 
@@ -166,7 +165,7 @@ def test_students_without_usage_are_counted_apart(world, recompute):
     assert (row.n, row.excluded_no_usage) == (21, 1)
 
 
-def test_without_cgi_the_outcome_is_observed_minus_projected_never_the_gain(world, recompute):
+def test_without_cgi_the_outcome_is_observed_minus_projected_never_the_gain(world):
     c = cohort(world, 20)
     fall_and_winter(c.students[0], fall=FALL, winter=WINTER, cgi=None, projected=7, observed=12)
 
@@ -185,7 +184,7 @@ def test_without_cgi_the_outcome_is_observed_minus_projected_never_the_gain(worl
     )
 
 
-def test_recomputing_twice_writes_the_same_rows(world, recompute):
+def test_recomputing_twice_writes_the_same_rows(world):
     cohort(world, 20)
     recompute()
     first = list(Outcome.objects.values_list("app", "usage", "n", "p", "statistics"))
@@ -208,9 +207,7 @@ def test_an_import_recomputes_the_outcomes_after_its_commit(
     assert Outcome.objects.filter(app=world.math.app).count() == 2
 
 
-def test_usage_changed_inside_a_window_marks_the_app_stale_and_the_sweep_recomputes(
-    world, recompute
-):
+def test_usage_changed_inside_a_window_marks_the_app_stale_and_the_sweep_recomputes(world):
     from events import sweep
     from gradebook.signals import notify_learning_changed
 

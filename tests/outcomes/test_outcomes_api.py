@@ -5,15 +5,16 @@ import pytest
 from rest_framework.test import APIClient
 
 from outcomes.models import Outcome
+from outcomes.services import recompute_outcomes as recompute
 from tests.factories import DistrictFactory, SchoolFactory, UserFactory
-from tests.outcomes.conftest import cohort
+from tests.outcomes.cohort import cohort
 
 pytestmark = pytest.mark.django_db
 URL = "/analytics/1.0/outcomes"
 
 
 @pytest.fixture
-def studied(world, recompute):
+def studied(world):
     """40 Math App students with fall and winter results; outcomes computed."""
     c = cohort(world, 40)
     recompute()
@@ -63,7 +64,7 @@ def test_a_partner_never_sees_another_apps_rows(world, studied):
     assert answer.status_code == 404
 
 
-def test_a_hidden_row_keeps_n_and_shows_no_statistics(world, recompute):
+def test_a_hidden_row_keeps_n_and_shows_no_statistics(world):
     cohort(world, 12)
     recompute()
 

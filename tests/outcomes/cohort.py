@@ -7,11 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
-import pytest
 
 from analytics import rollups
 from analytics.models import DailyActivity
-from outcomes import services
 from rostering.models import Course
 from tests.factories import EnrollmentFactory, StudentFactory
 from tests.outcomes.results import fall_and_winter
@@ -58,8 +56,3 @@ def cohort(world, n: int, *, seed: int = 0, rho: float = 0.6, prefix="kid") -> C
         minutes.append(sum(round(total * s * 60) for s in (0.5, 0.3, 0.2)) / 60)
         cgis.append(cgi)
     return Cohort(students, minutes, cgis)
-
-
-@pytest.fixture
-def recompute():
-    return services.recompute_outcomes
