@@ -4,6 +4,7 @@ or a repeated PUT writes nothing new.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -26,7 +27,7 @@ from .models import (
     XpEntry,
     XpFlag,
 )
-from .signals import notify_learning_changed
+from .signals import notify_learning_changed, notify_test_results_imported
 
 
 def credit_xp(
@@ -446,7 +447,133 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
     )
     if changed:
         credit_assessment_result(result, earlier_day=_day(before.score_date) if before else None)
+        if result.line_item.sourced_id.startswith(credit.STANDARDIZED_TEST_PREFIX):
+            _notify_standardized([result.student_id], [result.line_item])
     return result, created
+
+
+# --- standardized test results (docs/closed-loop.md) ---
+#
+# Written by outcomes.imports (the command and the admin upload): line items with no course
+# and no app, results that earn nothing. Many at once, so the statements are bulk ones; a
+# re-import of the same file writes nothing (dateLastModified does not move) and an updated
+# row is updated in place (the sourcedIds derive from the test, not from the file).
+
+STANDARDIZED_RESULT_FIELDS = (
+    "line_item_id",
+    "student_id",
+    "score",
+    "score_status",
+    "score_date",
+    "learning_objective_set",
+    "metadata",
+    "status",
+)
+
+
+@dataclass
+class StandardizedCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def record_standardized_results(
+    *, line_items: list[dict], results: list[dict]
+) -> StandardizedCounts:
+    """Upsert standardized test line items (`sourced_id`, `title`, `metadata`) and their
+    results (`sourced_id`, `line_item_id` (a sourcedId), `student_id`, `score`,
+    `score_date`, `learning_objective_set`, `metadata`); every sourcedId must start with
+    STANDARDIZED_TEST_PREFIX. Sends `test_results_imported` for what was created or
+    changed. Answers how many results were created, updated and left unchanged."""
+    for row in [*line_items, *(r | {"sourced_id": r["line_item_id"]} for r in results)]:
+        if not row["sourced_id"].startswith(credit.STANDARDIZED_TEST_PREFIX):
+            raise ValueError(f"'{row['sourced_id']}' is not a standardized test sourcedId")
+    items = _upsert_standardized_line_items(line_items)
+    now = timezone.now()
+    stored = {
+        r["sourced_id"]: r
+        for r in AssessmentResult._base_manager.filter(
+            sourced_id__in=[r["sourced_id"] for r in results]
+        ).values("sourced_id", *STANDARDIZED_RESULT_FIELDS)
+    }
+    counts, written = StandardizedCounts(), []
+    for r in results:
+        row = {
+            "line_item_id": items[r["line_item_id"]].pk,
+            "student_id": r["student_id"],
+            "score": Decimal(str(r["score"])) if r["score"] is not None else None,
+            "score_status": "fully graded",
+            "score_date": r["score_date"],
+            "learning_objective_set": r.get("learning_objective_set") or [],
+            "metadata": r["metadata"],
+            "status": Status.ACTIVE,
+        }
+        before = stored.get(r["sourced_id"])
+        if before is None:
+            counts.created += 1
+        elif all(_same(before[name], row[name]) for name in STANDARDIZED_RESULT_FIELDS):
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+        written.append(AssessmentResult(sourced_id=r["sourced_id"], date_last_modified=now, **row))
+    AssessmentResult.objects.bulk_create(
+        written,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["sourced_id"],
+        update_fields=[
+            name.removesuffix("_id") if name.endswith("_id") else name
+            for name in STANDARDIZED_RESULT_FIELDS
+        ]
+        + ["date_last_modified"],
+    )
+    if written:
+        by_pk = {item.pk: item for item in items.values()}
+        _notify_standardized(
+            [r.student_id for r in written], [by_pk[r.line_item_id] for r in written]
+        )
+    return counts
+
+
+def _upsert_standardized_line_items(line_items: list[dict]) -> dict[str, AssessmentLineItem]:
+    items = AssessmentLineItem._base_manager.in_bulk(
+        [i["sourced_id"] for i in line_items], field_name="sourced_id"
+    )
+    for wanted in line_items:
+        fields = {
+            "title": wanted["title"][:255],
+            "metadata": wanted["metadata"],
+            "course": None,
+            "lesson": None,
+            "partner_app": None,
+            "status": Status.ACTIVE,
+        }
+        item, _, _ = upsert_by_sourced_id(
+            AssessmentLineItem, sourced_id=wanted["sourced_id"], fields=fields
+        )
+        items[item.sourced_id] = item
+    return items
+
+
+def _same(stored, wanted) -> bool:
+    if isinstance(stored, Decimal) and wanted is not None:
+        return stored == Decimal(str(wanted))
+    return stored == wanted
+
+
+def _notify_standardized(student_ids, line_items) -> None:
+    notify_test_results_imported(
+        student_ids=student_ids,
+        subjects={
+            (item.metadata.get("standardizedTest") or {}).get("subject")
+            for item in line_items
+            if (item.metadata.get("standardizedTest") or {}).get("subject")
+        },
+        line_item_ids={item.sourced_id for item in line_items},
+    )
 
 
 @transaction.atomic

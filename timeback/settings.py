@@ -233,6 +233,26 @@ REST_FRAMEWORK = {
 # The app behind an OAuth client: core's token authentication asks rostering through this
 # hook, so the bottom layer imports no app.
 PARTNER_APP_FOR_CLIENT = "rostering.partners.app_for_client"
+
+# What an administrator may upload in the admin (core/uploads.py), each with its importer;
+# a setting because core imports no app. `mapping`: the upload also takes a column mapping.
+UPLOAD_KINDS = {
+    "oneroster": {
+        "label": "OneRoster 1.2 CSV bundle (.zip)",
+        "importer": "rostering.uploads.import_bundle",
+    },
+    "map-growth": {
+        "label": "NWEA MAP Growth results (Combined Data File .csv, or Comprehensive Data File .zip)",
+        "importer": "outcomes.uploads.import_map_growth",
+    },
+    "state": {
+        "label": "State test results (.csv, with a column mapping)",
+        "importer": "outcomes.uploads.import_state_test",
+        "mapping": True,
+    },
+}
+# The largest file an upload accepts.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timeback API",
     "DESCRIPTION": "OneRoster 1.2 rostering, the Timeback Partner API and more. "
