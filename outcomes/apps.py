@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 from events.signals import swept
-from gradebook.signals import learning_changed
+from gradebook.signals import learning_changed, test_results_imported
 
 
 class OutcomesConfig(AppConfig):
@@ -11,8 +11,9 @@ class OutcomesConfig(AppConfig):
 
     def ready(self):
         from . import receivers
-        from .signals import results_imported
 
-        results_imported.connect(receivers.on_results_imported, dispatch_uid="outcomes.imported")
+        test_results_imported.connect(
+            receivers.on_test_results_imported, dispatch_uid="outcomes.imported"
+        )
         learning_changed.connect(receivers.on_learning_changed, dispatch_uid="outcomes.usage")
         swept.connect(receivers.on_sweep, dispatch_uid="outcomes.sweep")

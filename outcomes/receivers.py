@@ -1,13 +1,14 @@
 """How the closed loop keeps its read models current: it answers the signals of the apps
-below it (connected in outcomes.apps) and its own importer's."""
+below it (connected in outcomes.apps)."""
 
 from django.db import transaction
 
 from . import services, tasks
 
 
-def on_results_imported(sender, results, **kwargs) -> None:
-    """outcomes.signals.results_imported: recompute once the import has committed."""
+def on_test_results_imported(sender, student_ids, **kwargs) -> None:
+    """gradebook.signals.test_results_imported (the importer, and gradebook API writes of
+    standardized results): recompute once the writer has committed."""
     transaction.on_commit(tasks.enqueue_recompute)
 
 

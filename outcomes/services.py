@@ -3,7 +3,7 @@
 `recompute_outcomes()` derives everything again from what is stored — the imported results
 and the daily rollups — in one transaction: the growth observations, then the statistics
 per app × subject × term pair. Never incremented, so running it twice writes the same rows.
-It runs when results are imported (outcomes.signals.results_imported), and from the sweep
+It runs when results are imported (gradebook.signals.test_results_imported), and from the sweep
 for apps whose usage inside an observation's window changed since (StaleOutcomes).
 """
 

@@ -197,12 +197,16 @@ def test_recomputing_twice_writes_the_same_rows(world):
 def test_an_import_recomputes_the_outcomes_after_its_commit(
     world, django_capture_on_commit_callbacks
 ):
-    from outcomes.signals import notify_results_imported
+    from gradebook.signals import notify_test_results_imported
 
     cohort(world, 20)
     with django_capture_on_commit_callbacks(execute=True):
         result = fall_and_winter(world.ada, fall=FALL, winter=WINTER, cgi=0.2)
-        notify_results_imported([result.pk])
+        notify_test_results_imported(
+            student_ids=[world.ada.pk],
+            subjects=["Mathematics"],
+            line_item_ids=[result.line_item.sourced_id],
+        )
 
     assert Outcome.objects.filter(app=world.math.app).count() == 2
 
