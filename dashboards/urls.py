@@ -18,4 +18,5 @@ urlpatterns = [
         name="class-student",
     ),
     path("developers/apps/<int:app_id>/", views.app_dashboard, name="app"),
+    path("outcomes/", views.apps_compared, name="apps-compared"),
 ]

@@ -7,10 +7,11 @@ from datetime import UTC
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from outcomes import selectors as outcomes
 from rostering import access
 from rostering.models import EnrollmentRole, Status, User
 
@@ -43,7 +44,8 @@ def student_page(request, student_id: int):
     """A student's page as a guardian, guide or administrator sees it."""
     student = get_object_or_404(access.students_visible_to_user(request.user), pk=student_id)
     summary = selectors.student_summary(student, utc_today())
-    return render(request, "dashboards/student.html", student_context(summary, own=False))
+    context = student_context(summary, own=False, growth=outcomes.student_growth(student.pk))
+    return render(request, "dashboards/student.html", context)
 
 
 @login_required
@@ -187,6 +189,7 @@ def class_student(request, class_id: int, student_id: int):
         own=False,
         klass=klass,
         lessons=selectors.lesson_work(student, klass.course),
+        growth=outcomes.student_growth(student.pk),
     )
     return render(request, "dashboards/student.html", context)
 
@@ -215,5 +218,24 @@ def app_dashboard(request, app_id: int):
             [o.lesson.title for o in report.lessons],
             [("Completion %", [o.completion_percent or 0 for o in report.lessons])],
         ),
+        "outcome_panels": outcomes.app_panels(app.pk),
     }
     return render(request, "dashboards/developer.html", context)
+
+
+@login_required
+def apps_compared(request):
+    """School administrators: every app per subject and term pair, by growth per hour of
+    active time, over the students of the orgs they administer (docs/closed-loop.md)."""
+    user = request.user
+    if access.user_sees_everything(user):
+        rows = outcomes.stored_rows()
+    elif access.org_ids_administered_by(user):
+        rows = outcomes.rows_of_students(
+            students=access.students_visible_to_user(user).values("pk")
+        )
+    else:
+        raise Http404("Only school administrators compare apps.")
+    return render(
+        request, "dashboards/apps_compared.html", {"comparisons": outcomes.comparisons(rows)}
+    )

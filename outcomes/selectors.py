@@ -7,14 +7,16 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection
 from django.utils.dateparse import parse_date
 
+from analytics import diagnosis, goals
 from analytics.models import DailyActivity
+from analytics.selectors import diagnosis_thresholds
 from gradebook.models import AssessmentResult
 from rostering.models import Class, Course, Enrollment, EnrollmentRole, PartnerApp, Status
 
@@ -112,6 +114,12 @@ def growth_pairs(students=None) -> list[GrowthPair]:
     its start is the student's latest earlier test of the pair's first season in the same
     subject (within MAX_PAIR_DAYS). Pairs without that earlier test are left out: their
     window is unknown. One query."""
+    return pairs_of(tests_of(students))
+
+
+def tests_of(students=None) -> dict[tuple[int, str], list[Test]]:
+    """The standardized tests of `students` (None = all) per (student, normalised subject),
+    oldest first. One query."""
     results = AssessmentResult.objects.filter(
         sourced_id__startswith=PREFIX, line_item__sourced_id__startswith=PREFIX
     ).exclude(status=Status.TOBEDELETED)
@@ -124,10 +132,16 @@ def growth_pairs(students=None) -> list[GrowthPair]:
         test = _test(score, score_date, metadata or {}, line_item or {})
         if test is not None:
             tests[(student_id, test.subject)].append(test)
+    for taken in tests.values():
+        taken.sort(key=lambda t: t.day)
+    return tests
+
+
+def pairs_of(tests: dict[tuple[int, str], list[Test]]) -> list[GrowthPair]:
+    """The term pairs among each student's tests of a subject (see growth_pairs)."""
     limit = settings.OUTCOMES_RAPID_GUESSING_PERCENT
     pairs: dict[tuple, GrowthPair] = {}
     for (student_id, subject), taken in tests.items():
-        taken.sort(key=lambda t: t.day)
         for later in taken:
             for term_pair, growth in later.growth.items():
                 match = TERM_PAIR.match(term_pair)
@@ -550,3 +564,188 @@ def statistics_json(d: stats.Description) -> dict:
         else {"slope": per_hour.slope, "ciLow": per_hour.ci_low, "ciHigh": per_hour.ci_high},
         "fit": {"intercept": d.intercept, "slope": d.slope},
     }
+
+
+# --- pages -----------------------------------------------------------------------------
+
+GROWTH_LABELS = {
+    GrowthMeasure.CGI: "Conditional growth index",
+    GrowthMeasure.VS_PROJECTED: "Observed − projected growth (points)",
+}
+BAND_POINTS = 25
+
+
+@dataclass
+class Panel:
+    """One subject × term pair of an app on its "Does it work?" panel: the active-minutes
+    row (and the XP row), the scatter with its fitted line and band, r in words, and the
+    app's rank by growth per hour among the apps shown there (the others unnamed)."""
+
+    subject: str
+    term_pair: str
+    minutes: OutcomeRow
+    xp: OutcomeRow | None
+    words: str | None
+    chart: dict | None
+    rank: int | None
+    ranked: int
+
+    @property
+    def chart_id(self) -> str:
+        return "scatter-" + re.sub(r"[^a-z0-9]+", "-", f"{self.subject}-{self.term_pair}".lower())
+
+
+def app_panels(app_id: int) -> list[Panel]:
+    """The "Does it work?" panels of one app. One query, two when a scatter is drawn."""
+    everyone = stored_rows(term_pair=None)
+    mine = [r for r in everyone if r.app_id == app_id]
+    shown = any(r.usage == Usage.ACTIVE_MINUTES and not r.hidden for r in mine)
+    # The students' points only when a scatter is drawn (one query, none otherwise).
+    found_points = points(stored_observations(apps=[app_id]), Usage.ACTIVE_MINUTES) if shown else {}
+    panels = []
+    for row in mine:
+        if row.usage != Usage.ACTIVE_MINUTES:
+            continue
+        xp = next(
+            (
+                r
+                for r in mine
+                if r.usage == Usage.XP and (r.subject, r.term_pair) == (row.subject, row.term_pair)
+            ),
+            None,
+        )
+        rank, ranked = _rank(row, everyone)
+        words = chart = None
+        if not row.hidden:
+            p = row.statistics["pearson"]
+            words = stats.in_words(
+                stats.Correlation(p["r"], p["ciLow"], p["ciHigh"], p["p"]), row.n
+            )
+            chart = scatter(found_points.get((row.subject, row.term_pair), []), row.outcome)
+        panels.append(Panel(row.subject, row.term_pair, row, xp, words, chart, rank, ranked))
+    return panels
+
+
+def _rank(row: OutcomeRow, everyone: list[OutcomeRow]) -> tuple[int | None, int]:
+    """The row's place by growth per hour among the shown rows of its subject and term pair
+    (1 = the most growth per hour), and how many there are."""
+    peers = [
+        r
+        for r in everyone
+        if (r.subject, r.term_pair, r.usage) == (row.subject, row.term_pair, row.usage)
+        and not r.hidden
+        and r.statistics.get("growthPerHour")
+    ]
+    peers.sort(key=lambda r: -r.statistics["growthPerHour"]["slope"])
+    place = next((i for i, r in enumerate(peers, start=1) if r.app_id == row.app_id), None)
+    return place, len(peers)
+
+
+def scatter(found: list[Point], measure: str) -> dict | None:
+    """What the page's scatter draws: the points, the OLS line of growth on active minutes
+    and its 95 % confidence band, at BAND_POINTS evenly spaced minutes."""
+    if len(found) < 3:
+        return None
+    xs = [p.usage for p in found]
+    ys = [p.growth for p in found]
+    low, high = min(xs), max(xs)
+    grid = [low + (high - low) * i / (BAND_POINTS - 1) for i in range(BAND_POINTS)]
+    band = stats.fit_band(xs, ys, grid)
+    return {
+        "x": "Active minutes between the tests",
+        "y": GROWTH_LABELS[GrowthMeasure(measure)],
+        "points": [{"x": round(x, 1), "y": round(y, 3)} for x, y in zip(xs, ys, strict=True)],
+        "line": [
+            {"x": round(x, 1), "y": round(f, 4)} for x, (f, _, _) in zip(grid, band, strict=True)
+        ],
+        "low": [
+            {"x": round(x, 1), "y": round(lo, 4)} for x, (_, lo, _) in zip(grid, band, strict=True)
+        ],
+        "high": [
+            {"x": round(x, 1), "y": round(hi, 4)} for x, (_, _, hi) in zip(grid, band, strict=True)
+        ],
+    }
+
+
+@dataclass
+class Comparison:
+    """A subject × term pair on the administrators' page: each app's active-minutes row."""
+
+    subject: str
+    term_pair: str
+    rows: list[OutcomeRow]
+
+
+def comparisons(rows: list[OutcomeRow]) -> list[Comparison]:
+    """Rows grouped by subject and term pair, the apps in order of growth per hour (hidden
+    rows last)."""
+    by = defaultdict(list)
+    for r in rows:
+        if r.usage == Usage.ACTIVE_MINUTES:
+            by[(r.subject, r.term_pair)].append(r)
+    found = []
+    for (subject, term_pair), members in sorted(by.items()):
+        members.sort(
+            key=lambda r: (
+                r.hidden or not r.statistics.get("growthPerHour"),
+                -((r.statistics.get("growthPerHour") or {}).get("slope") or 0),
+                r.app_name,
+            )
+        )
+        found.append(Comparison(subject, term_pair, members))
+    return found
+
+
+@dataclass
+class StudentGrowth:
+    """One subject of a student for their guide: the last two tests, the latest term pair's
+    growth against its projection, and why it stalled (analytics.diagnosis)."""
+
+    subject: str
+    last_tests: list[Test]
+    pair: GrowthPair | None
+    diagnosis: diagnosis.GrowthDiagnosis | None
+
+
+def student_growth(student_id: int) -> list[StudentGrowth]:
+    """Per subject the student was tested in. Two queries."""
+    by_subject = tests_of([student_id])
+    tests = {subject: taken for (_, subject), taken in by_subject.items()}
+    latest_pairs = {}
+    for pair in pairs_of(by_subject):
+        if pair.subject not in latest_pairs or pair.end_date > latest_pairs[pair.subject].end_date:
+            latest_pairs[pair.subject] = pair
+    used = defaultdict(list)
+    for o in stored_observations(students=[student_id]):
+        used[(o.subject, o.term_pair, o.school_year)].append(o)
+    thresholds = diagnosis_thresholds()
+    found = []
+    for subject in sorted(tests):
+        taken = tests[subject][-2:]
+        pair = latest_pairs.get(subject)
+        verdict = None
+        if pair is not None:
+            members = used.get((pair.subject, pair.term_pair, pair.school_year), [])
+            verdict = diagnosis.diagnose_growth(_growth(pair, members), thresholds)
+        found.append(StudentGrowth(subject, list(reversed(taken)), pair, verdict))
+    return found
+
+
+def _growth(pair: GrowthPair, members: list[GrowthObservation]) -> diagnosis.Growth:
+    days = (pair.end_date - pair.start_date).days
+    school_days = sum(
+        goals.is_school_day(pair.start_date + timedelta(days=i)) for i in range(max(days, 0))
+    )
+    return diagnosis.Growth(
+        window=diagnosis.Window(
+            school_days=school_days,
+            active_seconds=sum(o.active_seconds for o in members),
+            wasted_seconds=sum(o.wasted_seconds for o in members),
+            items_answered=sum(o.items_answered for o in members),
+            items_correct=sum(o.items_correct for o in members),
+        ),
+        lessons_mastered=sum(o.lessons_mastered for o in members),
+        observed=pair.observed,
+        projected=pair.projected,
+        cgi=pair.cgi,
+    )
