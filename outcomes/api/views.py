@@ -196,7 +196,12 @@ def row_json(r: selectors.OutcomeRow) -> dict:
     }
 
 
+ORDER = ("r", "rho", "slope", "ciLow", "ciHigh", "p", "controls")
+
+
 def _rounded(values: dict | None) -> dict | None:
+    """A stored figure's keys in the documented order (JSONB keeps its own), rounded."""
     if not values:
         return None
-    return {k: _round(v) if isinstance(v, float) else v for k, v in values.items()}
+    keys = sorted(values, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))
+    return {k: _round(values[k]) if isinstance(values[k], float) else values[k] for k in keys}
