@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("developers/apps/<int:app_id>/", views.app_dashboard, name="app"),
     path("plans/<int:plan_id>/change/", views.plan_change, name="plan-change"),
+    path("outcomes/", views.apps_compared, name="apps-compared"),
 ]

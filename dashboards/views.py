@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from analytics import selectors as analytics
+from outcomes import selectors as outcomes
 from remediation import services as remediation
 from remediation.models import PlanStatus, RemediationPlan
 from rostering import access, zones
@@ -62,7 +63,7 @@ def student_page(request, student_id: int):
     """A student's page as a guardian, guide or administrator sees it."""
     student = get_object_or_404(access.students_visible_to_user(request.user), pk=student_id)
     summary = selectors.student_summary(student)
-    context = student_context(summary, own=False)
+    context = student_context(summary, own=False, growth=outcomes.student_growth(student.pk))
     return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
 
@@ -241,7 +242,11 @@ def class_student(request, class_id: int, student_id: int):
     )
     summary = selectors.student_summary(student)
     context = student_context(
-        summary, own=False, klass=klass, lessons=selectors.lesson_work(student, klass.course)
+        summary,
+        own=False,
+        klass=klass,
+        lessons=selectors.lesson_work(student, klass.course),
+        growth=outcomes.student_growth(student.pk),
     )
     return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
@@ -275,6 +280,7 @@ def app_dashboard(request, app_id: int):
             [o.lesson.title for o in report.lessons],
             [("Completion %", [o.completion_percent or 0 for o in report.lessons])],
         ),
+        "outcome_panels": outcomes.app_panels(app.pk),
     }
     return render(request, "dashboards/developer.html", context)
 
@@ -309,3 +315,21 @@ def plan_change(request, plan_id: int):
             return HttpResponse(" ".join(error.messages), status=400)
         return redirect(back)
     return HttpResponse(form.errors.as_text(), status=400)
+
+
+@login_required
+def apps_compared(request):
+    """School administrators: every app per subject and term pair, by growth per hour of
+    active time, over the students of the orgs they administer (docs/closed-loop.md)."""
+    user = request.user
+    if access.user_sees_everything(user):
+        rows = outcomes.stored_rows()
+    elif access.org_ids_administered_by(user):
+        rows = outcomes.rows_of_students(
+            students=access.students_visible_to_user(user).values("pk")
+        )
+    else:
+        raise Http404("Only school administrators compare apps.")
+    return render(
+        request, "dashboards/apps_compared.html", {"comparisons": outcomes.comparisons(rows)}
+    )
