@@ -498,6 +498,10 @@ ROWS = [
     # stu-1 through a class stu-1 is not in: not found, even for that class's guide.
     page("GET", "/classes/{class_b}/students/{student}/", anonymous=302, people=404),
     page("GET", "/developers/apps/{app_a}/", anonymous=302, people=404, a=200),
+    # Apps compared by growth per hour: school administrators only (docs/closed-loop.md).
+    page("GET", "/outcomes/", anonymous=302, people=404, org_admin=200),
+    # Closing or adjusting a plan: a plan nobody may see (here: none) is not found.
+    page("POST", "/plans/0/change/", anonymous=302, people=404),
     # Django admin: staff only; no rostered person or developer is staff here.
     same_for_all("GET", "/admin/", 302),
     same_for_all("GET", "/admin/rostering/partnerapp/", 302),

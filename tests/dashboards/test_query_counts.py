@@ -38,4 +38,6 @@ def test_every_page_costs_a_constant_number_of_queries(client, frozen_today):
     small = count_queries(client, build_school(students=2, days=3, lessons=2, prefix="small-"))
     big = count_queries(client, build_school(students=25, days=40, lessons=8, prefix="big-"))
     assert big == small
-    assert max(small.values()) <= 20, small
+    # A budget, not a target: the student pages now carry the growth and hole-filling panels,
+    # the developer page the standards and "Does it work?" panels.
+    assert max(small.values()) <= 24, small

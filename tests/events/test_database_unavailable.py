@@ -37,7 +37,7 @@ def test_a_database_outage_outside_drf_answers_503_too(client, monkeypatch):
     def unavailable():
         raise db.OperationalError(DATABASE_DOWN)
 
-    monkeypatch.setattr(views, "utc_today", unavailable)
+    monkeypatch.setattr(views.selectors, "student_summary", lambda *a, **k: unavailable())
     client.raise_request_exception = False
     client.force_login(StudentFactory())
 
@@ -51,7 +51,7 @@ def test_other_errors_still_answer_500(client, monkeypatch):
     def broken():
         raise ZeroDivisionError
 
-    monkeypatch.setattr(views, "utc_today", broken)
+    monkeypatch.setattr(views.selectors, "student_summary", lambda *a, **k: broken())
     client.raise_request_exception = False
     client.force_login(StudentFactory())
 

@@ -161,11 +161,14 @@ def test_seed_demo_creates_the_demo_school(demo_env):
     guides = User.objects.filter(roles__role="teacher", roles__org=school)
     assert students.count() == 30
     assert set(guides.values_list("username", flat=True)) == {"guide1", "guide2"}
-    assert Course.objects.count() == 2
+    # Two taught courses, and the hole-filling course of the demo student with an open plan
+    # (docs/hole-filling.md): its class and enrollment are that student's alone.
+    assert Course.objects.count() == 3
+    assert Course.objects.filter(title="Hole filling: Mathematics").count() == 1
     assert Unit.objects.count() == 6
     assert Lesson.objects.count() == 24
-    assert Class.objects.count() == 2
-    assert Enrollment.objects.filter(role="student").count() == 60
+    assert Class.objects.count() == 3
+    assert Enrollment.objects.filter(role="student").count() == 61
     assert Enrollment.objects.filter(role="teacher").count() == 2
     assert all(grades == ["05"] for grades in students.values_list("grades", flat=True))
     assert User.objects.get(username="admin").is_superuser
@@ -177,7 +180,8 @@ def test_seed_demo_prints_a_line_or_two_and_no_credentials(demo_env):
     out, _ = run("seed_demo")
 
     client_id, secret = demo.current_logins().client_id, demo.current_logins().client_secret
-    assert len(out.strip().splitlines()) == 2
+    # The school, the learning history, the hole-filling framework and plan.
+    assert len(out.strip().splitlines()) == 3
     for secret_text in (client_id, secret, demo.STUDENT_PASSWORD, demo.ADMIN_PASSWORD):
         assert secret_text not in out
     # make run prints the one line that says the demo is ready, once the server answers.
@@ -363,7 +367,10 @@ def test_seed_demo_with_five_students(demo_env):
     out, _ = run("demo_logins")
 
     assert User.objects.filter(roles__role="student").count() == 5
-    assert Enrollment.objects.filter(role="student").count() == 10
+    taught = Enrollment.objects.filter(role="student").exclude(
+        klass__course__title__startswith="Hole filling"
+    )
+    assert taught.count() == 10
     assert "student01..student05" in out
 
 
