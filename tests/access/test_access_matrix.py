@@ -488,6 +488,9 @@ ROWS = [
     # stu-1 through a class stu-1 is not in: not found, even for that class's guide.
     page("GET", "/classes/{class_b}/students/{student}/", anonymous=302, people=404),
     page("GET", "/developers/apps/{app_a}/", anonymous=302, people=404, a=200),
+    # A guide's change to a hole-filling plan: sign-in first, then only an open plan of a
+    # student the person guides (tests/remediation/test_pages.py); none here, so 404.
+    page("POST", "/plans/999999/change/", anonymous=302, people=404),
     # Django admin: staff only; no rostered person or developer is staff here.
     same_for_all("GET", "/admin/", 302),
     same_for_all("GET", "/admin/rostering/partnerapp/", 302),
