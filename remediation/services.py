@@ -25,6 +25,7 @@ from gradebook.models import AssessmentResult, LessonMastery
 from rostering import access
 from rostering import services as rostering
 from rostering.models import (
+    AcademicSession,
     Class,
     ComponentKind,
     Course,
@@ -481,6 +482,7 @@ def materialise(plan: RemediationPlan) -> None:
         school=school,
         subjects=[plan.subject],
         status=Status.ACTIVE,
+        terms=_terms_of(plan),
     )
     enrollment, _ = rostering.upsert_enrollment(
         sourced_id=_sourced(plan.pk, "student", student.sourced_id),
@@ -499,6 +501,20 @@ def rostering_lessons(sourced_ids):
     return CourseComponent.objects.filter(
         sourced_id__in=list(sourced_ids), kind=ComponentKind.LESSON
     ).select_related("course")
+
+
+def _terms_of(plan: RemediationPlan) -> list:
+    """The terms of the student's classes in the tested course (else of all their classes):
+    OneRoster classes have terms, and the plan runs in the student's current ones."""
+    classes = Class.objects.filter(
+        enrollments__user=plan.student, enrollments__role=EnrollmentRole.STUDENT
+    ).exclude(course__metadata__has_key=COURSE_MARK)
+    result = plan.result
+    if result is not None and result.course_id:
+        tested = classes.filter(course_id=result.course_id)
+        if tested.exists():
+            classes = tested
+    return list(AcademicSession.objects.filter(classes__in=classes).distinct().order_by("pk"))
 
 
 def _school_of(plan: RemediationPlan) -> Org | None:

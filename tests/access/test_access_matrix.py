@@ -500,8 +500,9 @@ ROWS = [
     page("GET", "/developers/apps/{app_a}/", anonymous=302, people=404, a=200),
     # Apps compared by growth per hour: school administrators only (docs/closed-loop.md).
     page("GET", "/outcomes/", anonymous=302, people=404, org_admin=200),
-    # Closing or adjusting a plan: a plan nobody may see (here: none) is not found.
-    page("POST", "/plans/0/change/", anonymous=302, people=404),
+    # A guide's change to a hole-filling plan: sign-in first, then only an open plan of a
+    # student the person guides (tests/remediation/test_pages.py); none here, so 404.
+    page("POST", "/plans/999999/change/", anonymous=302, people=404),
     # Django admin: staff only; no rostered person or developer is staff here.
     same_for_all("GET", "/admin/", 302),
     same_for_all("GET", "/admin/rostering/partnerapp/", 302),

@@ -161,14 +161,15 @@ def test_seed_demo_creates_the_demo_school(demo_env):
     guides = User.objects.filter(roles__role="teacher", roles__org=school)
     assert students.count() == 30
     assert set(guides.values_list("username", flat=True)) == {"guide1", "guide2"}
-    # Two taught courses, and the hole-filling course of the demo student with an open plan
-    # (docs/hole-filling.md): its class and enrollment are that student's alone.
-    assert Course.objects.count() == 3
-    assert Course.objects.filter(title="Hole filling: Mathematics").count() == 1
-    assert Unit.objects.count() == 6
+    # The rostered school; beside it, one student's hole-filling plan is a course of its own
+    # (docs/hole-filling.md#demo).
+    rostered = Course.objects.exclude(metadata__has_key="holeFilling")
+    assert rostered.count() == 2
+    assert Course.objects.filter(metadata__has_key="holeFilling").count() == 1
+    assert Unit.objects.filter(course__in=rostered).count() == 6
     assert Lesson.objects.count() == 24
-    assert Class.objects.count() == 3
-    assert Enrollment.objects.filter(role="student").count() == 61
+    assert Class.objects.filter(course__in=rostered).count() == 2
+    assert Enrollment.objects.filter(role="student", klass__course__in=rostered).count() == 60
     assert Enrollment.objects.filter(role="teacher").count() == 2
     assert all(grades == ["05"] for grades in students.values_list("grades", flat=True))
     assert User.objects.get(username="admin").is_superuser
@@ -180,8 +181,7 @@ def test_seed_demo_prints_a_line_or_two_and_no_credentials(demo_env):
     out, _ = run("seed_demo")
 
     client_id, secret = demo.current_logins().client_id, demo.current_logins().client_secret
-    # The school, the learning history, the hole-filling framework and plan.
-    assert len(out.strip().splitlines()) == 3
+    assert len(out.strip().splitlines()) == 2
     for secret_text in (client_id, secret, demo.STUDENT_PASSWORD, demo.ADMIN_PASSWORD):
         assert secret_text not in out
     # make run prints the one line that says the demo is ready, once the server answers.
@@ -367,10 +367,8 @@ def test_seed_demo_with_five_students(demo_env):
     out, _ = run("demo_logins")
 
     assert User.objects.filter(roles__role="student").count() == 5
-    taught = Enrollment.objects.filter(role="student").exclude(
-        klass__course__title__startswith="Hole filling"
-    )
-    assert taught.count() == 10
+    # Two classes each, and student03's hole-filling plan (docs/hole-filling.md#demo).
+    assert Enrollment.objects.filter(role="student").count() == 10 + 1
     assert "student01..student05" in out
 
 

@@ -66,11 +66,12 @@ class Command(BaseCommand):
             f"Demo school: {result.student_count} students, 2 guides, a guardian, an admin "
             f"and a developer ({time.monotonic() - started:.0f} s)."
         )
-        self.stdout.write(self._history(result, days))
+        history_line = self._history(result, days)
+        # After the history: what the student mastered there counts towards the plan.
+        holes = demo_holes.seed(app=result.app, today=timezone.now().date())
+        self.stdout.write(f"{history_line} {holes}")
         if days:
             self.stdout.write(self._tests(result))
-        # After the history: what the student mastered there counts towards the plan.
-        self.stdout.write(demo_holes.seed(app=result.app, today=timezone.now().date()))
 
     def _history(self, result: demo.DemoResult, days: int) -> str:
         if days == 0:
