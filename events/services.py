@@ -108,6 +108,7 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
         duplicates=0,
     )
     seen_ids = set()
+    retries = RetriedAttempts.of(app, parsed)
     for event in parsed:
         errors = event.errors or refs.problems(event, app) or _key_problems(event)
         if errors:
@@ -116,8 +117,55 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
             checked.duplicates += 1
         else:
             seen_ids.add(event.id)
-            checked.rows.append(_row(app, envelope_id, event, refs))
+            row = _row(app, envelope_id, event, refs)
+            row["activity_key"] = retries.key_of(event, row["activity_key"])
+            checked.rows.append(row)
     return checked
+
+
+class RetriedAttempts:
+    """A submission sent again is the same attempt (docs/xp-and-mastery.md#attempts).
+
+    Timeback's SDK numbers an ActivityEvent with `object.process: true` from the results
+    of earlier attempts: a result whose `scoreDate` equals the submission's time is a retry
+    and keeps its attempt number, any other makes max + 1. Our results answer `scoreDate` as
+    a date (the 1EdTech OneRoster 1.2 schema), which the SDK never finds equal to a
+    date-time, so it numbers a resent submission as a new attempt. The server applies the
+    SDK's own rule instead: an ActivityEvent asking for a result whose student, activity and
+    event time are those of an attempt already stored is that attempt again, whatever
+    `generated.attempt` it carries (within one envelope, numbered attempts stay apart: the
+    SDK sends one submission per envelope). One query per envelope, through the
+    (app, event time) index."""
+
+    def __init__(self, known: dict[tuple, str]):
+        self.known = known  # (student ref, activity id, event time) -> activity key
+
+    @classmethod
+    def of(cls, app: PartnerApp, parsed: list) -> "RetriedAttempts":
+        wanted = [p for p in parsed if not p.errors and _numbered_by_results(p)]
+        known = {}
+        if wanted:
+            stored = CaliperEvent.objects.filter(
+                partner_app=app,
+                type="ActivityEvent",
+                event_time__in={p.event_time for p in wanted},
+                student_ref__in={p.student_ref for p in wanted},
+            ).order_by("pk")
+            for student_ref, at, key in stored.values_list(
+                "student_ref", "event_time", "activity_key"
+            ):
+                known.setdefault((student_ref, key.rpartition("|")[0], at), key)
+        return cls(known)
+
+    def key_of(self, event, key: str) -> str:
+        if not _numbered_by_results(event):
+            return key
+        attempt = (event.student_ref, key.rpartition("|")[0], event.event_time)
+        return self.known.get(attempt, key)
+
+
+def _numbered_by_results(event) -> bool:
+    return event.type == "ActivityEvent" and references.wants_result(event.raw)
 
 
 def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
@@ -246,15 +294,22 @@ class References:
             ]
         return []
 
+    def unresolved(self, event) -> list[str]:
+        """Why the event cannot be processed yet (empty: it can)."""
+        return references.unresolved(
+            event.type,
+            student_ref=event.student_ref or "",
+            student_known=event.student_ref in self.students,
+            course_ref=event.course_ref or "",
+            course_known=event.course_ref in self.courses,
+            lesson_refs=event.lesson_refs,
+            lesson_known=self.lesson_of(event) is not None,
+        )
+
     def status(self, event) -> str:
         if event.type not in PROCESSED_TYPES:
             return EventStatus.STORED
-        complete = (
-            event.student_ref in self.students
-            and (not event.course_ref or event.course_ref in self.courses)
-            and (not event.graded or self.lesson_of(event) is not None)
-        )
-        return EventStatus.PENDING if complete else EventStatus.PARKED
+        return EventStatus.PARKED if self.unresolved(event) else EventStatus.PENDING
 
 
 def _row(app, envelope_id, event, refs: References) -> dict:

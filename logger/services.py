@@ -3,7 +3,7 @@ sessions, with mastery evaluated here on the server (logger/mastery.py).
 
 A session feeds the learning engine through the same gradebook services as the Caliper
 pipeline, so the dashboards cannot tell the two sources apart:
-- its time counts as active time (SessionTime, per UTC day, read by the daily rollups);
+- its time counts as active time (SessionTime, per local day of the school, read by the daily rollups);
 - its XP is the computed XP (docs/xp-and-mastery.md#computed-xp) of the try (the logger's
   "activity attempt"): the try's time, the accuracy of its attempts and its number,
   credited to one ledger source per try (a later update writes a correcting entry), so how a
@@ -14,15 +14,18 @@ and the touched (student, course, day) rollups are rebuilt in the same transacti
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import groupby
 
 from django.db import connection, transaction
+from django.db.models import DateField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from gradebook import credit
 from gradebook.services import credit_xp, record_lesson_mastery
 from gradebook.signals import notify_learning_changed
+from rostering import zones
 from rostering.models import PartnerApp, User
 
 from . import mastery
@@ -194,9 +197,16 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     session, its summary and its try are locked, so concurrent updates apply one by one; an
     update that repeats the Idempotency-Key of the previous one changes nothing."""
     now = now or timezone.now()
+    zone, zone_params = zones.student_zone_sql(f"{ContentSessionLog._meta.db_table}.student_id")
     session = (
         sessions.select_for_update(of=("self", "summary"))
         .select_related("summary")
+        # The local day of the student's school at `now`, read by the locking query itself.
+        .annotate(
+            local_today=RawSQL(
+                f"(%s::timestamptz AT TIME ZONE {zone})::date", [now, *zone_params], DateField()
+            )
+        )
         .filter(pk=session_id)
         .first()
     )
@@ -262,6 +272,17 @@ def _save_together(changed: list[tuple], also: tuple[str, list] | None = None) -
         cursor.execute(f"{sql} {last}".strip(), params)
 
 
+def _today(session, now) -> date:
+    """The local day of the student's school (rostering.zones) at `now`, read once per update
+    (update_session reads it with the session)."""
+    if session.__dict__.get("local_today") is not None:
+        return session.local_today
+    cached = session.__dict__.get("_local_today")
+    if cached is None or cached[0] != now:
+        cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))
+    return cached[1]
+
+
 def _locked_try(session: ContentSessionLog) -> MasteryLog | None:
     """The session's try, read after the summary's lock is held: a row joined to the locking
     query would be the version from before the wait (PostgreSQL re-reads only the rows it
@@ -300,13 +321,13 @@ def _add_time(session, summary, mastery_log, seconds: float, now) -> tuple[str, 
     if mastery_log is not None:
         mastery_log.time_spent += seconds
     # The session row is locked, so this increment cannot race with another update of the
-    # session; the UTC day of the update is the day the time was spent.
+    # session; the local day of the update (rostering.zones) is the day the time was spent.
     table = SessionTime._meta.db_table
     return (
         f"INSERT INTO {table} (session_id, occurred_on, student_id, course_id, seconds)"
         " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id, occurred_on)"
         f" DO UPDATE SET seconds = {table}.seconds + EXCLUDED.seconds",
-        [session.pk, now.date(), session.student_id, session.course_id, seconds],
+        [session.pk, _today(session, now), session.student_id, session.course_id, seconds],
     )
 
 
@@ -359,7 +380,7 @@ def _new_attempt(session, mastery_log, interaction, now) -> AttemptLog:
         start_timestamp=now - timedelta(seconds=interaction["time_spent"]),
         end_timestamp=now,
         completion_timestamp=now if complete else None,
-        occurred_on=now.date(),
+        occurred_on=_today(session, now),
         time_spent=interaction["time_spent"],
         complete=complete,
         correct=interaction["correct"],
@@ -432,7 +453,7 @@ def _evaluate(session, summary, mastery_log, now) -> bool:
 def _feed_the_engine(session, update, attempts, mastered, now) -> None:
     """Time, XP and mastery of this update into the gradebook, and the touched daily
     rollups rebuilt (docs/logger.md: the same pipeline as Caliper events)."""
-    today = now.date()
+    today = _today(session, now)
     key = (session.student_id, session.course_id, today)
     keys = set()
     if update.time_spent_delta or attempts:
@@ -450,7 +471,13 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
         )
         keys.add(key)
         if moved_from is not None:
-            keys.add((session.student_id, session.course_id, moved_from.date()))
+            keys.add(
+                (
+                    session.student_id,
+                    session.course_id,
+                    zones.local_day(session.student_id, moved_from),
+                )
+            )
     notify_learning_changed(keys)
 
 
