@@ -790,6 +790,17 @@ def stored_username_owners(usernames: list[str], sourced_ids: list[str]):
     return owner_of, username_of
 
 
+def check_school_calendars(rows: list[ParsedRow], problems: Problems) -> None:
+    """orgs.csv's metadata.timezone and metadata.holidays columns, by the API's rule."""
+    for row in rows:
+        try:
+            services.school_calendar_fields(row.metadata)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                for message in messages:
+                    problems.error(ORGS.name, row.line, field, message)
+
+
 def check_agents(rows: list[ParsedRow], problems: Problems) -> None:
     for row in rows:
         if "agents" not in row.refs:
@@ -922,6 +933,8 @@ def validate_bundle(files: dict[str, bytes]) -> ValidBundle:
     for spec in (ORGS, ACADEMIC_SESSIONS):
         if spec.name in parsed:
             check_parent_cycles(spec, parsed[spec.name], problems)
+    if ORGS.name in parsed:
+        check_school_calendars(parsed[ORGS.name], problems)
     if USERS.name in parsed:
         check_usernames(parsed[USERS.name], problems)
         check_agents(parsed[USERS.name], problems)
