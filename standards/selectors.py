@@ -126,23 +126,51 @@ def _clean(refs: Iterable[str]) -> list[str]:
     return sorted({str(r).strip() for r in refs if r is not None and str(r).strip()})
 
 
-def _as_item(item: CFItem, document: CFDocument) -> StandardItem:
-    return StandardItem(
-        identifier=item.identifier,
-        uri=item.uri,
-        human_coding_scheme=item.human_coding_scheme,
-        full_statement=item.full_statement,
-        item_type=item.cf_item_type,
-        education_level=tuple(str(v) for v in item.education_level or ()),
-        document=document.identifier,
-        document_title=document.title,
-        subjects=tuple(str(s) for s in (item.subject or document.subject or ())),
-        pk=item.pk,
-    )
+# The columns a StandardItem needs: reading whole rows (every JSON column, `source` above
+# all) cost seconds for a framework of thousands of items.
+_ITEM_COLUMNS = (
+    "pk",
+    "identifier",
+    "uri",
+    "human_coding_scheme",
+    "full_statement",
+    "cf_item_type",
+    "education_level",
+    "subject",
+    "document__identifier",
+    "document__title",
+    "document__subject",
+)
 
 
 def _items(queryset) -> list[StandardItem]:
-    return [_as_item(i, i.document) for i in queryset.select_related("document")]
+    return [
+        StandardItem(
+            identifier=identifier,
+            uri=uri,
+            human_coding_scheme=code,
+            full_statement=statement,
+            item_type=kind,
+            education_level=tuple(str(v) for v in levels or ()),
+            document=document,
+            document_title=title,
+            subjects=tuple(str(s) for s in (subject or document_subject or ())),
+            pk=pk,
+        )
+        for (
+            pk,
+            identifier,
+            uri,
+            code,
+            statement,
+            kind,
+            levels,
+            subject,
+            document,
+            title,
+            document_subject,
+        ) in queryset.values_list(*_ITEM_COLUMNS)
+    ]
 
 
 def items_by_identifier_or_uri(refs: Iterable[str]) -> dict[str, StandardItem]:
@@ -173,66 +201,63 @@ def unresolved(refs: Iterable[str]) -> list[str]:
     return [r for r in wanted if r not in known]
 
 
-def _as_edge(a: CFAssociation, document_identifier: str, known: set[str]) -> Edge:
-    ends_known = all(
-        end in known or end == document_identifier
-        for end in (a.origin_identifier, a.destination_identifier)
-    )
-    return Edge(
-        type=a.association_type,
-        origin=a.origin_item.identifier if a.origin_item else a.origin_identifier,
-        destination=(
-            a.destination_item.identifier if a.destination_item else a.destination_identifier
-        ),
-        origin_uri=a.origin_uri,
-        destination_uri=a.destination_uri,
-        identifier=a.identifier,
-        document=document_identifier,
-        sequence_number=a.sequence_number,
-        external=not ends_known,
-    )
-
-
 def framework_graph(refs: Iterable[str]) -> FrameworkGraph:
-    """The frameworks the references belong to, as items and edges (four queries)."""
+    """The frameworks the references belong to, as items and edges (at most five queries)."""
     resolved = items_by_identifier_or_uri(refs)
     document_ids = {i.document for i in resolved.values()}
     if not document_ids:
         return FrameworkGraph(items={}, edges=(), documents={})
-    documents = {
-        d.pk: d
-        for d in CFDocument.objects.filter(identifier__in=document_ids).only("identifier", "title")
-    }
-    items = {
-        i.identifier: i for i in _items(CFItem.objects.filter(document_id__in=documents.keys()))
-    }
-    item_pks = [i.pk for i in items.values()]
-    associations = list(
-        CFAssociation.objects.filter(
-            Q(document_id__in=documents.keys())
-            | Q(origin_item_id__in=item_pks)
-            | Q(destination_item_id__in=item_pks)
-        )
-        .select_related("document", "origin_item", "destination_item")
-        .order_by("document_id", "position", "id")
+    documents = dict(
+        CFDocument.objects.filter(identifier__in=document_ids).values_list("pk", "identifier")
     )
+    items = {i.identifier: i for i in _items(CFItem.objects.filter(document_id__in=documents))}
+    own = CFAssociation.objects.filter(document_id__in=documents)
+    # Other frameworks' edges that touch these items (e.g. a cross-framework prerequisite).
+    touching = CFAssociation.objects.exclude(document_id__in=documents).filter(
+        Q(origin_item__document_id__in=documents) | Q(destination_item__document_id__in=documents)
+    )
+    columns = (
+        "association_type",
+        "origin_identifier",
+        "destination_identifier",
+        "origin_uri",
+        "destination_uri",
+        "identifier",
+        "document__identifier",
+        "sequence_number",
+    )
+    rows = [
+        *own.order_by("document_id", "position", "id").values_list(*columns),
+        *touching.order_by("document_id", "position", "id").values_list(*columns),
+    ]
     # Ends in other frameworks that we hold: included, so cross-framework prerequisites
     # carry their codes and statements.
-    others = {
-        end
-        for a in associations
-        for end in (a.origin_item, a.destination_item)
-        if end is not None and end.identifier not in items
-    }
+    others = (
+        {end for row in rows for end in (row[1], row[2])} - set(items) - set(documents.values())
+    )
     if others:
-        for item in _items(CFItem.objects.filter(pk__in=[o.pk for o in others])):
+        for item in _items(CFItem.objects.filter(identifier__in=others)):
             items[item.identifier] = item
-    known = set(items)
-    edges = tuple(_as_edge(a, a.document.identifier, known) for a in associations)
+    edges = tuple(
+        Edge(
+            type=kind,
+            origin=origin,
+            destination=destination,
+            origin_uri=origin_uri,
+            destination_uri=destination_uri,
+            identifier=identifier,
+            document=document,
+            sequence_number=sequence,
+            external=not all(end in items or end == document for end in (origin, destination)),
+        )
+        for kind, origin, destination, origin_uri, destination_uri, identifier, document, sequence in rows
+    )
     return FrameworkGraph(
         items=items,
         edges=edges,
-        documents={d.identifier: d.title for d in documents.values()},
+        documents=dict(
+            CFDocument.objects.filter(pk__in=documents).values_list("identifier", "title")
+        ),
     )
 
 
@@ -297,14 +322,11 @@ class PackageRows:
 
 
 def package_rows(document: CFDocument) -> PackageRows:
+    # `source` (the objects as imported) is what the API never answers: not read.
     return PackageRows(
         document=document,
-        items=list(document.items.order_by("position", "id")),
-        associations=list(
-            document.associations.select_related("origin_item", "destination_item").order_by(
-                "position", "id"
-            )
-        ),
+        items=list(document.items.defer("source").order_by("position", "id")),
+        associations=list(document.associations.defer("source").order_by("position", "id")),
         definitions=list(document.definitions.order_by("kind", "position", "id")),
     )
 
@@ -454,11 +476,13 @@ def alignment_report(
     documents = sorted({i.document for i in resolved.values()})
     frameworks = []
     if documents:
-        rows = list(
-            CFItem.objects.filter(document__identifier__in=documents).select_related("document")
-        )
-        described = {r.document.identifier: r.document for r in rows}
-        items = [_as_item(r, r.document) for r in rows]
+        items = _items(CFItem.objects.filter(document__identifier__in=documents))
+        described = {
+            identifier: (title, tuple(str(s) for s in subject or ()))
+            for identifier, title, subject in CFDocument.objects.filter(
+                identifier__in=documents
+            ).values_list("identifier", "title", "subject")
+        }
         parents = set(
             CFAssociation.objects.filter(
                 document__identifier__in=documents,
@@ -475,8 +499,8 @@ def alignment_report(
             frameworks.append(
                 FrameworkCoverage(
                     document=document,
-                    title=described[document].title,
-                    subjects=tuple(str(s) for s in described[document].subject or ()),
+                    title=described[document][0],
+                    subjects=described[document][1],
                     covered=tuple(
                         CoveredStandard(i, tuple(lesson_titles[i.identifier]))
                         for i in standards

@@ -167,7 +167,16 @@ def _end(
     return answer
 
 
-def association(obj: CFAssociation, doc: CFDocument, urls: Urls) -> dict:
+def association(
+    obj: CFAssociation, doc: CFDocument, urls: Urls, held: dict[str, CFItem] | None = None
+) -> dict:
+    """`held`: the items the ends may name, by identifier (a package's own, already read);
+    without it, the association's linked items (select_related by the caller)."""
+    if held is None:
+        origin_item, destination_item = obj.origin_item, obj.destination_item
+    else:
+        origin_item = held.get(obj.origin_identifier)
+        destination_item = held.get(obj.destination_identifier)
     return _compact(
         {
             "identifier": obj.identifier,
@@ -180,7 +189,7 @@ def association(obj: CFAssociation, doc: CFDocument, urls: Urls) -> dict:
                 obj.origin_uri,
                 obj.origin_title,
                 obj.origin_target_type,
-                obj.origin_item,
+                origin_item,
                 doc,
                 urls,
             ),
@@ -189,7 +198,7 @@ def association(obj: CFAssociation, doc: CFDocument, urls: Urls) -> dict:
                 obj.destination_uri,
                 obj.destination_title,
                 obj.destination_target_type,
-                obj.destination_item,
+                destination_item,
                 doc,
                 urls,
             ),

@@ -162,6 +162,8 @@ class AssociationDetail(CaseView):
 
 def _package(rows: selectors.PackageRows, urls: rep.Urls) -> dict:
     doc = rows.document
+    # Ends outside the package stay as the package named them (titles, uris).
+    held = {i.identifier: i for i in rows.items}
     definitions: dict[str, list] = {}
     for d in rows.definitions:
         definitions.setdefault(d.kind + "s", []).append(d.data)
@@ -169,7 +171,7 @@ def _package(rows: selectors.PackageRows, urls: rep.Urls) -> dict:
         "sourcedId": doc.identifier,
         "CFDocument": rep.document(doc, urls),
         "CFItems": [rep.item(i, doc) for i in rows.items],
-        "CFAssociations": [rep.association(a, doc, urls) for a in rows.associations],
+        "CFAssociations": [rep.association(a, doc, urls, held) for a in rows.associations],
     }
     if definitions:
         package["CFDefinitions"] = definitions

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import PartnerAppFactory
+
 from .conftest import HERE, Seen
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -42,12 +44,19 @@ def run_case_scenario(compat_python, base_url, client_id, secret, profile) -> Se
     return Seen({**seen, "config": config})
 
 
+@pytest.fixture
+def roster_source_app(db):
+    """The school's roster source: who uploads CASE frameworks (docs/access.md#who-writes-what)."""
+    app = PartnerAppFactory(name="Compat School Roster Source", roster_source=True)
+    return app, app.oauth_client.id, app.client_secret
+
+
 @pytest.fixture(params=["BEYOND_AI", "LEARNWITH_AI"])
-def case_seen(request, compat_python, live_server, school_app) -> Seen:
+def case_seen(request, compat_python, live_server, roster_source_app) -> Seen:
     """What the CASE client saw on one path profile (run once per profile, ~3 s)."""
     profile = request.param
     if profile not in _seen_by_profile:
-        _, client_id, secret = school_app
+        _, client_id, secret = roster_source_app
         _seen_by_profile[profile] = run_case_scenario(
             compat_python, live_server.url, client_id, secret, profile
         )
