@@ -28,6 +28,9 @@ class Goals:
     daily_mastered_units: Decimal = Decimal(2)
 
 
+# The goals of a course the student has completed: nothing more is asked.
+NOTHING_ASKED = Goals(*(Decimal(0),) * 5)
+
 # metadata.goals keys (camelCase, as partners write them) → Goals fields.
 GOAL_KEYS = {
     "dailyXp": "daily_xp",
@@ -115,7 +118,12 @@ def judge_day(figures: DayFigures, goals: Goals) -> GoalVerdict:
     )
 
 
-def is_school_day(day: date, school_days: frozenset[int] = SCHOOL_DAYS) -> bool:
+def is_school_day(day: date, school_days=SCHOOL_DAYS) -> bool:
+    """`school_days` is a set of weekdays (Monday 0), or a school calendar: any object with
+    an `is_school_day(day)` method (rostering.zones.Calendar: terms and holidays)."""
+    judge = getattr(school_days, "is_school_day", None)
+    if judge is not None:
+        return judge(day)
     return day.weekday() in school_days
 
 
@@ -123,12 +131,15 @@ def streak(met_days: Iterable[date], today: date, school_days=SCHOOL_DAYS) -> in
     """Consecutive goal-met school days up to today. Today counts when met; when not (yet)
     met, the streak runs up to the previous school day. Non-school days are skipped."""
     met = set(met_days)
+    if not met:
+        return 0
     count = 0
     day = today
     if day not in met:
         day -= timedelta(days=1)
-    # A streak cannot be longer than the days that were met, which bounds the walk.
-    for _ in range(len(met) * 7 // 5 + 7):
+    # A streak cannot reach before the first day that was met, which bounds the walk.
+    earliest = min(met)
+    while day >= earliest:
         if not is_school_day(day, school_days):
             day -= timedelta(days=1)
             continue

@@ -1,4 +1,5 @@
-"""Read models: the daily rollups per student × course × UTC day that the dashboards, the
+"""Read models: the daily rollups per student × course × local day of
+the student's school (rostering.zones) that the dashboards, the
 read-back APIs and EduBridge read, and the markers of rollups waiting to be recomputed.
 
 Both tables were created by the events app and keep their names (`db_table`); they moved
@@ -12,7 +13,7 @@ from rostering.models import Course
 
 
 class DailyActivity(models.Model):
-    """Per student × course × UTC day: what dashboards and read-back read
+    """Per student × course × local day of the student's school: what dashboards and read-back read
     (docs/architecture.md#how-an-event-becomes-xp-on-a-page).
     Recomputed from the ledger and facts for the keys a batch touched; never incremented."""
 

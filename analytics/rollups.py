@@ -28,6 +28,7 @@ from gradebook.models import (
     XpEntry,
 )
 from logger.models import AttemptLog, SessionTime
+from rostering import zones
 
 from .models import DailyActivity, StaleRollup
 
@@ -35,7 +36,9 @@ from .models import DailyActivity, StaleRollup
 def recompute(keys: set[tuple]) -> None:
     if not keys:
         return
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
+    # nothing catches a failure here to carry on, and a savepoint is two round trips more.
+    with transaction.atomic(savepoint=False):
         _lock(keys)
         values = _derive(keys)
         DailyActivity.objects.bulk_create(
@@ -123,8 +126,12 @@ def _rollup_values(
 
 def _derive_sql(count: int) -> str:
     row = "(%s::integer, %s::bigint, %s::bigint, %s::date)"
-    # A lesson counts on the UTC day it was mastered (the connection's time zone is UTC).
-    mastered_on = "t.mastered_at >= k.d AND t.mastered_at < k.d + 1"
+    # A lesson counts on the local day of the student's school it was mastered on (k.z, the
+    # zone of rostering.zones); the other sources store that day as occurred_on.
+    mastered_on = (
+        "t.mastered_at >= (k.d::timestamp AT TIME ZONE k.z)"
+        " AND t.mastered_at < ((k.d + 1)::timestamp AT TIME ZONE k.z)"
+    )
     sums = [
         _of(XpEntry, "SUM(t.amount)"),
         _of(TimeSpentFact, "SUM(t.active)"),
@@ -141,7 +148,11 @@ def _derive_sql(count: int) -> str:
         _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
     ]
     rows = ", ".join([row] * count)
-    return f"WITH k(i, s, c, d) AS (VALUES {rows}) SELECT k.i, {', '.join(sums)} FROM k"
+    zone, _ = zones.student_zone_sql("v.s")
+    return (
+        f"WITH v(i, s, c, d) AS (VALUES {rows}), k AS (SELECT v.*, {zone} AS z FROM v)"
+        f" SELECT k.i, {', '.join(sums)} FROM k"
+    )
 
 
 def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
@@ -152,7 +163,8 @@ def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
 
 
 def _derive_params(keys) -> list:
-    return [value for position, key in enumerate(keys) for value in (position, *key)]
+    _, zone_params = zones.student_zone_sql("v.s")
+    return [value for position, key in enumerate(keys) for value in (position, *key)] + zone_params
 
 
 def mark_stale(keys) -> None:

@@ -6,7 +6,7 @@ Scoping is the caller's: pass `courses` (a Course queryset such as
 `rostering.access.courses_visible_to_app(app)`, or course ids) and students (a User
 queryset or ids) to narrow what is read. `None` means "no narrowing".
 
-- `activity_rows(...)`: the rollup rows, per student × course × UTC day, as a queryset
+- `activity_rows(...)`: the rollup rows, per student × course × local day of the student's school, as a queryset
   ready to page (`student_ref`/`course_ref` are the sourcedIds).
 - `student_insights(student, today, courses=None)`: one student's goals, today's figures
   and verdicts, goal-met days, streak, time back, progress and diagnosis flags per course.
@@ -18,13 +18,17 @@ queryset or ids) to narrow what is read. `None` means "no narrowing".
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from events.models import CaliperEvent, TimeSpentFact
+from gradebook.models import MasteryCredit, XpEntry
 from gradebook.selectors import Progress, course_progress
+from rostering import access
 from rostering.models import Course, Enrollment, EnrollmentRole, Status
 
 from . import diagnosis, figures, goals
@@ -40,7 +44,7 @@ def activity_rows(
     start: date | None = None,
     end: date | None = None,
 ) -> QuerySet:
-    """DailyActivity rows (student × course × UTC day) in [start, end], oldest day first,
+    """DailyActivity rows (student × course × local day) in [start, end], oldest day first,
     annotated with `student_ref` and `course_ref` (sourcedIds). Lazy: page it (count
     `rollups(...)` with the same arguments: the same rows without the joins)."""
     return (
@@ -152,19 +156,24 @@ class StudentInsights:
     judged: diagnosis.Window  # the student's totals over those days (accuracy, waste, ...)
 
 
-def student_insights(student, today: date, courses=None) -> StudentInsights:
+def student_insights(
+    student, today: date, courses=None, calendar=goals.SCHOOL_DAYS
+) -> StudentInsights:
     """Insights of one student (a User or its id); see `insights_for_students`."""
     student_id = getattr(student, "pk", student)
-    return insights_for_students([student_id], today, courses)[student_id]
+    return insights_for_students([student_id], today, courses, calendar)[student_id]
 
 
 def insights_for_students(
-    student_ids: Iterable[int], today: date, courses=None
+    student_ids: Iterable[int], today: date, courses=None, calendar=goals.SCHOOL_DAYS
 ) -> dict[int, StudentInsights]:
     """Insights of each student, over the courses they are enrolled in as students or have
     activity in (narrowed to `courses` when given). Five queries whatever the number of
     students, courses or days of history: enrollments, rollups, courses with activity but
-    no enrollment (only when there are some), and course progress (two)."""
+    no enrollment (only when there are some), and course progress (two).
+
+    `today` is a local day of the students' school and `calendar` its school days
+    (rostering.zones.calendar_of; Monday to Friday by default): rollup days are local days."""
     student_ids = set(student_ids)
     if not student_ids:
         return {}
@@ -172,6 +181,10 @@ def insights_for_students(
     rows = _rows_by_student(student_ids, courses)
     _add_unenrolled_courses(rows, goals_by_pair, course_info)
     progress = course_progress(goals_by_pair)
+    for pair, course_progress_of_pair in progress.items():
+        if course_progress_of_pair.complete and pair in goals_by_pair:
+            # A course the student has completed asks nothing more of them.
+            goals_by_pair[pair] = goals.NOTHING_ASKED
     thresholds = diagnosis_thresholds()
     courses_of = defaultdict(list)
     for s, c in goals_by_pair:
@@ -186,6 +199,7 @@ def insights_for_students(
             course_info,
             progress,
             thresholds,
+            calendar,
         )
         for s in student_ids
     }
@@ -197,6 +211,11 @@ def _goals_and_courses(student_ids, courses):
     (sourcedId, title, metadata). One query."""
     enrollments = Enrollment.objects.filter(
         user_id__in=student_ids, role=EnrollmentRole.STUDENT, status=Status.ACTIVE
+    ).exclude(
+        # An assembled hole-filling course (docs/hole-filling.md) collects no learning of its
+        # own (its lessons are learnt in their apps' courses): it has no daily goals, and
+        # counting it would leave every day's goals unmet.
+        klass__course__metadata__has_key=access.ASSEMBLED_COURSE_MARK
     )
     if courses is not None:
         enrollments = enrollments.filter(klass__course__in=courses)
@@ -263,13 +282,14 @@ def _add_unenrolled_courses(rows, goals_by_pair, course_info) -> None:
 
 
 def _insights(
-    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds
+    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds, calendar
 ):
     by_course_day = {(r.course_id, r.day): figures_of(r) for r in rows}
     met_days = _met_days(student_id, rows, goals_by_pair, by_course_day)
     start, end = diagnosis_window(today)
     school_days = sum(
-        goals.is_school_day(start + timedelta(days=i)) for i in range((end - start).days + 1)
+        goals.is_school_day(start + timedelta(days=i), calendar)
+        for i in range((end - start).days + 1)
     )
     window_rows = [r for r in rows if start <= r.day <= end]
     per_course = []
@@ -291,7 +311,7 @@ def _insights(
                 flags=_diagnose(course_window, school_days, thresholds),
             )
         )
-    school_met = [d for d in met_days if goals.is_school_day(d)]
+    school_met = [d for d in met_days if goals.is_school_day(d, calendar)]
     return StudentInsights(
         student_id=student_id,
         today=today,
@@ -299,7 +319,7 @@ def _insights(
         xp_goal_today=sum((c.goals.daily_xp for c in per_course), Decimal(0)),
         goal_met_today=today in met_days,
         met_days=met_days,
-        streak=goals.streak(met_days, today),
+        streak=goals.streak(met_days, today, calendar),
         time_back=time_back_of(len(school_met)),
         courses=per_course,
         flags=_diagnose(window_rows, school_days, thresholds),
@@ -344,3 +364,107 @@ def active_day() -> Q:
     for name in figures.ACTIVITY_FIELDS:
         condition |= Q(**{f"{name}__gt": 0})
     return condition
+
+
+# --- Activities outside the catalogue ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityFigures:
+    """What an app's activity that is not a published lesson earned its students
+    (docs/events.md#rejected-parked-and-failed): credited to the course, reported here
+    under the activity's id."""
+
+    activity: str
+    students: int
+    attempts: int
+    xp: Decimal
+    active_seconds: int
+    wasted_seconds: int
+    questions: int
+    correct: int
+    mastered_units: Decimal
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        return figures.accuracy(Decimal(self.correct), self.questions) if self.questions else None
+
+    @property
+    def active_minutes(self) -> Decimal:
+        return Decimal(self.active_seconds) / 60
+
+
+def outside_activities(app_id: int, since: date, limit: int = 50) -> list[ActivityFigures]:
+    """Per activity outside the catalogue of the app (its ActivityEvents and TimeSpentEvents
+    processed without a lesson) since `since`: students, attempts, XP, active and wasted
+    time, questions and mastered units, most XP first. Three grouped queries over the
+    window, whatever the number of students."""
+    # activity_key is "{activity id}|{attempt}"; XP and units are keyed by
+    # "activity:{app}:{student}:{activity_key}" (gradebook.credit.activity_key). One
+    # statement: the page that shows this counts its queries.
+    events, facts = _table(CaliperEvent), _table(TimeSpentFact)
+    xp, credits = _table(XpEntry), _table(MasteryCredit)
+    sql = f"""
+        WITH acts AS (
+            SELECT regexp_replace(e.activity_key, '\\|[^|]*$', '') AS activity,
+                   e.student_id, e.activity_key,
+                   'activity:' || e.partner_app_id || ':' || e.student_id || ':'
+                       || e.activity_key AS key
+            FROM {events} e
+            WHERE e.partner_app_id = %(app)s AND e.type = 'ActivityEvent'
+              AND e.status = 'processed' AND e.lesson_id IS NULL
+              AND e.course_id IS NOT NULL AND e.event_time >= %(since)s
+        ), per AS (
+            SELECT activity, COUNT(DISTINCT student_id) AS students,
+                   COUNT(DISTINCT (student_id, activity_key)) AS attempts,
+                   array_agg(DISTINCT key) AS keys
+            FROM acts GROUP BY activity ORDER BY activity LIMIT %(limit)s
+        ), spent AS (
+            SELECT COALESCE(e.raw->'object'->'activity'->>'id', e.raw->'object'->>'id')
+                       AS activity,
+                   SUM(f.active) AS active,
+                   SUM(f.inactive + f.waste + f.anti_pattern) AS wasted
+            FROM {facts} f JOIN {events} e ON e.id = f.event_id
+            WHERE e.partner_app_id = %(app)s AND f.lesson_id IS NULL
+              AND f.course_id IS NOT NULL AND f.at >= %(since)s
+            GROUP BY 1
+        )
+        SELECT p.activity, p.students, p.attempts,
+               (SELECT COALESCE(SUM(x.amount), 0) FROM {xp} x WHERE x.source_key = ANY(p.keys)),
+               COALESCE(s.active, 0), COALESCE(s.wasted, 0),
+               c.questions, c.correct, c.units
+        FROM per p
+        LEFT JOIN spent s ON s.activity = p.activity
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(SUM(m.questions), 0) AS questions,
+                   COALESCE(SUM(m.correct_questions), 0) AS correct,
+                   COALESCE(SUM(m.units), 0) AS units
+            FROM {credits} m WHERE m.source_key = ANY(p.keys)
+        ) c
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"app": app_id, "since": _day_start(since), "limit": limit})
+        rows = cursor.fetchall()
+    answer = [
+        ActivityFigures(
+            activity=activity,
+            students=students,
+            attempts=attempts,
+            xp=xp_total,
+            active_seconds=int(active),
+            wasted_seconds=int(wasted),
+            questions=int(questions),
+            correct=int(correct),
+            mastered_units=units,
+        )
+        for activity, students, attempts, xp_total, active, wasted, questions, correct, units in rows
+    ]
+    return sorted(answer, key=lambda a: (-a.xp, a.activity))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)

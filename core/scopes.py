@@ -30,6 +30,16 @@ ONEROSTER_SCOPE_NAMES = (
     "resource.createput",
     "resource.delete",
 )
+# CASE 1.1 (competency frameworks, /ims/case/v1p1/): the standard's read scope, under its
+# v1p1 and v1p0 spellings (CASE 1.0 named it first; `all.readonly` is the wider one), and a
+# write scope for the CFPackages upload, which the standard leaves to implementations (who
+# may write is decided by standards' access rule, not by the scope).
+CASE_PREFIXES = (
+    "https://purl.imsglobal.org/spec/case/v1p1/scope/",
+    "https://purl.imsglobal.org/spec/case/v1p0/scope/",
+)
+CASE_READONLY = CASE_PREFIXES[0] + "core.readonly"
+CASE_CREATEPUT = CASE_PREFIXES[0] + "core.createput"
 EVENTS_WRITE = "events.write"
 EVENTS_WRITE_URI = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/events.write"
 ANALYTICS_READONLY = "analytics.readonly"
@@ -50,6 +60,10 @@ ALIASES: dict[str, frozenset[str]] = {
     **{oneroster(n): frozenset(p + n for p in OR_PREFIXES) for n in ONEROSTER_SCOPE_NAMES},
     EVENTS_WRITE: frozenset({EVENTS_WRITE, EVENTS_WRITE_URI}),
     ANALYTICS_READONLY: frozenset({ANALYTICS_READONLY, EVENTS_READONLY}),
+    CASE_READONLY: frozenset(
+        p + n for p in CASE_PREFIXES for n in ("core.readonly", "all.readonly")
+    ),
+    CASE_CREATEPUT: frozenset({CASE_CREATEPUT}),
 }
 
 
@@ -61,7 +75,7 @@ def all_partner_scopes() -> list[str]:
 def learning_app_scopes() -> list[str]:
     """What a learning app gets by default: read the roster, publish (and retire) its
     catalogue, send events, read back analytics, write (and retire) gradebook results of
-    its own courses. Which objects an app may
+    its own courses, read the CASE frameworks (and upload them, for a roster source). Which objects an app may
     change or delete is decided by rostering.access, not by the scope."""
     wanted = {
         oneroster(n)
@@ -81,7 +95,7 @@ def learning_app_scopes() -> list[str]:
             "resource.delete",
         )
     }
-    wanted |= {EVENTS_WRITE, ANALYTICS_READONLY}
+    wanted |= {EVENTS_WRITE, ANALYTICS_READONLY, CASE_READONLY, CASE_CREATEPUT}
     return sorted({s for canonical in wanted for s in ALIASES[canonical]})
 
 

@@ -5,6 +5,7 @@ assembles in Python; every shared figure (accuracy, waste, active minutes, last 
 goals, streaks, diagnosis) comes from analytics (analytics.figures, analytics.selectors).
 """
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,21 +13,33 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lag, TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from analytics import figures as shared
 from analytics.diagnosis import Flag
 from analytics.selectors import (
+    ActivityFigures,
     CourseInsight,
     StudentInsights,
     insights_for_students,
+    outside_activities,
     rollups,
     student_insights,
 )
 from events.models import CaliperEvent, EventStatus, RejectedEvent
-from gradebook.models import AssessmentResult, ItemResult, LessonMastery, XpFlag
+from events.selectors import parked_events
+from gradebook.models import (
+    AssessmentLineItem,
+    AssessmentResult,
+    ItemResult,
+    LessonMastery,
+    XpFlag,
+)
 from gradebook.selectors import Progress
+from rostering import zones
 from rostering.models import (
     ComponentKind,
     Course,
@@ -37,6 +50,7 @@ from rostering.models import (
     Status,
     User,
 )
+from standards import selectors as standards
 
 from . import figures
 
@@ -47,6 +61,7 @@ DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
 OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
 REJECTION_SAMPLE = 500  # top rejection reasons are counted over the newest rejections
 FLAGGED_SHOWN = 20
+REJECTIONS_CHARTED = 20_000  # the events chart places at most this many newest rejections
 FAILURES_SHOWN = 10  # failed events listed on the developer page (the count says how many)
 SETTLED_AFTER = timedelta(hours=1)  # a day's stored-event count is final this long after it
 ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
@@ -66,6 +81,21 @@ class StudentSummary:
     week_active_seconds: int
     week_wasted_seconds: int
     recent_mastered: list
+    school: zones.SchoolDays | None = None  # whose days: the student's school
+
+    @property
+    def week_xp(self) -> list[tuple[date, Decimal]]:
+        """XP of each of the last seven days (the parent page's week chart)."""
+        return self.daily_xp[-WEEK_DAYS:]
+
+    @property
+    def course_cards(self) -> list["CourseCard"]:
+        return [CourseCard.of(c) for c in self.courses]
+
+    @property
+    def open_courses(self) -> list[CourseInsight]:
+        """The courses still asking something of the student (not complete)."""
+        return [c for c in self.courses if not c.progress.complete]
 
     @property
     def today(self) -> date:
@@ -98,9 +128,113 @@ class StudentSummary:
         return shared.waste_percent(Decimal(self.week_active_seconds), self.week_wasted_seconds)
 
 
-def student_summary(student: User, today: date) -> StudentSummary:
-    """Everything the student page shows: analytics' five queries, then two."""
-    insights = student_insights(student, today)
+@dataclass(frozen=True)
+class GoalLine:
+    """One of the five daily goals of a course, with today's figure, in words."""
+
+    key: str
+    text: str
+    met: bool
+
+
+@dataclass(frozen=True)
+class CourseCard:
+    """A course as the student page shows it: the insight and its goals one by one."""
+
+    course_id: int
+    course_ref: str
+    title: str
+    progress: Progress
+    verdict: object
+    goal_lines: list[GoalLine]
+
+    @property
+    def goals_left(self) -> int:
+        return sum(not g.met for g in self.goal_lines)
+
+    @classmethod
+    def of(cls, c: CourseInsight) -> "CourseCard":
+        return cls(c.course_id, c.course_ref, c.title, c.progress, c.verdict, goal_lines(c))
+
+
+def _n(value) -> str:
+    """A figure as people read it: whole numbers without decimals, else one decimal."""
+    rounded = Decimal(value).quantize(Decimal("0.1"))
+    whole = rounded.to_integral_value()
+    return f"{whole:f}" if rounded == whole else f"{rounded:f}"
+
+
+def goal_lines(c: CourseInsight) -> list[GoalLine]:
+    """Each of the five goals the course asks today (a goal of 0 asks nothing and is left
+    out), with today's figure, in words a 10-year-old reads."""
+    today, goals_, verdict = c.today, c.goals, c.verdict
+    lines = []
+    if goals_.daily_xp:
+        lines.append(GoalLine("xp", f"XP: {_n(today.xp)} of {_n(goals_.daily_xp)}", verdict.xp))
+    if goals_.daily_lessons:
+        lines.append(
+            GoalLine(
+                "lessons",
+                f"Lessons mastered: {today.lessons_mastered} of {_n(goals_.daily_lessons)}",
+                verdict.lessons,
+            )
+        )
+    if goals_.daily_active_minutes:
+        lines.append(
+            GoalLine(
+                "active_minutes",
+                f"Minutes of learning: {_n(today.active_minutes.to_integral_value())} of "
+                f"{_n(goals_.daily_active_minutes)}",
+                verdict.active_minutes,
+            )
+        )
+    if goals_.daily_accuracy:
+        goal = f"{_n(goals_.daily_accuracy)}% or more"
+        text = (
+            f"Right answers: {goal} (no questions answered yet today)"
+            if today.accuracy is None
+            else f"Right answers: {_n(today.accuracy)}% (goal {goal})"
+        )
+        lines.append(GoalLine("accuracy", text, verdict.accuracy))
+    if goals_.daily_mastered_units:
+        lines.append(
+            GoalLine(
+                "mastered_units",
+                f"Mastery steps: {_n(today.mastered_units)} of {_n(goals_.daily_mastered_units)}",
+                verdict.mastered_units,
+            )
+        )
+    return lines
+
+
+PARENT_WORDS = {
+    "low_effort": (
+        "{name} has spent little time on task lately ({reason}). Asking about the day's "
+        "learning and setting a regular time for it usually helps; the guide sees this too."
+    ),
+    "too_hard": (
+        "The work looks too hard for {name} right now ({reason}). That is a question of "
+        "level, not effort: the guide can move {name} to material that fits better."
+    ),
+    "too_easy": (
+        "The work looks too easy for {name} ({reason}). {name} may be ready for harder "
+        "material; the guide can move them ahead."
+    ),
+}
+
+
+def for_parents(flag: Flag, name: str) -> str:
+    """A guide's diagnosis flag in words for a parent: the same finding and its figures."""
+    words = PARENT_WORDS.get(flag.code, "{name}: {reason}")
+    return words.format(name=name, reason=flag.reason.rstrip("."))
+
+
+def student_summary(student: User, today: date | None = None) -> StudentSummary:
+    """Everything the student page shows: analytics' five queries, then two, plus the
+    student's school (its zone and calendar: their days are its local days)."""
+    school = zones.school_days_of(zones.school_of(student))
+    today = today or school.today
+    insights = student_insights(student, today, calendar=school.calendar)
     chart_start = today - timedelta(days=CHART_DAYS - 1)
     week_start = today - timedelta(days=WEEK_DAYS - 1)
     xp_by_day = defaultdict(Decimal)
@@ -125,6 +259,7 @@ def student_summary(student: User, today: date) -> StudentSummary:
         week_active_seconds=active,
         week_wasted_seconds=wasted,
         recent_mastered=recent,
+        school=school,
     )
 
 
@@ -193,8 +328,72 @@ def lesson_work(student: User, course: Course) -> list[LessonWork]:
 
 
 @dataclass(frozen=True)
+class Period:
+    """The days a class page shows: today, the last school day, this week, last week or a
+    chosen date, in the class's school (its local days)."""
+
+    kind: str  # one of PERIODS
+    start: date
+    end: date
+    school_days: tuple[date, ...]  # the school days in [start, end]
+
+    @property
+    def single_day(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def label(self) -> str:
+        if self.single_day:
+            return self.start.strftime("%A %-d %B %Y")
+        return f"{self.start.strftime('%a %-d %b')} – {self.end.strftime('%a %-d %b %Y')}"
+
+
+PERIODS = {
+    "today": "Today",
+    "last-school-day": "Last school day",
+    "this-week": "This week",
+    "last-week": "Last week",
+    "date": "A date",
+}
+ACTIVITY_LOOKBACK = 31  # days searched back for the last school day with activity
+
+
+def period_of(
+    kind: str | None, today: date, calendar, *, chosen: date | None = None, last_active=None
+) -> Period:
+    """The period asked for; `kind` None picks today when the class has activity today, else
+    the last school day with activity (`last_active`: the class's latest active day before
+    today, or None)."""
+    if kind not in PERIODS or (kind == "date" and chosen is None):
+        kind = None
+    if kind is None:
+        kind = "today" if last_active == today else "last-school-day"
+    if kind == "today":
+        start = end = today
+    elif kind == "last-school-day":
+        if last_active is not None and last_active < today:
+            start = end = last_active
+        else:
+            start = end = calendar.last_school_day(today)
+    elif kind == "this-week":
+        start, end = today - timedelta(days=today.weekday()), today
+    elif kind == "last-week":
+        start = today - timedelta(days=today.weekday() + 7)
+        end = start + timedelta(days=6)
+    else:
+        start = end = min(chosen, today)
+    days = tuple(
+        start + timedelta(days=n)
+        for n in range((end - start).days + 1)
+        if calendar.is_school_day(start + timedelta(days=n))
+    )
+    return Period(kind=kind, start=start, end=end, school_days=days)
+
+
+@dataclass(frozen=True)
 class StudentRow:
-    """One line of a guide's class table."""
+    """One line of a guide's class table: the period's figures in the class's course, and the
+    course-wide ones (lessons mastered, progress, last active)."""
 
     student: User
     xp_today: Decimal
@@ -207,6 +406,16 @@ class StudentRow:
     progress: Progress
     last_active: date | None
     flags: list[Flag]
+    # The period shown (ClassReport.period), in this course:
+    xp: Decimal = Decimal(0)
+    xp_goal: Decimal = Decimal(0)  # the daily XP goal × the period's school days
+    days_met: int = 0  # school days of the period with every goal met
+    days_expected: int = 0  # school days of the period
+    period_accuracy: Decimal | None = None
+    active_seconds: int = 0
+    wasted_seconds: int = 0
+    started: bool = True  # any learning in this course, ever
+    met_by_day: dict = field(default_factory=dict)  # day -> "met" | "worked" | "none"
 
     @property
     def active_minutes_week(self) -> Decimal:
@@ -217,6 +426,26 @@ class StudentRow:
         return shared.waste_percent(Decimal(self.active_seconds_week), self.wasted_seconds_week)
 
     @property
+    def active_minutes(self) -> Decimal:
+        return shared.active_minutes(Decimal(self.active_seconds))
+
+    @property
+    def waste_percent(self) -> Decimal | None:
+        return shared.waste_percent(Decimal(self.active_seconds), self.wasted_seconds)
+
+    @property
+    def xp_goal_percent(self) -> int:
+        if not self.xp_goal:
+            return 100 if self.xp else 0
+        return min(100, int(self.xp * 100 / self.xp_goal))
+
+    @property
+    def goal_met(self) -> bool:
+        """Every goal met on every school day of the period (a day without school: nothing
+        asked)."""
+        return self.days_met >= self.days_expected
+
+    @property
     def name(self) -> str:
         return f"{self.student.last_name}, {self.student.first_name}".strip(", ")
 
@@ -224,16 +453,17 @@ class StudentRow:
 # Sort keys of the class table: column name → key function; None sorts last.
 SORT_KEYS = {
     "name": lambda r: (r.student.last_name.lower(), r.student.first_name.lower()),
+    "xp": lambda r: r.xp,
     "xp_today": lambda r: r.xp_today,
     "xp_week": lambda r: r.xp_week,
-    "goal": lambda r: r.goal_met_today,
-    "accuracy": lambda r: r.accuracy,
-    "active": lambda r: r.active_seconds_week,
-    "waste": lambda r: r.waste_percent_week,
+    "goal": lambda r: (r.days_met, r.goal_met_today),
+    "accuracy": lambda r: r.period_accuracy,
+    "active": lambda r: r.active_seconds,
+    "waste": lambda r: r.waste_percent,
     "mastered": lambda r: r.lessons_mastered,
     "progress": lambda r: r.progress.pct_complete,
     "last_active": lambda r: r.last_active,
-    "flag": lambda r: ",".join(f.code for f in r.flags) or None,
+    "flag": lambda r: (",".join(f.code for f in r.flags) or None) if r.started else None,
 }
 
 
@@ -254,6 +484,9 @@ class ClassReport:
     rows: list[StudentRow]
     lessons: list[CourseComponent]
     mastery: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    period: Period | None = None
+    school: zones.SchoolDays | None = None
+    grid_days: list[date] = field(default_factory=list)  # the goals-met grid's school days
 
     def grid(self):
         """The lesson × student mastery grid: one line per lesson, a cell per student."""
@@ -262,12 +495,27 @@ class ClassReport:
             for lesson in self.lessons
         ]
 
+    def goals_grid(self):
+        """The students × days grid of goals met: (row, [(day, "met"|"worked"|"none")])."""
+        return [
+            (row, [(day, row.met_by_day.get(day, "none")) for day in self.grid_days])
+            for row in self.rows
+        ]
 
-def class_report(klass, today: date) -> ClassReport:
-    """The guide's table of one class and its mastery grid: analytics' insights of every
-    student in the class's course, plus three queries (enrollments, the last days' rollups,
-    masteries) and the lessons."""
+    @property
+    def not_started(self) -> int:
+        return sum(not row.started for row in self.rows)
+
+
+def class_report(klass, today: date | None = None, *, period: str | None = None, chosen=None):
+    """The guide's table of one class for a period, its goals-met grid and its mastery grid:
+    analytics' insights of every student in the class's course, plus four queries
+    (enrollments, the rollups since the earliest day shown, masteries, the lessons) and the
+    school's calendar. Days are local days of the class's school."""
     course = klass.course
+    school = zones.school_days_of(klass.school)
+    today = today or school.today
+    calendar = school.calendar
     students = {}
     for enrollment in (
         Enrollment.objects.filter(klass=klass, role=EnrollmentRole.STUDENT, status=Status.ACTIVE)
@@ -275,13 +523,42 @@ def class_report(klass, today: date) -> ClassReport:
         .order_by("user__last_name", "user__first_name", "user_id")
     ):
         students.setdefault(enrollment.user_id, enrollment.user)
-    insights = insights_for_students(students, today, courses=[course.pk])
+    insights = insights_for_students(students, today, courses=[course.pk], calendar=calendar)
     week_start = today - timedelta(days=WEEK_DAYS - 1)
+    # Every day any part of the page may show: the 7 days, the weeks, the lookback, a date.
+    earliest = min(
+        week_start,
+        today - timedelta(days=today.weekday() + 7),
+        today - timedelta(days=ACTIVITY_LOOKBACK),
+        chosen or today,
+    )
     recent = defaultdict(list)
-    for row in rollups(students=students, courses=[course.pk], start=week_start, end=today).values(
-        "student_id", "day", "xp", "active_seconds", "wasted_seconds"
+    active_days = set()
+    for row in rollups(students=students, courses=[course.pk], start=earliest, end=today).values(
+        "student_id",
+        "day",
+        "xp",
+        "active_seconds",
+        "wasted_seconds",
+        "items_answered",
+        "items_correct",
+        "lessons_mastered",
+        "mastered_units",
     ):
         recent[row["student_id"]].append(row)
+        if any(row[name] for name in shared.ACTIVITY_FIELDS):
+            active_days.add(row["day"])
+    last_active = max(
+        (d for d in active_days if d == today or calendar.is_school_day(d)), default=None
+    )
+    shown = period_of(period, today, calendar, chosen=chosen, last_active=last_active)
+    grid_start = shown.end - timedelta(days=shown.end.weekday())
+    grid_days = [
+        grid_start + timedelta(days=n)
+        for n in range(7)
+        if grid_start + timedelta(days=n) <= today
+        and calendar.is_school_day(grid_start + timedelta(days=n))
+    ]
     mastery = {
         (student_id, lesson_id): at
         for student_id, lesson_id, at in LessonMastery.objects.filter(
@@ -292,7 +569,15 @@ def class_report(klass, today: date) -> ClassReport:
     rows = []
     for student_id, student in students.items():
         insight = insights[student_id]
-        week = recent[student_id]
+        history = recent[student_id]
+        week = [r for r in history if r["day"] >= week_start]
+        period_rows = [r for r in history if shown.start <= r["day"] <= shown.end]
+        course_insight = insight.courses[0] if insight.courses else None
+        daily_xp_goal = course_insight.goals.daily_xp if course_insight else Decimal(0)
+        met = set(insight.met_days)
+        worked = {r["day"] for r in history if any(r[n] for n in shared.ACTIVITY_FIELDS)}
+        started = insight.last_activity is not None or mastered_count[student_id] > 0
+        answered = sum(r["items_answered"] for r in period_rows)
         rows.append(
             StudentRow(
                 student=student,
@@ -303,13 +588,36 @@ def class_report(klass, today: date) -> ClassReport:
                 active_seconds_week=sum(r["active_seconds"] for r in week),
                 wasted_seconds_week=sum(r["wasted_seconds"] for r in week),
                 lessons_mastered=mastered_count[student_id],
-                progress=insight.courses[0].progress if insight.courses else Progress(0, 0, 0),
+                progress=course_insight.progress if course_insight else Progress(0, 0, 0),
                 last_active=insight.last_activity,
-                flags=insight.flags,
+                # A student who has not started yet has nothing to diagnose.
+                flags=insight.flags if started else [],
+                xp=sum((r["xp"] for r in period_rows), Decimal(0)),
+                xp_goal=daily_xp_goal * len(shown.school_days),
+                days_met=sum(day in met for day in shown.school_days),
+                days_expected=len(shown.school_days),
+                period_accuracy=shared.accuracy(
+                    Decimal(sum(r["items_correct"] for r in period_rows)), answered
+                ),
+                active_seconds=sum(r["active_seconds"] for r in period_rows),
+                wasted_seconds=sum(r["wasted_seconds"] for r in period_rows),
+                started=started,
+                met_by_day={
+                    # A day without work is "none" even when nothing was asked of it.
+                    day: "none" if day not in worked else "met" if day in met else "worked"
+                    for day in grid_days
+                },
             )
         )
     return ClassReport(
-        klass=klass, today=today, rows=rows, lessons=lessons_of(course), mastery=mastery
+        klass=klass,
+        today=today,
+        rows=rows,
+        lessons=lessons_of(course),
+        mastery=mastery,
+        period=shown,
+        school=school,
+        grid_days=grid_days,
     )
 
 
@@ -333,6 +641,11 @@ class RejectionReason:
     count: int
     example: dict | None
     example_errors: list[str]
+
+    @property
+    def example_json(self) -> str:
+        """The example event as the app sent it, as indented JSON (not Python's repr)."""
+        return json.dumps(self.example, indent=2, ensure_ascii=False, sort_keys=False)
 
 
 @dataclass(frozen=True)
@@ -378,6 +691,15 @@ class AppReport:
     wasted_seconds: int
     flagged_count: int
     flagged: list
+    # The newest parked events with why each waits ([(event, [reason, ...])]).
+    parked: list = field(default_factory=list)
+    # Activities outside the catalogue (not published lessons), credited to their course.
+    activities: list[ActivityFigures] = field(default_factory=list)
+    # Per day of event time (when the learning happened, not when it was sent).
+    event_days: list[IngestionDay] = field(default_factory=list)
+    # The CASE standards the app's lessons and assessment line items name: unresolved ones,
+    # covered standards and content gaps per framework (docs/dashboards.md).
+    alignment: standards.AlignmentReport | None = None
 
     @property
     def xp_per_active_minute(self) -> Decimal | None:
@@ -403,16 +725,11 @@ def _day_start(day: date) -> datetime:
 
 
 def app_report(app: PartnerApp, today: date) -> AppReport:
-    """The developer dashboard of one partner app, in twelve queries."""
+    """The developer dashboard of one partner app, in thirteen queries (three more when its
+    lessons or line items name CASE standards)."""
     since = today - timedelta(days=DEVELOPER_DAYS - 1)
     accepted = accepted_per_day(app, since, today)
-    rejected = dict(
-        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
-        .annotate(day=TruncDate("received_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+    rejected, rejected_by_event_day = _rejections_per_day(app, since, today)
     ingestion = [
         IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
         for d in (since + timedelta(days=n) for n in range(DEVELOPER_DAYS))
@@ -427,7 +744,8 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    courses = list(Course.objects.filter(partner_app=app).values_list("pk", flat=True))
+    # A subquery in each read below, not a query of its own (the page counts its queries).
+    courses = Course.objects.filter(partner_app=app).values("pk")
     outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
     activity = rollups(courses=courses, start=outcome_start, end=today)
     totals = activity.aggregate(
@@ -450,7 +768,17 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
             accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
-    flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
+    # The newest flagged claims, each row carrying the count of all of them (one query).
+    flagged = list(
+        XpFlag.objects.filter(partner_app=app, flagged=True)
+        .select_related("student", "course")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-occurred_on", "-pk")[:FLAGGED_SHOWN]
+    )
+    lessons = _lesson_outcomes(courses, outcome_start)
+    alignment = standards.alignment_report(
+        [o.lesson for o in lessons], other_references=_line_item_standards(app, courses)
+    )
     return AppReport(
         app=app,
         today=today,
@@ -465,18 +793,85 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         else [],
         reasons=_top_rejections(app),
         active_students=active_students,
-        lessons=_lesson_outcomes(courses, outcome_start),
+        lessons=lessons,
         accuracy_buckets=buckets,
         xp=totals["xp"] or Decimal(0),
         active_seconds=totals["active"] or 0,
         wasted_seconds=totals["wasted"] or 0,
-        flagged_count=flagged_rows.count(),
-        flagged=list(
-            flagged_rows.select_related("student", "course").order_by("-occurred_on", "-pk")[
-                :FLAGGED_SHOWN
-            ]
-        ),
+        flagged_count=flagged[0].total if flagged else 0,
+        flagged=flagged,
+        parked=parked_events(app) if unprocessed.get(EventStatus.PARKED) else [],
+        activities=outside_activities(app.pk, outcome_start),
+        event_days=events_per_event_day(app, since, today, rejected_by_event_day),
+        alignment=alignment,
     )
+
+
+def events_per_event_day(
+    app: PartnerApp, since: date, today: date, rejected: dict[date, int]
+) -> list[IngestionDay]:
+    """Accepted events per UTC day of their event time in [since, today] (an app that sends
+    a history at once sees it on the days it happened), an index-only count
+    (event_app_time), beside `rejected` per day (_rejections_per_day)."""
+    end = _day_start(today + timedelta(days=1))
+    accepted = dict(
+        CaliperEvent.objects.filter(
+            partner_app=app, event_time__gte=_day_start(since), event_time__lt=end
+        )
+        .annotate(day=TruncDate("event_time"))
+        .values("day")
+        .annotate(n=Count("*"))
+        .values_list("day", "n")
+    )
+    return [
+        IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
+        for d in (since + timedelta(days=n) for n in range((today - since).days + 1))
+    ]
+
+
+def _rejections_per_day(
+    app: PartnerApp, since: date, today: date
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Rejected events received since `since`, per UTC day received and per day of their
+    event time: the eventTime the sample carries when it reads as a date-time, else the day
+    received (a rejected event's time may be what was wrong with it). One query, over at
+    most REJECTIONS_CHARTED rejections (the newest)."""
+    received, happened = Counter(), Counter()
+    recent = (
+        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
+        .annotate(moment=KT("raw__eventTime"))
+        .order_by("-received_at")
+        .values_list("moment", "received_at")[:REJECTIONS_CHARTED]
+    )
+    for moment, received_at in recent:
+        received[received_at.astimezone(UTC).date()] += 1
+        try:
+            at = parse_datetime(moment) if moment else None
+        except ValueError:  # shaped like a date-time but not one (the reason it was rejected)
+            at = None
+        day = (at if at and at.tzinfo else received_at).astimezone(UTC).date()
+        if since <= day <= today:
+            happened[day] += 1
+    return received, happened
+
+
+LINE_ITEMS_READ = 500  # assessment line items read for their CASE objectives (newest first)
+
+
+def _line_item_standards(app: PartnerApp, course_ids: list[int]) -> dict[str, list[str]]:
+    """{CFItem reference: ["assessment line item <title> (<sourcedId>)"]} of the app's
+    assessment line items whose OneRoster 1.2 learningObjectiveSet has source CASE."""
+    rows = (
+        AssessmentLineItem.objects.filter(Q(partner_app=app) | Q(course_id__in=course_ids))
+        .exclude(learning_objective_set=[])
+        .order_by("-pk")
+        .values_list("sourced_id", "title", "learning_objective_set")[:LINE_ITEMS_READ]
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for sourced_id, title, objectives in rows:
+        for ref in standards.case_references(objectives):
+            found[ref].append(f"assessment line item {title} ({sourced_id})")
+    return found
 
 
 def accepted_per_day(app: PartnerApp, since: date, today: date) -> dict[date, int]:

@@ -3,24 +3,28 @@ dashboards.selectors and render. Anything a person may not see answers 404, so t
 not leak."""
 
 import csv
-from datetime import UTC
+from datetime import date
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from analytics import selectors as analytics
 from outcomes import selectors as outcomes
-from rostering import access
+from remediation import services as remediation
+from remediation.models import PlanStatus, RemediationPlan
+from rostering import access, zones
 from rostering.models import EnrollmentRole, Status, User
 
-from . import charts, roles, selectors
-
-
-def utc_today():
-    """Rollup days are UTC days (docs/decisions.md)."""
-    return timezone.now().astimezone(UTC).date()
+from . import charts, plans, roles, selectors
+from .forms import PlanChangeForm
 
 
 @login_required
@@ -31,28 +35,58 @@ def landing(request):
 
 @login_required
 def my_page(request):
-    summary = selectors.student_summary(request.user, utc_today())
-    return render(request, "dashboards/student.html", student_context(summary, own=True))
+    summary = selectors.student_summary(request.user)
+    context = student_context(summary, own=True)
+    return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
 
 def student_context(summary, **extra) -> dict:
-    return {"summary": summary, "xp_chart": charts.xp_per_day(summary.daily_xp), **extra}
+    return {
+        "summary": summary,
+        "xp_chart": charts.xp_per_day(summary.daily_xp),
+        "time_back_per_day": analytics.time_back_of(1).hours,
+        "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "plans": plans.student_plans(summary.student),
+        **extra,
+    }
+
+
+def render_local(request, template, context, zone):
+    """Render with times shown in the school's zone (`|date` of a mastery time names the
+    school's local day, as the rollups count it)."""
+    with timezone.override(zone):
+        return render(request, template, context)
 
 
 @login_required
 def student_page(request, student_id: int):
     """A student's page as a guardian, guide or administrator sees it."""
     student = get_object_or_404(access.students_visible_to_user(request.user), pk=student_id)
-    summary = selectors.student_summary(student, utc_today())
+    summary = selectors.student_summary(student)
     context = student_context(summary, own=False, growth=outcomes.student_growth(student.pk))
-    return render(request, "dashboards/student.html", context)
+    return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
 
 @login_required
 def children(request):
-    """A guardian's linked children, each with a link to their page."""
+    """A guardian's linked children: each one's day against the goal, week, courses, recent
+    mastery and the guide's diagnosis in words for a parent (each child in their school's
+    days)."""
     kids = access.children_of_guardian(request.user).order_by("first_name", "last_name")
-    return render(request, "dashboards/children.html", {"children": list(kids)})
+    cards = []
+    for kid in kids:
+        summary = selectors.student_summary(kid)
+        cards.append(
+            {
+                "summary": summary,
+                "week_chart": charts.xp_per_day(summary.week_xp),
+                "chart_id": f"week-{kid.pk}",
+                "notes": [selectors.for_parents(f, kid.first_name) for f in summary.insights.flags],
+            }
+        )
+    context = {"children": cards, "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS}
+    zone = cards[0]["summary"].school.zone if cards else zones.default_zone()
+    return render_local(request, "dashboards/children.html", context, zone)
 
 
 @login_required
@@ -76,19 +110,31 @@ def class_list(request):
 
 def _visible_class(request, class_id: int):
     return get_object_or_404(
-        access.classes_visible_to_user(request.user).select_related("course"), pk=class_id
+        access.classes_visible_to_user(request.user).select_related("course", "school"),
+        pk=class_id,
     )
 
 
-# The class table's columns: (sort key, header, numeric).
+def _period(request) -> dict:
+    """The period switch's choice (?period=today|last-school-day|this-week|last-week|date
+    with &date=YYYY-MM-DD); nothing valid means the class page's default."""
+    chosen = None
+    try:
+        chosen = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        chosen = None
+    return {"period": request.GET.get("period") or None, "chosen": chosen}
+
+
+# The class table's columns: (sort key, header, numeric). The period's figures first
+# (ClassReport.period), then the course-wide ones.
 CLASS_COLUMNS = (
     ("name", "Student", False),
-    ("xp_today", "XP today", True),
-    ("xp_week", "XP 7 days", True),
-    ("goal", "Goal today", False),
+    ("xp", "XP / goal", True),
+    ("goal", "Goals met", False),
     ("accuracy", "Accuracy", True),
     ("active", "Active min", True),
-    ("waste", "Waste", True),
+    ("waste", "Off task", True),
     ("mastered", "Lessons mastered", True),
     ("progress", "Course", True),
     ("last_active", "Last active", False),
@@ -106,7 +152,7 @@ def _sorting(request) -> tuple[str, bool]:
 @login_required
 def class_detail(request, class_id: int):
     klass = _visible_class(request, class_id)
-    report = selectors.class_report(klass, utc_today())
+    report = selectors.class_report(klass, **_period(request))
     key, descending = _sorting(request)
     context = {
         "report": report,
@@ -114,11 +160,21 @@ def class_detail(request, class_id: int):
         "sort": key,
         "descending": descending,
         "columns": CLASS_COLUMNS,
+        "periods": list(selectors.PERIODS.items()),
+        "period_query": _period_query(request),
+        "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "holes": plans.class_plans(klass, [row.student for row in report.rows]),
     }
     # A click on a column header swaps only the table (htmx); without JavaScript the same
     # link loads the whole page.
     template = "dashboards/_class_table.html" if request.htmx else "dashboards/class_detail.html"
-    return render(request, template, context)
+    return render_local(request, template, context, report.school.zone)
+
+
+def _period_query(request) -> str:
+    """The period of the page, as the start of a query string that sort links keep."""
+    kept = {k: request.GET[k] for k in ("period", "date") if request.GET.get(k)}
+    return urlencode(kept) + "&" if kept else ""
 
 
 CSV_COLUMNS = (
@@ -145,7 +201,7 @@ def _number(value, places=1) -> str:
 @login_required
 def class_csv(request, class_id: int):
     klass = _visible_class(request, class_id)
-    report = selectors.class_report(klass, utc_today())
+    report = selectors.class_report(klass, **_period(request))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     filename = f"{klass.sourced_id}-{report.today.isoformat()}.csv".replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -184,29 +240,35 @@ def class_student(request, class_id: int, student_id: int):
         ).distinct(),
         pk=student_id,
     )
+    summary = selectors.student_summary(student)
     context = student_context(
-        selectors.student_summary(student, utc_today()),
+        summary,
         own=False,
         klass=klass,
         lessons=selectors.lesson_work(student, klass.course),
         growth=outcomes.student_growth(student.pk),
     )
-    return render(request, "dashboards/student.html", context)
+    return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
 
 @login_required
 def app_dashboard(request, app_id: int):
     app = get_object_or_404(access.partner_apps_visible_to_user(request.user), pk=app_id)
-    report = selectors.app_report(app, utc_today())
+    # An app's students may be in many schools: its page counts days in the default zone.
+    report = selectors.app_report(app, zones.today_in(zones.default_zone()))
     context = {
         "report": report,
+        # By event time: a history sent at once shows on the days it happened; rejections
+        # on their own scale, visible beside thousands of accepted events.
+        "zone_name": zones.default_zone().key,
         "events_chart": charts.chart(
-            "Day",
-            [d.day.strftime("%a %d %b") for d in report.ingestion],
+            "Day of the event",
+            [d.day.strftime("%a %d %b") for d in report.event_days],
             [
-                ("Accepted", [d.accepted for d in report.ingestion]),
-                ("Rejected", [d.rejected for d in report.ingestion]),
+                ("Accepted", [d.accepted for d in report.event_days]),
+                ("Rejected", [d.rejected for d in report.event_days]),
             ],
+            right_axis=("Rejected",),
         ),
         "accuracy_chart": charts.chart(
             "Accuracy",
@@ -221,6 +283,38 @@ def app_dashboard(request, app_id: int):
         "outcome_panels": outcomes.app_panels(app.pk),
     }
     return render(request, "dashboards/developer.html", context)
+
+
+@login_required
+@require_POST
+def plan_change(request, plan_id: int):
+    """A guide closes or adjusts a student's plan, with a reason (remediation.services keeps
+    it); then back to the page the form was on."""
+    plan = get_object_or_404(
+        RemediationPlan.objects.select_related("student").filter(
+            student__in=access.students_visible_to_user(request.user)
+        ),
+        pk=plan_id,
+    )
+    if plan.status != PlanStatus.OPEN or not plans.may_manage(request.user, plan.student):
+        raise Http404("No such open plan.")
+    form = PlanChangeForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = f"/students/{plan.student_id}/"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "close":
+                remediation.close_plan(plan, reason=data["reason"], by=request.user)
+            else:
+                remediation.adjust_plan(
+                    plan, remove=data["standards"], reason=data["reason"], by=request.user
+                )
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=400)
+        return redirect(back)
+    return HttpResponse(form.errors.as_text(), status=400)
 
 
 @login_required

@@ -15,7 +15,7 @@ Deterministic: each day draws from its own generator (seeded with the day), and 
 progress is what they mastered before, so a day's events are the same whether the history
 was simulated in one go or topped up day by day; event ids are uuid5 of what they
 describe, so a resend is counted as duplicates and credits nothing. Rollup days are the
-events' UTC days; `received_at` is when the demo ran (the developer page shows the
+events' local days in the demo school's zone (SCHOOL_TIME_ZONE when the demo creates it); `received_at` is when the demo ran (the developer page shows the
 ingestion as it happened, today).
 """
 

@@ -28,6 +28,19 @@ class Progress:
     total_units: int
     pct_complete: Decimal  # pctCompleteApp, capped at 100
 
+    @property
+    def mastered_shown(self) -> Decimal:
+        """What pages print as "N of total": the raw cumulative sum (kept by the APIs, a repeat
+        report adds to it) capped at the total, so a page never says "13 of 12"."""
+        if self.total_units <= 0:
+            return Decimal(self.mastered_units)
+        return min(Decimal(self.mastered_units), Decimal(self.total_units))
+
+    @property
+    def complete(self) -> bool:
+        """Every mastery unit of the course is mastered: the course asks nothing more."""
+        return self.total_units > 0 and self.pct_complete >= 100
+
 
 def total_units_of(course_ids: Iterable[int]) -> dict[int, int]:
     """Each course's `metadata.totalUnits`, else its number of (active) lessons. One query."""
@@ -104,8 +117,13 @@ def assessment_results():
 
 
 def categories_of_class(klass):
+    """The categories a class's line items use, and the school's own (written by the school
+    or its roster source), which every class may use: a OneRoster 1.2 category belongs to
+    no class, and a class fresh from the SIS has no line items yet (Google's OneRoster
+    suite picks the category of its first line item here)."""
     used = LineItem.objects.filter(klass=klass).values("category_id")
-    return categories().filter(pk__in=used)
+    schools = Q(partner_app__isnull=True) | Q(partner_app__roster_source=True)
+    return categories().filter(Q(pk__in=used) | schools)
 
 
 def score_scales_of_school(school):

@@ -5,7 +5,7 @@ or a repeated PUT writes nothing new.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from core import locks
+from core import bulk, locks
+from rostering import zones
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
 
@@ -27,7 +28,11 @@ from .models import (
     XpEntry,
     XpFlag,
 )
-from .signals import notify_learning_changed, notify_test_results_imported
+from .signals import (
+    notify_learning_changed,
+    notify_results_recorded,
+    notify_test_results_imported,
+)
 
 
 def credit_xp(
@@ -179,7 +184,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
         total, count = credited.get(key) or (0, 0)
         delta = rules.correction(target=target, credited=total or 0)
         if delta != 0:
-            entries.append(XpEntry(source_key=key, seq=count, amount=delta, **fields))
+            entries.append({"source_key": key, "seq": count, "amount": delta, **fields})
             group = (fields["student_id"], fields["course_id"], fields["partner_app_id"])
             change = changes.setdefault(group, [Decimal(0), Decimal(0)])
             change[0] += delta
@@ -187,7 +192,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
     corrected = {group: tuple(change) for group, change in changes.items() if change[1] < 0}
     if corrected:
         _refuse_corrections_beyond_credit(corrected)
-    XpEntry.objects.bulk_create(entries)
+    bulk.insert_rows(XpEntry, entries)
     return len(entries)
 
 
@@ -218,26 +223,26 @@ def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | 
 def record_xp_plausibilities(claims: list[dict]) -> None:
     """`record_xp_plausibility` for many sources (its keyword arguments, one dict each)."""
     flags = [
-        XpFlag(
-            source_key=claim["source_key"],
-            student_id=claim["student_id"],
-            course_id=claim["course_id"],
-            partner_app_id=claim["partner_app_id"],
-            reported_xp=rules.xp(claim["reported_xp"]),
-            active_seconds=int(claim["active_seconds"]),
-            flagged=rules.is_implausible(
+        {
+            "source_key": claim["source_key"],
+            "student_id": claim["student_id"],
+            "course_id": claim["course_id"],
+            "partner_app_id": claim["partner_app_id"],
+            "reported_xp": rules.xp(claim["reported_xp"]),
+            "active_seconds": int(claim["active_seconds"]),
+            "flagged": rules.is_implausible(
                 reported_xp=claim["reported_xp"], active_seconds=claim["active_seconds"]
             ),
-            occurred_on=claim["occurred_on"],
-        )
+            "occurred_on": claim["occurred_on"],
+        }
         for claim in claims
     ]
-    XpFlag.objects.bulk_create(
+    bulk.insert_rows(
+        XpFlag,
         flags,
-        update_conflicts=True,
-        unique_fields=["source_key"],
+        conflict=("source_key",),
         # What record_xp_plausibility's update_or_create sets; updated_at stays the first's.
-        update_fields=[
+        update=(
             "student",
             "course",
             "partner_app",
@@ -245,36 +250,29 @@ def record_xp_plausibilities(claims: list[dict]) -> None:
             "active_seconds",
             "flagged",
             "occurred_on",
-        ],
+        ),
     )
 
 
 def set_mastered_units_many(reports: list[dict]) -> None:
     """`set_mastered_units` for many sources (its keyword arguments, one dict each)."""
     credits = [
-        MasteryCredit(
-            source_key=report["source_key"],
-            student_id=report["student_id"],
-            course_id=report["course_id"],
-            units=rules.as_decimal(report["units"]),
-            questions=credit.question_count(report.get("questions", 0)),
-            correct_questions=credit.question_count(report.get("correct_questions", 0)),
-            occurred_on=report["occurred_on"],
-        )
+        {
+            "source_key": report["source_key"],
+            "student_id": report["student_id"],
+            "course_id": report["course_id"],
+            "units": rules.as_decimal(report["units"]),
+            "questions": credit.question_count(report.get("questions", 0)),
+            "correct_questions": credit.question_count(report.get("correct_questions", 0)),
+            "occurred_on": report["occurred_on"],
+        }
         for report in reports
     ]
-    MasteryCredit.objects.bulk_create(
+    bulk.insert_rows(
+        MasteryCredit,
         credits,
-        update_conflicts=True,
-        unique_fields=["source_key"],
-        update_fields=[
-            "student",
-            "course",
-            "units",
-            "questions",
-            "correct_questions",
-            "occurred_on",
-        ],
+        conflict=("source_key",),
+        update=("student", "course", "units", "questions", "correct_questions", "occurred_on"),
     )
 
 
@@ -286,15 +284,16 @@ def record_lesson_masteries(masteries: list[dict]) -> dict[tuple, datetime]:
     of the pairs this moved."""
     if not masteries:
         return {}
-    LessonMastery.objects.bulk_create(
+    bulk.insert_rows(
+        LessonMastery,
         [
-            LessonMastery(
-                student_id=m["student_id"],
-                lesson_id=m["lesson_id"],
-                course_id=m["course_id"],
-                mastered_at=m["at"],
-                source_key=m["source_key"],
-            )
+            {
+                "student_id": m["student_id"],
+                "lesson_id": m["lesson_id"],
+                "course_id": m["course_id"],
+                "mastered_at": m["at"],
+                "source_key": m["source_key"],
+            }
             for m in masteries
         ],
         ignore_conflicts=True,
@@ -335,12 +334,13 @@ def record_results(results: list[dict]) -> None:
                 sourced_id=r["sourced_id"],
                 line_item=line_items[r.get("line_item_id") or line_item_id(r["lesson"])],
                 student_id=r["student_id"],
-                course_id=r["lesson"].course_id,
+                course_id=_course_of(r),
                 lesson=r["lesson"],
                 score=r["score"],
                 score_status=r["score_status"],
                 score_date=r["score_date"],
                 metadata=r["metadata"],
+                learning_objective_set=r.get("learning_objective_set") or [],
                 date_last_modified=now,
             )
             for r in results
@@ -357,9 +357,11 @@ def record_results(results: list[dict]) -> None:
             "score_status",
             "score_date",
             "metadata",
+            "learning_objective_set",
             "date_last_modified",
         ],
     )
+    notify_results_recorded(r["sourced_id"] for r in results)
 
 
 def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
@@ -369,16 +371,24 @@ def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
     lesson = result["lesson"]
     if not result.get("line_item_id"):
         return line_item_for_lesson(lesson, result["app"])
+    title = result.get("line_item_title") or (lesson.title if lesson else sourced_id)
     item, _ = AssessmentLineItem.objects.get_or_create(
         sourced_id=sourced_id,
         defaults={
-            "title": (result.get("line_item_title") or lesson.title)[:255],
-            "course_id": lesson.course_id,
+            "title": title[:255],
+            "course_id": _course_of(result),
             "lesson": lesson,
             "partner_app": result["app"],
         },
     )
     return item
+
+
+def _course_of(result: dict):
+    """A result's course: its lesson's, else the one given (an activity outside the
+    catalogue is credited to its course, docs/events.md#rejected-parked-and-failed)."""
+    lesson = result["lesson"]
+    return lesson.course_id if lesson is not None else result["course_id"]
 
 
 def line_item_id(lesson: CourseComponent) -> str:
@@ -410,8 +420,12 @@ def record_result(
     score_status,
     score_date,
     metadata,
+    learning_objective_set=None,
+    notify: bool = True,
 ) -> AssessmentResult:
-    """Upsert the assessment result an event produced (its sourcedId derives from the event)."""
+    """Upsert the assessment result an event produced (its sourcedId derives from the event).
+    `learning_objective_set` is its per-standard scores (OneRoster 1.2's shape), when the
+    event carries them. `notify=False`: the caller announces a batch's results at once."""
     result, _ = AssessmentResult.objects.update_or_create(
         sourced_id=sourced_id,
         defaults={
@@ -423,8 +437,11 @@ def record_result(
             "score_status": score_status,
             "score_date": score_date,
             "metadata": metadata,
+            "learning_objective_set": learning_objective_set or [],
         },
     )
+    if notify:
+        notify_results_recorded([sourced_id])
     return result
 
 
@@ -446,9 +463,12 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
         AssessmentResult, sourced_id=sourced_id, fields=fields
     )
     if changed:
-        credit_assessment_result(result, earlier_day=_day(before.score_date) if before else None)
+        credit_assessment_result(
+            result, earlier_day=_day(before.student_id, before.score_date) if before else None
+        )
         if result.line_item.sourced_id.startswith(credit.STANDARDIZED_TEST_PREFIX):
             _notify_standardized([result.student_id], [result.line_item])
+        notify_results_recorded([result.sourced_id])
     return result, created
 
 
@@ -535,6 +555,8 @@ def record_standardized_results(
         _notify_standardized(
             [r.student_id for r in written], [by_pk[r.line_item_id] for r in written]
         )
+        # A standardized test is a mastery test: hole filling reads its per-standard scores.
+        notify_results_recorded([r.sourced_id for r in written])
     return counts
 
 
@@ -588,7 +610,7 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
     """Make the XP, mastered units and lesson mastery credited for `result` match it now."""
     if result.course_id is None:
         return  # no course, nothing to count it towards
-    day = _day(result.score_date)
+    day = _day(result.student_id, result.score_date)
     touched = {(result.student_id, result.course_id, day)}
     if earlier_day is not None and earlier_day != day:
         touched.add((result.student_id, result.course_id, earlier_day))
@@ -620,7 +642,7 @@ def credit_assessment_result(result: AssessmentResult, earlier_day: date | None 
             source_key=key,
         )
         if moved_from is not None:
-            touched.add((result.student_id, result.course_id, _day(moved_from)))
+            touched.add((result.student_id, result.course_id, _day(result.student_id, moved_from)))
     notify_learning_changed(touched)
 
 
@@ -637,5 +659,6 @@ def _credit_result_xp(result: AssessmentResult, day: date, target) -> None:
     )
 
 
-def _day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
+def _day(student_id: int, moment: datetime) -> date:
+    """The local day of the student's school (rostering.zones) the moment falls on."""
+    return zones.local_day(student_id, moment)

@@ -28,17 +28,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from django.db.models import Q
 from django.db.models.functions import Lower
 
 from gradebook import services as gradebook_services
 from gradebook.credit import STANDARDIZED_TEST_PREFIX
 from rostering.csv_import import Problems, RowError, Table, read_table
 from rostering.models import OrgType, Role, Status, User, UserRole
+from standards import selectors as standards_selectors
 
 from .nwea import TERM_PAIRS
 
 FORMATS = ("map-growth", "state")
+MATCH_CHUNK = 5000  # student keys per lookup query
 MATCHES = ("auto", "sourcedId", "identifier", "email")
 SEASONS = ("Fall", "Winter", "Spring", "Summer")
 
@@ -129,11 +130,13 @@ class CellError(ValueError):
 
 
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
 
 
 def parse_number(value: str) -> int | float:
     """A number as the file writes it: an int when it has no decimals, else a float."""
-    cleaned = value.replace(",", "") if re.fullmatch(r"[\d,]+(\.\d+)?", value) else value
+    # "1,612" (thousands) is a number; "1,5" is not (a decimal comma would be misread).
+    cleaned = value.replace(",", "") if THOUSANDS.fullmatch(value) else value
     cleaned = cleaned.removesuffix("%").strip()
     if not NUMBER.fullmatch(cleaned):
         raise CellError(f"'{value}' is not a number")
@@ -221,20 +224,28 @@ class Columns:
                 problems.error(table.name, 1, header, "this column appears twice in the header")
             self.index.setdefault(key, position)
 
+        self._first: dict[tuple[str, ...], str | None] = {}
+        self._position: dict[str, int | None] = {}
+
     def has(self, *names: str) -> bool:
-        return any(_key(name) in self.index for name in names)
+        return self.first(*names) is not None
 
     def first(self, *names: str) -> str | None:
-        """The first of `names` the header has (aliases of one field)."""
-        return next((name for name in names if _key(name) in self.index), None)
+        """The first of `names` the header has (aliases of one field); asked once per
+        field and file, not per row."""
+        if names not in self._first:
+            self._first[names] = next((n for n in names if _key(n) in self.index), None)
+        return self._first[names]
 
     def cell(self, cells: list[str], name: str | None) -> str:
         if name is None:
             return ""
-        position = self.index.get(_key(name))
+        if name not in self._position:
+            self._position[name] = self.index.get(_key(name))
+        position = self._position[name]
         if position is None or position >= len(cells):
             return ""
-        return cells[position].strip()
+        return cells[position]  # read_table strips every cell
 
 
 def _tables(path: Path, problems: Problems) -> dict[str, Table]:
@@ -352,6 +363,8 @@ def read_map_growth(path: Path) -> Parsed:
     if problems.errors:
         raise ImportRefused(problems.errors, problems.notes)
     extra = _students_by_id(students, problems) if students is not None else {}
+    student_columns = set().union(*extra.values()) if extra else set()
+    plan = map_plan(columns, student_columns)
     rows = []
     for line, cells in results.rows:
         if columns.has("GrowthMeasureYN") and columns.cell(cells, "GrowthMeasureYN").lower() in NO:
@@ -359,7 +372,7 @@ def read_map_growth(path: Path) -> Parsed:
                 f"{results.name} line {line}: not a growth measure (GrowthMeasureYN), skipped"
             )
             continue
-        row = _map_row(results.name, line, cells, columns, extra, problems)
+        row = _map_row(results.name, line, cells, columns, plan, extra, problems)
         if row is not None:
             rows.append(row)
     return Parsed(rows, problems.errors, problems.notes)
@@ -380,7 +393,31 @@ def _students_by_id(table: Table, problems: Problems) -> dict[tuple[str, str], d
     return found
 
 
-def _map_row(file, line, cells, columns: Columns, extra, problems: Problems) -> TestRow | None:
+def map_plan(columns: Columns, student_columns: set[str]) -> list[tuple]:
+    """The optional fields this file has, each as (group, key, header, in the row?, parser):
+    group None for a test field, a term pair for growth, a goal number for a goal. Worked
+    out once per file, so a row reads only the columns the file has."""
+    wanted = [(None, key, names, parser) for key, (names, parser) in MAP_FIELDS.items()]
+    wanted.append((None, "testName", ("TestName",), str))
+    for pair in TERM_PAIRS:
+        wanted += [(pair, k, (pair + suffix,), p) for k, (suffix, p) in GROWTH_FIELDS.items()]
+    for n in range(1, 9):
+        wanted += [(n, k, (f"Goal{n}{suffix}",), p) for k, (suffix, p) in GOAL_FIELDS.items()]
+    plan = []
+    for group, key, names, parser in wanted:
+        header = columns.first(*names)
+        if header is not None:
+            plan.append((group, key, header, True, parser))
+            continue
+        header = next((n for n in names if n in student_columns), None)
+        if header is not None:
+            plan.append((group, key, header, False, parser))
+    return plan
+
+
+def _map_row(
+    file, line, cells, columns: Columns, plan, extra, problems: Problems
+) -> TestRow | None:
     errors_before = len(problems.errors)
     required = {}
     for key, names in MAP_REQUIRED.items():
@@ -395,13 +432,6 @@ def _map_row(file, line, cells, columns: Columns, extra, problems: Problems) -> 
         ("", required["student"]), {}
     )
 
-    def cell(*names):
-        header = columns.first(*names)
-        if header is not None:
-            return header, columns.cell(cells, header)
-        header = next((n for n in names if n in student), None)
-        return header, student.get(header, "") if header else ""
-
     def read(header, value, parser):
         try:
             return parser(value)
@@ -412,32 +442,25 @@ def _map_row(file, line, cells, columns: Columns, extra, problems: Problems) -> 
     test_date = read(columns.first(*MAP_REQUIRED["date"]), required["date"], parse_date)
     rit = read(columns.first(*MAP_REQUIRED["rit"]), required["rit"], parse_number)
     metadata: dict[str, Any] = {}
-    for key, (names, parser) in MAP_FIELDS.items():
-        header, value = cell(*names)
-        if value:
-            metadata[key] = read(header, value, parser)
-    growth = {}
-    for pair in TERM_PAIRS:
-        values = {}
-        for key, (suffix, parser) in GROWTH_FIELDS.items():
-            header, value = cell(pair + suffix)
-            if value:
-                values[key] = read(header, value, parser)
-        if values:
-            growth[pair] = values
-    goals = []
-    for n in range(1, 9):
-        goal = {}
-        for key, (suffix, parser) in GOAL_FIELDS.items():
-            header, value = cell(f"Goal{n}{suffix}")
-            if value:
-                goal[key] = read(header, value, parser)
-        if goal.get("name"):
-            goals.append(goal)
+    growth: dict[str, dict] = defaultdict(dict)
+    goals: dict[int, dict] = defaultdict(dict)
+    for group, key, header, in_row, parser in plan:
+        value = columns.cell(cells, header) if in_row else student.get(header, "")
+        if not value:
+            continue
+        parsed = read(header, value, parser)
+        if group is None:
+            metadata[key] = parsed
+        elif isinstance(group, str):
+            growth[group][key] = parsed
+        else:
+            goals[group][key] = parsed
+    growth = {pair: growth[pair] for pair in TERM_PAIRS if pair in growth}
+    goals = [goals[n] for n in sorted(goals) if goals[n].get("name")]
+    test_name = metadata.pop("testName", "")
     if len(problems.errors) > errors_before:
         return None
     season, school_year = season_and_year(required["term"])
-    _, test_name = cell("TestName")
     subject = required["subject"]
     return TestRow(
         file=file,
@@ -568,6 +591,16 @@ def read_state(path: Path, mapping: StateMapping) -> Parsed:
             )
     if problems.errors:
         raise ImportRefused(problems.errors, problems.notes)
+    unknown = (
+        standards_selectors.unresolved(mapping.standards.values()) if mapping.standards else []
+    )
+    if unknown:
+        # Kept as given (a framework may be imported later), but said: remediation and the
+        # developer dashboard resolve them against the imported CASE frameworks.
+        problems.note(
+            f"the mapping's standards {', '.join(unknown)} name no item of an imported CASE "
+            "framework (yet); their scores are kept as given"
+        )
     rows = []
     for line, cells in table.rows:
         row = _state_row(table.name, line, cells, columns, mapping, problems)
@@ -658,51 +691,90 @@ def read_test_results(
 # --- students ---------------------------------------------------------------------------
 
 
-def match_students(keys: Iterable[str], how: str = "auto") -> dict[str, User | str]:
+@dataclass(frozen=True)
+class Student:
+    """A matched student: what the import needs of them, read without loading the user."""
+
+    pk: int
+    sourced_id: str
+    school: str  # the sourcedId of the school their tests are filed under (schools_of)
+
+
+STUDENT_FIELDS = (
+    "pk",
+    "sourced_id",
+    "identifier",
+    "email",
+    "primary_org__sourced_id",
+    "primary_org__type",
+)
+
+
+def match_students(keys: Iterable[str], how: str = "auto") -> dict[str, Student | str]:
     """Each key's student, or why none: by sourcedId, identifier or email (`how`), or the
     first of them that finds one (`auto`). Tobedeleted users are not matched. Two users
     sharing an identifier or an email is an answer too: ambiguous, not a guess."""
     if how not in MATCHES:
         raise ValueError(f"unknown match '{how}' (one of {', '.join(MATCHES)})")
     keys = sorted(set(keys))
-    users = (
-        User.objects.exclude(status=Status.TOBEDELETED)
-        .select_related("primary_org")
-        .prefetch_related("roles__org")
-    )
-    found: dict[str, dict[str, list[User]]] = defaultdict(lambda: defaultdict(list))
-    lowered = {k.lower() for k in keys}
-    for start in range(0, len(keys), 1000):
-        chunk = keys[start : start + 1000]
-        low = [k.lower() for k in chunk]
-        query = Q()
-        if how in ("auto", "sourcedId"):
-            query |= Q(sourced_id__in=chunk)
-        if how in ("auto", "identifier"):
-            query |= Q(identifier__in=chunk)
-        if how in ("auto", "email"):
-            query |= Q(email_lower__in=low)
-        for user in users.annotate(email_lower=Lower("email")).filter(query):
-            found["sourcedId"][user.sourced_id].append(user)
-            if user.identifier:
-                found["identifier"][user.identifier].append(user)
-            if user.email and user.email.lower() in lowered:
-                found["email"][user.email.lower()].append(user)
-    order = ("sourcedId", "identifier", "email") if how == "auto" else (how,)
-    answer: dict[str, User | str] = {}
+    users = User.objects.exclude(status=Status.TOBEDELETED)
+    kinds = ("sourcedId", "identifier", "email") if how == "auto" else (how,)
+    found: dict[str, dict[str, list[dict]]] = {kind: defaultdict(list) for kind in kinds}
+    for start in range(0, len(keys), MATCH_CHUNK):
+        chunk = keys[start : start + MATCH_CHUNK]
+        # One query per kind, each able to use its own index, rather than one OR of three.
+        if "sourcedId" in kinds:
+            for user in users.filter(sourced_id__in=chunk).values(*STUDENT_FIELDS):
+                found["sourcedId"][user["sourced_id"]].append(user)
+        left = [k for k in chunk if k not in found.get("sourcedId", {})]
+        if "identifier" in kinds and left:
+            for user in users.filter(identifier__in=left).values(*STUDENT_FIELDS):
+                found["identifier"][user["identifier"]].append(user)
+        left = [k for k in left if k not in found.get("identifier", {})]
+        emails = [k.lower() for k in left if "@" in k]
+        if "email" in kinds and emails:
+            matched = users.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+            for user in matched.values(*STUDENT_FIELDS, "email_lower"):
+                found["email"][user["email_lower"]].append(user)
+    chosen: dict[str, dict | str] = {}
     for key in keys:
-        answer[key] = f"no student with {' or '.join(order)} '{key}'"
-        for kind in order:
+        chosen[key] = f"no student with {' or '.join(kinds)} '{key}'"
+        for kind in kinds:
             candidates = found[kind].get(key.lower() if kind == "email" else key, [])
             if len(candidates) == 1:
-                answer[key] = candidates[0]
+                chosen[key] = candidates[0]
                 break
             if len(candidates) > 1:
-                answer[key] = (
+                chosen[key] = (
                     f"{len(candidates)} users share the {kind} '{key}'; use --match to choose another"
                 )
                 break
-    return answer
+    schools = schools_of([u for u in chosen.values() if isinstance(u, dict)])
+    return {
+        key: Student(user["pk"], user["sourced_id"], schools[user["pk"]])
+        if isinstance(user, dict)
+        else user
+        for key, user in chosen.items()
+    }
+
+
+def schools_of(users: list[dict]) -> dict[int, str]:
+    """The school each student's tests are filed under: their primary org when it is a
+    school, else the org of their (primary) student role, else their primary org, else none."""
+    schools = {u["pk"]: u["primary_org__sourced_id"] or "" for u in users}
+    others = [u["pk"] for u in users if u["primary_org__type"] != OrgType.SCHOOL]
+    for start in range(0, len(others), MATCH_CHUNK):
+        roles = UserRole.objects.filter(user_id__in=others[start : start + MATCH_CHUNK])
+        best: dict[int, tuple] = {}
+        for user_id, org, role, role_type, pk in roles.values_list(
+            "user_id", "org__sourced_id", "role", "role_type", "pk"
+        ):
+            rank = (role != Role.STUDENT, role_type != UserRole.RoleType.PRIMARY, pk)
+            if user_id not in best or rank < best[user_id][0]:
+                best[user_id] = (rank, org)
+        for user_id, (_, org) in best.items():
+            schools[user_id] = org
+    return schools
 
 
 # --- storage (the contract of docs/closed-loop.md) ---------------------------------------
@@ -718,20 +790,6 @@ def line_item_sourced_id(source: str, school_id: str, subject: str, term: str) -
 
 def result_sourced_id(line_item_id: str, student_id: str) -> str:
     return f"{STANDARDIZED_TEST_PREFIX}{_digest(f'{line_item_id}|{student_id}')}"
-
-
-def school_of(student: User) -> str:
-    """The school a student's tests are filed under: their primary org when it is a school,
-    else the org of their (primary) student role, else their primary org, else none."""
-    if student.primary_org_id and student.primary_org.type == OrgType.SCHOOL:
-        return student.primary_org.sourced_id
-    roles = sorted(
-        student.roles.all(),
-        key=lambda r: (r.role != Role.STUDENT, r.role_type != UserRole.RoleType.PRIMARY, r.pk),
-    )
-    if roles:
-        return roles[0].org.sourced_id
-    return student.primary_org.sourced_id if student.primary_org_id else ""
 
 
 SOURCE_TITLES = {"map-growth": "MAP Growth"}
@@ -778,7 +836,7 @@ def import_test_results(
         if isinstance(student, str):
             errors.append(RowError(row.file, row.line, None, student))
             continue
-        item = _line_item(row, school_of(student))
+        item = _line_item(row, student.school)
         sourced_id = result_sourced_id(item["sourced_id"], student.sourced_id)
         lines[sourced_id].append(row)
         line_items[item["sourced_id"]] = item

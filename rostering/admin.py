@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 
 from core.admin import NoManualEdits
 
-from . import partners, services
+from . import partners, services, zones
 from .models import (
     AcademicSession,
     Class,
@@ -67,19 +67,28 @@ class TreeForm(forms.ModelForm):
 # --- Orgs and sessions -------------------------------------------------------------------
 
 
+class OrgForm(TreeForm):
+    """The school's time zone is checked by the field (an IANA name); holidays with the same
+    rule as OneRoster's metadata.holidays."""
+
+    def clean_holidays(self):
+        return zones.check_holidays(self.cleaned_data.get("holidays") or [])
+
+
 @admin.register(Org)
 class OrgAdmin(admin.ModelAdmin):
-    form = TreeForm
+    form = OrgForm
     list_display = (
         "sourced_id",
         "name",
         "type",
         "identifier",
+        "timezone",
         "parent",
         "status",
         "date_last_modified",
     )
-    list_filter = ("type", "status")
+    list_filter = ("type", "timezone", "status")
     search_fields = ("name", "sourced_id", "identifier")
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)

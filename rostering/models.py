@@ -6,8 +6,11 @@ and free `metadata`.
 """
 
 import uuid
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -53,12 +56,51 @@ class OrgType(models.TextChoices):
 SANDBOX_ORG_SOURCED_ID = "partner-sandbox"
 
 
+def default_time_zone() -> str:
+    return settings.SCHOOL_TIME_ZONE
+
+
+def check_time_zone(value: str) -> None:
+    """An IANA time zone name zoneinfo (and PostgreSQL's AT TIME ZONE) knows."""
+    if not is_time_zone(value):
+        raise ValidationError(
+            f"{value!r} is not an IANA time zone name (for example America/Los_Angeles)."
+        )
+
+
+def is_time_zone(value) -> bool:
+    if not isinstance(value, str) or not value or value != value.strip():
+        return False
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 class Org(OneRosterFields):
     name = models.CharField(max_length=255)
     type = models.CharField(max_length=32, choices=OrgType.choices, default=OrgType.SCHOOL)
     identifier = models.CharField(max_length=255, blank=True, default="")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # A student's days (rollups, today, goals, streaks, charts) are local days of their
+    # school (docs/dashboards.md#days-are-the-schools-local-days). OneRoster writes it as
+    # metadata.timezone; a column so that SQL can bucket days with AT TIME ZONE.
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        default=default_time_zone,
+        validators=[check_time_zone],
+        help_text="IANA time zone of the school, e.g. America/Los_Angeles.",
+    )
+    # Days without school besides weekends and the days outside its terms (ISO dates),
+    # e.g. ["2026-11-26", "2026-12-24"]; OneRoster writes them as metadata.holidays.
+    holidays = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Days without school, as ISO dates: ["2026-11-26", "2026-12-24"].',
     )
 
     class Meta:
@@ -152,6 +194,16 @@ class User(AbstractUser, OneRosterFields):
         blank=True,
         related_name="agent_of",
         help_text="Guardians/parents of a student, or the students of a guardian.",
+    )
+    # The sandbox app that created this test person: only that app may change or delete them
+    # (docs/api.md#sandbox-scaffolding). Null for people the school rosters.
+    scaffolded_by = models.ForeignKey(
+        "PartnerApp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="created by sandbox app",
     )
 
     objects = RosterUserManager()

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import zones
 from .models import (
     SANDBOX_ORG_SOURCED_ID,
     AcademicSession,
@@ -32,6 +33,7 @@ from .models import (
     Status,
     User,
     UserRole,
+    check_time_zone,
 )
 
 
@@ -111,6 +113,29 @@ def check_not_own_ancestor(model, *, sourced_id: str, parent) -> None:
         raise ValidationError({"parent": OWN_ANCESTOR.format(sourced_id) + "."})
 
 
+def school_calendar_fields(metadata) -> dict:
+    """The org's time zone and holidays from OneRoster `metadata.timezone` and
+    `metadata.holidays` (the API and the CSV import's metadata.* columns write them there), for
+    the columns the day bucketing reads. Refuses a name that is not an IANA time zone."""
+    fields = {}
+    metadata = metadata if isinstance(metadata, dict) else {}
+    if metadata.get("timezone") not in (None, ""):
+        try:
+            check_time_zone(metadata["timezone"])
+        except ValidationError as error:
+            raise ValidationError({"metadata.timezone": error.messages[0]}) from None
+        fields["timezone"] = metadata["timezone"]
+    if "holidays" in metadata:
+        holidays = metadata["holidays"]
+        if isinstance(holidays, str):  # a CSV cell: "2026-11-26 2026-12-24" or comma separated
+            holidays = holidays.replace(",", " ").split()
+        try:
+            fields["holidays"] = zones.check_holidays(holidays)
+        except ValidationError as error:
+            raise ValidationError({"metadata.holidays": error.messages[0]}) from None
+    return fields
+
+
 def check_agents(*, sourced_id: str, agent_ids: Iterable[str], field: str = "agents") -> None:
     """Refuse a user among their own agents (guardians, parents...)."""
     if sourced_id in set(agent_ids):
@@ -161,6 +186,7 @@ def _touch(obj):
 @transaction.atomic
 def upsert_org(*, sourced_id: str, **fields):
     check_not_own_ancestor(Org, sourced_id=sourced_id, parent=fields.get("parent"))
+    fields.update(school_calendar_fields(fields.get("metadata")))
     obj, created, _ = upsert_by_sourced_id(Org, sourced_id=sourced_id, fields=fields)
     return obj, created
 
@@ -375,3 +401,12 @@ def soft_delete(obj) -> None:
     if obj.status != Status.TOBEDELETED:
         obj.status = Status.TOBEDELETED
         obj.save(update_fields=["status"])
+
+
+@transaction.atomic
+def withdraw(queryset) -> int:
+    """Mark many objects `tobedeleted` at once (what a bulk roster file leaves out), as
+    soft_delete does one; answers how many changed."""
+    return queryset.exclude(status=Status.TOBEDELETED).update(
+        status=Status.TOBEDELETED, date_last_modified=timezone.now()
+    )

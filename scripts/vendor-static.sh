@@ -11,4 +11,6 @@ m="$work/node_modules"
 cp "$m/@picocss/pico/css/pico.min.css" "$m/@picocss/pico/LICENSE.md" static/vendor/pico/
 cp "$m/chart.js/dist/chart.umd.min.js" "$m/chart.js/LICENSE.md" static/vendor/chartjs/
 cp "$m/htmx.org/dist/htmx.min.js" "$m/htmx.org/LICENSE" static/vendor/htmx/
+# axe-core: the accessibility checker the browser tests inject (tests/e2e); no page loads it.
+cp "$m/axe-core/axe.min.js" "$m/axe-core/LICENSE" "$m/axe-core/LICENSE-3RD-PARTY.txt" static/vendor/axe-core/
 echo "static/vendor/ refreshed from npm" >&2

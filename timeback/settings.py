@@ -128,7 +128,9 @@ if env.bool("FAST_PASSWORD_HASHER", default=False):
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = "UTC"  # stored times are UTC; a student's days are their school's (below)
+# The IANA time zone of an org that names none (docs/dashboards.md#days-are-the-schools-local-days).
+SCHOOL_TIME_ZONE = env("SCHOOL_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -267,6 +269,11 @@ SPECTACULAR_SETTINGS = {
 # OneRoster collection paging (docs/api.md#collections).
 ONEROSTER_DEFAULT_LIMIT = 100
 ONEROSTER_MAX_LIMIT = 3000
+# CASE 1.1 frameworks (docs/api.md#case-11-competency-frameworks): the largest CFPackage the
+# import reads from a file or URL (the CASE API's POST/PUT bodies obey the request body limit
+# below), and how long fetching one by URL may take (seconds).
+CASE_PACKAGE_MAX_BYTES = env.int("CASE_PACKAGE_MAX_BYTES", default=50 * 1024 * 1024)
+CASE_PACKAGE_FETCH_TIMEOUT = env.float("CASE_PACKAGE_FETCH_TIMEOUT", default=30.0)
 # Largest request body a client may send (bytes); larger bodies answer 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BODY_BYTES", default=5 * 1024 * 1024)
 
@@ -287,6 +294,13 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # and the work is idempotent, so nothing is done twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker reconnects for as long as the broker is away (Celery's default gives up after 100
+# attempts, and the worker exits), and with kombu's Redis transport fixed for outages
+# (timeback/broker.py: without it, an outage during a late-acknowledged task killed the worker).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "timeback.broker:Transport"
 # Publishing must fail fast when Redis is down: the event is already stored and the sweep
 # brings it through later, so the client is not kept waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -375,3 +389,14 @@ OUTCOMES_RAPID_GUESSING_PERCENT = env.float("OUTCOMES_RAPID_GUESSING_PERCENT", d
 # day gives back the hours of a traditional school day beyond the learning time.
 TIME_BACK_SCHOOL_DAY_HOURS = env.float("TIME_BACK_SCHOOL_DAY_HOURS", default=7)
 TIME_BACK_LEARNING_HOURS = env.float("TIME_BACK_LEARNING_HOURS", default=2)
+
+# --- Hole filling (docs/hole-filling.md) ---
+# A standard scored below this percent on a mastery test is missed and opens (or renews) the
+# student's remediation plan; at or above it, it is mastered.
+REMEDIATION_THRESHOLD = env.float("REMEDIATION_THRESHOLD", default=90.0)
+# How many `precedes` steps back from a missed standard its unmastered prerequisites are
+# looked for (and as deep down `isChildOf` for its children).
+REMEDIATION_MAX_DEPTH = env.int("REMEDIATION_MAX_DEPTH", default=3)
+# What `GET /insights/1.0/users/{id}` adds from the apps above analytics: functions of the
+# student answering {key: value} merged into the insights (analytics never imports them).
+INSIGHTS_SECTIONS = ["remediation.selectors.open_plan_for_insights"]

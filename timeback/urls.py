@@ -49,6 +49,8 @@ urlpatterns = [
     ),
     # CASE 1.1 competency frameworks.
     path("ims/case/v1p1/", include(standards_api.urlpatterns)),
+    # The same, on the LearnWith.AI path profile of Timeback's clients (docs/api.md#path-profiles).
+    path("case/1.1/", include(standards_api.urlpatterns)),
     # The closed loop and hole filling (exact /analytics/1.0/ routes).
     *outcomes_api.urlpatterns,
     *remediation_api.urlpatterns,

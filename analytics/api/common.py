@@ -6,7 +6,7 @@ Everything a client can send is checked here: an unknown or out-of-scope id answ
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 
 import orjson
 from django.utils.dateparse import parse_date, parse_datetime
@@ -127,7 +127,7 @@ class Filters:
 
 def parse_filters(params, scope: AppScope, *, lesson=True, klass=False) -> Filters:
     """The filters of a read-back request: `course`, `student`, `lesson` (when the rows have
-    lessons), `class` (when asked), `startDate`, `endDate` (inclusive UTC days)."""
+    lessons), `class` (when asked), `startDate`, `endDate` (inclusive local days of the students' schools)."""
     filters = Filters(courses=scope.courses, students=scope.students)
     if "lesson" in params and not lesson:
         raise OneRosterError(
@@ -164,7 +164,9 @@ def date_range(params, start_name="startDate", end_name="endDate", required=Fals
 
 
 def parse_day(raw: str | None, name: str, required: bool = False) -> date | None:
-    """A UTC day from `YYYY-MM-DD` or an ISO 8601 timestamp (the day it falls on in UTC)."""
+    """A day from `YYYY-MM-DD`, or the date an ISO 8601 timestamp names (as written, in its own
+    offset): days are local days of each student's school (docs/api.md#days), so a date
+    filter names the same calendar day in every school it reads."""
     if raw is None or raw == "":
         if required:
             raise OneRosterError(f"{name} is required (YYYY-MM-DD or an ISO 8601 timestamp).")
@@ -180,7 +182,7 @@ def parse_day(raw: str | None, name: str, required: bool = False) -> date | None
         )
     if isinstance(value, date) and not hasattr(value, "hour"):
         return value
-    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return value.date()
 
 
 # --- paging ---------------------------------------------------------------------------

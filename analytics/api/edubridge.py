@@ -10,7 +10,8 @@ daily rollups.
 Shapes follow the models of the official Python client (timeback-edubridge 0.4): `facts` is
 {date: {subject: {activityMetrics, timeSpentMetrics, apps}}} and `factsByApp` is
 {app: {date: {subject: ...}}}; a course's subject is its first `subjects` entry, else its
-title; the app is the name of the partner app owning the course. Days are UTC days.
+title; the app is the name of the partner app owning the course. Days are local days of the
+student's school (rostering.zones).
 """
 
 from collections import defaultdict
@@ -76,7 +77,7 @@ class EnrollmentFactsView(AnalyticsView):
         ],
         description="One fact per student enrolled (as a student) in a course of the app: "
         "XP earned, cumulative masteredUnits, totalUnits (course metadata, else its lessons) "
-        "and pctCompleteApp (capped at 100), and the last UTC day with activity.",
+        "and pctCompleteApp (capped at 100), and the last day with activity (local to the school).",
     )
     def get(self, request):
         scope = self.scope()
@@ -166,10 +167,14 @@ class ActivityFactsView(AnalyticsView):
                 "startDate",
                 OpenApiTypes.STR,
                 required=True,
-                description="YYYY-MM-DD or ISO timestamp (its UTC day).",
+                description="YYYY-MM-DD or ISO timestamp (the date it names).",
             ),
             OpenApiParameter("endDate", OpenApiTypes.STR, required=True, description="Inclusive."),
-            OpenApiParameter("timezone", OpenApiTypes.STR, description="Accepted; days are UTC."),
+            OpenApiParameter(
+                "timezone",
+                OpenApiTypes.STR,
+                description="Accepted; days are local days of the student's school.",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
         examples=[OpenApiExample("One day of math", value=ACTIVITY_EXAMPLE, response_only=True)],
@@ -202,7 +207,11 @@ class EnrollmentActivityView(AnalyticsView):
                 "startDate", OpenApiTypes.STR, description="YYYY-MM-DD or ISO timestamp."
             ),
             OpenApiParameter("endDate", OpenApiTypes.STR, description="Inclusive."),
-            OpenApiParameter("timezone", OpenApiTypes.STR, description="Accepted; days are UTC."),
+            OpenApiParameter(
+                "timezone",
+                OpenApiTypes.STR,
+                description="Accepted; days are local days of the student's school.",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
         examples=[
@@ -465,10 +474,14 @@ class WeeklyFactsView(AnalyticsView):
                 "weekDate",
                 OpenApiTypes.STR,
                 required=True,
-                description="A day of the week wanted (YYYY-MM-DD or ISO timestamp, its UTC "
-                "day); weeks run Monday to Sunday.",
+                description="A day of the week wanted (YYYY-MM-DD or ISO timestamp, the "
+                "date it names); weeks run Monday to Sunday.",
             ),
-            OpenApiParameter("timezone", OpenApiTypes.STR, description="Accepted; days are UTC."),
+            OpenApiParameter(
+                "timezone",
+                OpenApiTypes.STR,
+                description="Accepted; days are local days of the student's school.",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
         examples=[
@@ -500,7 +513,7 @@ class WeeklyFactsView(AnalyticsView):
 
 
 def weekly_facts(student, courses, start, end) -> list[dict]:
-    """One record per day and course of `student` between start and end (UTC days), from the
+    """One record per day and course of `student` between start and end (local days), from the
     daily rollups. One query. Seconds are strings, as the official client's model types them."""
     rows = (
         activity_rows(students=[student.pk], courses=courses, start=start, end=end)

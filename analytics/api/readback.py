@@ -1,7 +1,7 @@
 """Partner read-back (docs/api.md#partner-api): what the app's students earned in the app's courses.
 
     GET /xp/1.0/users/{id}/entries         the XP ledger of one student
-    GET /analytics/1.0/activity            per student × course × UTC day, from the rollups
+    GET /analytics/1.0/activity            per student × course × local day, from the rollups
     GET /insights/1.0/users/{id}           goals, today, streak, progress, diagnosis
     GET /gradebook/1.0/assessment-results  assessment results
 
@@ -12,9 +12,11 @@ limit/offset, X-Total-Count and Link. Each answer takes a constant number of que
 
 from datetime import UTC
 
-from django.db.models import F, FloatField, OuterRef, Subquery, Sum
+from django.conf import settings
+from django.db.models import DateField, F, FloatField, OuterRef, Subquery, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 from core.api.oneroster import paged_response
 from events.models import CaliperEvent
 from gradebook.models import AssessmentResult, XpEntry
+from rostering import zones
 from rostering.models import User
 
 from .. import figures, selectors
@@ -42,8 +45,9 @@ def _filter_parameters(*names):
         "lesson": "Only this lesson (sourcedId).",
         "student": "Only this student (sourcedId).",
         "class": "Only the students and course of this class (sourcedId).",
-        "startDate": "First UTC day, YYYY-MM-DD (an ISO timestamp counts as its UTC day).",
-        "endDate": "Last UTC day, inclusive.",
+        "startDate": "First day, YYYY-MM-DD, a local day of the student's school (an ISO "
+        "timestamp counts as the date it names).",
+        "endDate": "Last day, inclusive.",
     }
     return [OpenApiParameter(n, OpenApiTypes.STR, description=described[n]) for n in names] + (
         PAGING_PARAMETERS
@@ -170,7 +174,7 @@ class ActivityView(AnalyticsView):
         parameters=_filter_parameters("course", "student", "class", "startDate", "endDate"),
         responses={200: OpenApiTypes.OBJECT},
         examples=[OpenApiExample("One student-day", value=ACTIVITY_EXAMPLE, response_only=True)],
-        description="What the app's students did, per student × course × UTC day (days "
+        description="What the app's students did, per student × course × local day (days "
         "without activity are absent), oldest day first. Wasted time is inactive + waste + "
         "anti-pattern; accuracy is the percent of answered items that were right (null "
         "when none were answered). The rollups are per course: `lesson` is refused.",
@@ -230,6 +234,7 @@ INSIGHTS_EXAMPLE = {
         "lastActivityDate": "2026-11-20",
         "diagnosisWindow": {"startDate": "2026-11-14", "endDate": "2026-11-20"},
         "flags": [],
+        "remediation": {"plans": []},
         "courses": [
             {
                 "courseId": "math-grade-5",
@@ -277,7 +282,7 @@ class InsightsView(AnalyticsView):
             OpenApiParameter(
                 "date",
                 OpenApiTypes.DATE,
-                description="The day to report as today (UTC; default today).",
+                description="The day to report as today (default: today in the student's school).",
             ),
             OpenApiParameter("course", OpenApiTypes.STR, description="Only this course."),
         ],
@@ -286,16 +291,25 @@ class InsightsView(AnalyticsView):
         description="One student in the app's courses: daily goals (enrollment over course "
         "over defaults) and today's figures against them, the streak of goal-met school days, "
         "time back, course progress (pctCompleteApp) and diagnosis flags (low effort, too "
-        "hard, too easy) with their reasons.",
+        "hard, too easy) with their reasons; `remediation.plans`: the student's open "
+        "hole-filling plans, as GET /analytics/1.0/users/{id}/remediation answers them.",
     )
     def get(self, request, user_id):
         scope = self.scope()
         student = scope.student(user_id)
         params = request.query_params
-        today = parse_day(params.get("date"), "date") or timezone.now().date()
+        school = zones.school_days_of(zones.school_of(student))
+        today = parse_day(params.get("date"), "date") or school.today
         courses = [scope.course(params["course"]).pk] if params.get("course") else scope.courses
-        insights = selectors.student_insights(student, today, courses=courses)
-        return _insights_response(student, insights)
+        insights = selectors.student_insights(
+            student, today, courses=courses, calendar=school.calendar
+        )
+        response = _insights_response(student, insights)
+        # Sections of the apps above analytics (hole filling's open plan), named by a
+        # setting: analytics never imports them (docs/architecture.md#layers).
+        for section in settings.INSIGHTS_SECTIONS:
+            response.data["insights"].update(import_string(section)(student))
+        return response
 
 
 def _insights_response(student: User, i: selectors.StudentInsights):
@@ -400,12 +414,17 @@ class AssessmentResultsView(AnalyticsView):
         responses={200: OpenApiTypes.OBJECT},
         examples=[OpenApiExample("An activity's result", value=RESULT_EXAMPLE, response_only=True)],
         description="Assessment results of the app's students in the app's courses, oldest "
-        "score date first; the date range applies to the score date (UTC days). The OneRoster "
+        "score date first; the date range applies to the score date (local days of the student's school). The OneRoster "
         "gradebook API serves the same results in the OneRoster shape.",
     )
     def get(self, request):
         filters = parse_filters(request.query_params, self.scope())
-        results = filters.apply(AssessmentResult.objects.all(), day="score_date__date")
+        # The score date's local day in the student's school, bucketed in SQL like the rollups.
+        zone, params = zones.student_zone_sql(f"{AssessmentResult._meta.db_table}.student_id")
+        results = AssessmentResult.objects.annotate(
+            local_day=RawSQL(f"(score_date AT TIME ZONE {zone})::date", params, DateField())
+        )
+        results = filters.apply(results, day="local_day")
         results = results.select_related("student", "course", "lesson", "line_item").order_by(
             "score_date", "pk"
         )

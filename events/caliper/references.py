@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 from .common import ParsedEvent
 from .values import is_number, last_segment, ref_id
-from .vocabulary import TIMEBACK_ACTIONS, family
+from .vocabulary import COURSE_TYPES, LESSON_TYPES, TIMEBACK_ACTIONS, family
 
 _NOT_STUDENTS = family("Organization", "SoftwareApplication")
 _ANONYMOUS_RE = re.compile(r"https?://purl\.imsglobal\.org/caliper/[A-Za-z]+\Z")
@@ -115,6 +115,42 @@ def extract_references(parsed: ParsedEvent, raw: dict) -> None:
         parsed.attempt = count
     elif isinstance(count, float) and count.is_integer():
         parsed.attempt = int(count)
+
+
+def unresolved(
+    event_type: str,
+    *,
+    student_ref: str,
+    student_known: bool,
+    course_ref: str,
+    course_known: bool,
+    lesson_refs: list[str],
+    lesson_known: bool,
+) -> list[str]:
+    """What keeps a stored event from being processed, each with what would resolve it;
+    empty when it can be processed (docs/events.md#rejected-parked-and-failed).
+
+    The student must be rostered and a named course published. A standard graded event
+    needs a published lesson; a TimebackProfile activity or time needs a course (named, or
+    its lesson's) and is credited to it even when its activity is not a published lesson.
+    The same rule decides at ingestion (park or not), in the pipeline (un-park) and on the
+    developer page and jobs (why parked)."""
+    reasons = []
+    if not student_ref:
+        reasons.append("the event names no student: send actor.id")
+    elif not student_known:
+        reasons.append(f"student '{student_ref}' not rostered")
+    if course_ref and not course_known:
+        reasons.append(f"course '{course_ref}' not published")
+    first_lesson = lesson_refs[0] if lesson_refs else ""
+    if event_type in LESSON_TYPES and not lesson_known:
+        reasons.append(f"lesson '{first_lesson}' not published")
+    elif event_type in COURSE_TYPES and not course_ref and not lesson_known:
+        reasons.append(
+            f"lesson '{first_lesson}' not published, and the event names no course: "
+            "publish the lesson or send object.course.id"
+        )
+    return reasons
 
 
 def score_of(parsed: ParsedEvent) -> tuple[float | None, float | None, str | None]:
@@ -205,3 +241,37 @@ def item_correct(raw) -> bool | None:
         if isinstance(given, (int, float)) and isinstance(maximum, (int, float)) and maximum > 0:
             return given >= maximum
     return None
+
+
+# Bounds on what one event may carry as per-standard scores (a test covers tens of
+# standards; thousands would be an error or an attack on the row size).
+MAX_OBJECTIVE_SETS = 20
+MAX_OBJECTIVE_RESULTS = 500
+
+
+def learning_objective_set(raw) -> list[dict]:
+    """The per-standard scores an AssessmentEvent or GradeEvent carries in
+    `generated.extensions.learningObjectiveSet`, in OneRoster 1.2's shape
+    (`[{"source": "CASE", "learningObjectiveResults": [{"learningObjectiveId", "score"}]}]`,
+    score in percent), as the result stores it. Lenient like the rest of the extensions:
+    entries that are not of that shape (no id, a score that is not a number) are left out,
+    the event is not refused for them."""
+    generated = raw.get("generated") if isinstance(raw, dict) else None
+    extensions = generated.get("extensions") if isinstance(generated, dict) else None
+    sets = extensions.get("learningObjectiveSet") if isinstance(extensions, dict) else None
+    if not isinstance(sets, list):
+        return []
+    kept = []
+    for entry in sets[:MAX_OBJECTIVE_SETS]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            continue
+        results = []
+        for one in (entry.get("learningObjectiveResults") or [])[:MAX_OBJECTIVE_RESULTS]:
+            if not isinstance(one, dict):
+                continue
+            objective, score = one.get("learningObjectiveId"), one.get("score")
+            if isinstance(objective, str) and objective.strip() and is_number(score):
+                results.append({"learningObjectiveId": objective.strip()[:255], "score": score})
+        if results:
+            kept.append({"source": entry["source"][:255], "learningObjectiveResults": results})
+    return kept

@@ -14,6 +14,12 @@ def org(obj, ref: Refs) -> dict:
     data.update(name=obj.name, type=obj.type, identifier=obj.identifier)
     put_optional(data, parent=ref("org", obj.parent.sourced_id) if obj.parent_id else None)
     data["children"] = [ref("org", c.sourced_id) for c in obj.children.all()]
+    # The school's days are local days of this zone (docs/dashboards.md), read back where
+    # OneRoster lets an org carry it.
+    school = {"timezone": obj.timezone}
+    if obj.holidays:
+        school["holidays"] = obj.holidays
+    data["metadata"] = {**data["metadata"], **school}
     return data
 
 

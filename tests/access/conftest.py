@@ -19,6 +19,7 @@ progress-tracking API. `shared_world` builds it all once per module.
 
 import copy
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -30,11 +31,20 @@ from core import scopes
 from gradebook.models import XpEntry
 from rostering import partners
 from rostering.models import User
+from standards.services import import_package_from
 from tests.events.conftest import activity, envelope, time_spent
 from tests.factories import DemographicsFactory, EnrollmentFactory, UserFactory, new_token
 from tests.world import PASSWORD
 from tests.world import World as ExampleWorld
 from tests.world import build_world as build_example_world
+
+CASE_FRAMEWORK = (
+    Path(__file__).resolve().parents[1]
+    / "fixtures"
+    / "case-v1p1"
+    / "synthetic"
+    / "demo-math-cfpackage-v1p1.json"
+)
 
 __all__ = ["PASSWORD"]
 
@@ -272,6 +282,8 @@ def shared_world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         w = build_world()
         add_learning(w)
+        # A CASE framework (public to every app): the CASE API's rows read it.
+        import_package_from(str(CASE_FRAMEWORK))
         for scope in NARROW_SCOPES:
             w.narrow[scope] = APIClient()
             token = new_token(w.apps["partner_a"], scopes=[scope])

@@ -187,8 +187,37 @@ def gradebook_rows(base):
     ]
 
 
+CASE_V1P1 = "/ims/case/v1p1"
+CASE_LWAI = "/case/1.1"
+# The demo framework of the shared world (tests/fixtures/case-v1p1/synthetic).
+CASE_DOCUMENT = "b9b0bb3b-a7e9-57a3-baad-caed3b4e0470"
+CASE_ITEM = "0c7ee4fc-8e2b-5436-aff5-f80e1b4405ce"
+CASE_ASSOCIATION = "42a09e43-3039-506d-8bdf-9e6f8dce7523"
+
+
+def case_rows(base):
+    """CASE frameworks are public standards: every app reads them; only the school's roster
+    source uploads packages, so learning apps are refused (403) before the body is read."""
+    reads = (
+        "CFDocuments",
+        f"CFDocuments/{CASE_DOCUMENT}",
+        "CFItems",
+        f"CFItems/{CASE_ITEM}",
+        f"CFAssociations/{CASE_ASSOCIATION}",
+        f"CFPackages/{CASE_DOCUMENT}",
+        f"CFPackages/{CASE_DOCUMENT}/groups",
+    )
+    return [
+        *(api("GET", f"{base}/{path}", b=200) for path in reads),
+        api("POST", f"{base}/CFPackages", a=403, b=403, body={"CFDocument": {}}),
+        api("PUT", f"{base}/CFPackages/{CASE_DOCUMENT}", a=403, b=403, body={"CFDocument": {}}),
+    ]
+
+
 ROWS = [
     *rostering_rows(V1P2),
+    *case_rows(CASE_V1P1),
+    *case_rows(CASE_LWAI),
     *rostering_rows(PARTNER),
     *gradebook_rows(GRADEBOOK_V1P2),
     *gradebook_rows(GRADEBOOK_PARTNER),
@@ -236,6 +265,9 @@ ROWS = [
     api("GET", "/analytics/1.0/activity?class=class-1"),
     api("GET", "/insights/1.0/users/stu-1"),
     api("GET", "/insights/1.0/users/stu-3", a=404, b=200),
+    # Hole filling: a student's plans, to those who may see the student.
+    api("GET", "/analytics/1.0/users/stu-1/remediation"),
+    api("GET", "/analytics/1.0/users/stu-3/remediation", a=404, b=200),
     # The closed loop's aggregates: partners read their own apps' rows (B's list is empty;
     # naming A's app answers 404), school administrators every app over their orgs' students
     # (browser session), anyone else signed in 403 (docs/closed-loop.md#the-outcomes-api).
@@ -597,6 +629,8 @@ NOTHING_OF_A_HERE = (
     "/api/logger/masterylog?content=lesson-1&user=twin",
     "/api/logger/totalcontentprogress/twin",
     f"/edubridge/analytics/activity?studentId=twin&{NOVEMBER}",
+    # The frameworks belong to no app.
+    *(row.path for row in case_rows(CASE_V1P1) + case_rows(CASE_LWAI)),
     # Aggregates naming apps, not objects (tests/outcomes/test_outcomes_api.py checks that
     # partner B never gets A's rows, with A's as the control).
     "/analytics/1.0/outcomes",
@@ -687,6 +721,7 @@ SCOPE_ROWS = [
             "/api/logger/attemptlog",
         )
     ),
+    (ROSTER_ONLY, "GET", f"{CASE_V1P1}/CFDocuments", 403, None),
     (ROSTER_ONLY, "POST", "/caliper/event", 403, EMPTY_ENVELOPE),
     (ROSTER_ONLY, "POST", "/caliper/event/validate", 403, EMPTY_ENVELOPE),
     (ROSTER_ONLY, "POST", "/api/logger/contentsession", 403, START_STU),

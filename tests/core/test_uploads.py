@@ -168,3 +168,25 @@ def test_the_upload_form_offers_the_importers_match_choices():
 def test_an_uploaded_file_keeps_its_own_name_only():
     assert uploads.safe_name("C:\\Users\\dana\\roster.zip") == "roster.zip"
     assert uploads.safe_name("../../etc/passwd") == "passwd"
+
+
+def test_a_roster_import_reports_its_progress_as_it_writes(db, tmp_path):
+    from rostering.uploads import import_bundle
+
+    path = tmp_path / "maple.zip"
+    path.write_bytes(zipped(BUNDLES / "good"))
+    reports = []
+
+    outcome = import_bundle(
+        path, {}, lambda done, total, phase: reports.append((done, total, phase))
+    )
+
+    assert outcome.ok
+    assert reports[0] == (0, 0, "checking every file")
+    written = reports[1:]
+    assert [phase for _, _, phase in written][:2] == [
+        "writing orgs.csv",
+        "writing academicSessions.csv",
+    ]
+    dones = [done for done, _, _ in written]
+    assert dones == sorted(dones) and dones[-1] < written[-1][1]  # it never claims 100 % early

@@ -69,8 +69,27 @@ def test_a_guide_sorts_the_class_table_follows_the_drill_down_and_downloads_the_
     assert table.locator("tbody tr").count() == 8
     screenshot(page, "class")
 
-    # Sort by XP over 7 days, highest first: a second click on the header (htmx swap).
+    # This week (Monday to today), sorted by XP, highest first: a second click on the header
+    # (htmx swap).
+    page.get_by_test_id("period-switch").get_by_role("link", name="This week").click()
+    page.wait_for_load_state("networkidle")
+    monday = today() - timedelta(days=today().weekday())
     week = {
+        row["student__sourced_id"]: row["xp"]
+        for row in DailyActivity.objects.filter(course=klass.course, day__gte=monday)
+        .values("student__sourced_id")
+        .annotate(xp=Sum("xp"))
+    }
+    page.locator("th a.sort[data-sort=xp]").click()
+    page.wait_for_selector("th[aria-sort=ascending] a[data-sort=xp]")
+    page.locator("th a.sort[data-sort=xp]").click()
+    page.wait_for_selector("th[aria-sort=descending] a[data-sort=xp]")
+    shown = page.locator("[data-testid=class-table] tbody td[data-col=xp]").all_inner_texts()
+    expected = sorted((week.get(f"demo-student-{n:02d}", 0) for n in range(1, 9)), reverse=True)
+    assert [cell.split(" ")[0] for cell in shown] == [xp(value) for value in expected]
+    assert "sort=xp" in page.url and "period=this-week" in page.url  # htmx pushed the URL
+
+    seven_days = {
         row["student__sourced_id"]: row["xp"]
         for row in DailyActivity.objects.filter(
             course=klass.course, day__gt=today() - timedelta(days=7)
@@ -78,24 +97,17 @@ def test_a_guide_sorts_the_class_table_follows_the_drill_down_and_downloads_the_
         .values("student__sourced_id")
         .annotate(xp=Sum("xp"))
     }
-    header = page.locator("th a.sort[data-sort=xp_week]")
-    header.click()
-    page.wait_for_selector("th[aria-sort=ascending] a[data-sort=xp_week]")
-    page.locator("th a.sort[data-sort=xp_week]").click()
-    page.wait_for_selector("th[aria-sort=descending] a[data-sort=xp_week]")
-    shown = page.locator("[data-testid=class-table] tbody td[data-col=xp_week]").all_inner_texts()
-    expected = sorted((week.get(f"demo-student-{n:02d}", 0) for n in range(1, 9)), reverse=True)
-    assert shown == [xp(value) for value in expected]
-    assert "sort=xp_week" in page.url  # htmx pushed the sorted URL
-
     with page.expect_download() as download_info:
         page.get_by_test_id("csv").click()
     content = open(download_info.value.path(), encoding="utf-8").read()
     lines = list(csv.DictReader(io.StringIO(content)))
     assert len(lines) == 8
-    assert [Decimal(line["xp7Days"]) for line in lines] == [
-        Decimal(value).quantize(Decimal("0.01")) for value in expected
-    ]
+    # In the table's order (this week's XP, highest first), with the CSV's own columns.
+    assert [week.get(line["sourcedId"], 0) for line in lines] == expected
+    assert {line["sourcedId"]: Decimal(line["xp7Days"]) for line in lines} == {
+        line["sourcedId"]: Decimal(seven_days.get(line["sourcedId"], 0)).quantize(Decimal("0.01"))
+        for line in lines
+    }
 
     first = page.locator("[data-testid=class-table] tbody tr th a").first
     name = first.inner_text()
@@ -111,10 +123,12 @@ def test_a_guardian_sees_their_childs_page(demo, page_for):
     log_in(page, "guardian1", roster_demo.GUARDIAN_PASSWORD)
     assert page.url.endswith("/children/")
     child = User.objects.get(username="student02")
-    page.get_by_role("link", name=f"{child.first_name} {child.last_name}").click()
+    insights = student_insights(child, today())
+    card = page.get_by_test_id(f"child-{child.sourced_id}")
+    assert card.get_by_test_id("xp-today").inner_text().startswith(xp(insights.today_figures.xp))
+    card.get_by_role("link", name="Full page").click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith(f"/students/{child.pk}/")
-    insights = student_insights(child, today())
     assert page.get_by_test_id("xp-today").inner_text().startswith(xp(insights.today_figures.xp))
 
 

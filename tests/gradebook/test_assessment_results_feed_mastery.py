@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from analytics.models import DailyActivity
 from gradebook.models import LessonMastery, MasteryCredit, XpEntry
+from rostering.models import Org, User
 
 from .conftest import V1P2, ok
 
@@ -165,3 +166,23 @@ def test_a_negative_xp_result_beyond_what_was_credited_is_refused_with_the_reaso
     assert "metadata" in description and "5" in description, description
     assert xp(gradebook) == 5
     assert not gradebook.api.get(f"{V1P2}/assessmentResults/ar-2").status_code == 200
+
+
+def test_a_result_scored_in_a_los_angeles_evening_counts_on_that_local_day(gradebook):
+    school = Org.objects.get(sourced_id="school")
+    Org.objects.filter(pk=school.pk).update(timezone="America/Los_Angeles")
+    User.objects.filter(sourced_id="stu-1").update(primary_org=school)
+    # Thursday 5 November 22:30 in Los Angeles is Friday 06:30 UTC.
+    put_result(
+        gradebook,
+        "ar-evening",
+        assessmentLineItem={"sourcedId": "ali-1"},
+        student={"sourcedId": "stu-1"},
+        scoreStatus="fully graded",
+        score=90,
+        scoreDate="2026-11-06T06:30:00Z",
+        metadata={"xp": 7, "masteredUnits": 1},
+    )
+
+    assert rollup(gradebook, date(2026, 11, 5)).xp == 7
+    assert rollup(gradebook, date(2026, 11, 6)) is None

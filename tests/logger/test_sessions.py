@@ -1,14 +1,16 @@
 """POST and PUT /api/logger/contentsession: docs/logger.md's answers, server-side mastery,
 repeat, replace, clamping, and refusals that change nothing."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from analytics.models import DailyActivity
 from gradebook.models import AssessmentLineItem, LessonMastery, XpEntry
 from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
+from rostering.models import Org
 
 from .conftest import START, answer, exercise_start
 
@@ -466,3 +468,22 @@ def test_each_mastery_model_completes_the_exercise_on_the_server(browser, model,
     assert result["complete"] is complete
     assert MasteryLog.objects.get().complete is complete
     assert LessonMastery.objects.exists() is complete
+
+
+def test_a_sessions_time_counts_on_the_local_day_of_the_students_school(
+    browser, student, logger_course
+):
+    from logger.models import SessionTime
+
+    school = Org.objects.get(sourced_id="school")
+    Org.objects.filter(pk=school.pk).update(timezone="America/Los_Angeles")
+    student.primary_org = school
+    student.save()
+    # Monday 2 November 22:30 in Los Angeles: Tuesday 06:30 UTC.
+    evening = datetime(2026, 11, 3, 6, 30, tzinfo=UTC)
+    with time_machine.travel(evening, tick=False):
+        session = start(browser, {"node_id": "video-1", "kind": "video"})["session_id"]
+        put(browser, session, {"time_spent_delta": 30})
+
+    by_day = dict(SessionTime.objects.values_list("occurred_on", "seconds"))
+    assert by_day == {date(2026, 11, 2): 30}

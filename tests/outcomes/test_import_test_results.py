@@ -328,6 +328,10 @@ def test_a_state_test_reads_through_a_toml_mapping_with_per_standard_scores(map_
             ],
         }
     ]
+    assert report.notes == [
+        "the mapping's standards TX.MATH.4.RC1, TX.MATH.4.RC2 name no item of an imported "
+        "CASE framework (yet); their scores are kept as given"
+    ]
     second = item.results.get(student=map_students["SYN0002"])
     assert "sgp" not in second.metadata["standardizedTest"]
     assert second.learning_objective_set[0]["learningObjectiveResults"] == [
@@ -480,3 +484,38 @@ def test_an_import_announces_the_students_and_subjects_whose_results_changed(
     assert len(received[0]["line_item_ids"]) == 2
     assert received[1]["student_ids"] == {map_students["SYN0002"].pk}
     assert received[1]["line_item_ids"] == {sha("map-growth|school|Mathematics|Spring 2025-2026")}
+
+
+def test_a_students_tests_are_filed_under_their_primary_school_else_their_student_role(
+    map_students,
+):
+    from tests.factories import SchoolFactory
+
+    annex = SchoolFactory(sourced_id="annex", name="Maple Annex")
+    moved = map_students["SYN0001"]
+    moved.primary_org = annex
+    moved.save(update_fields=["primary_org"])
+
+    import_test_results(SAMPLE, format="map-growth")
+
+    assert result_of(moved, school="annex").line_item.results.count() == 1
+    assert result_of(map_students["SYN0002"], school="school").line_item.results.count() == 7
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [("205", 205), ("3.2", 3.2), ("-0.29", -0.29), ("1,612", 1612), ("12.5%", 12.5), (".5", 0.5)],
+)
+def test_numbers_are_read_as_the_file_writes_them(cell, number):
+    from outcomes.imports import parse_number
+
+    assert parse_number(cell) == number
+    assert type(parse_number(cell)) is type(number)
+
+
+@pytest.mark.parametrize("cell", ["1,5", "2O5", "1e3", "nan", "--1", "12 5"])
+def test_what_is_not_plainly_a_number_is_refused(cell):
+    from outcomes.imports import CellError, parse_number
+
+    with pytest.raises(CellError, match="is not a number"):
+        parse_number(cell)

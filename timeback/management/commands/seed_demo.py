@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events import demo as history
+from events import demo_holes
 from outcomes import demo as tests
 from outcomes.selectors import stored_rows
 from rostering import demo
@@ -68,6 +69,8 @@ class Command(BaseCommand):
         self.stdout.write(self._history(result, days))
         if days:
             self.stdout.write(self._tests(result))
+        # After the history: what the student mastered there counts towards the plan.
+        self.stdout.write(demo_holes.seed(app=result.app, today=timezone.now().date()))
 
     def _history(self, result: demo.DemoResult, days: int) -> str:
         if days == 0:
