@@ -5,7 +5,7 @@ for each demo student in each subject of the demo courses, written as a Combined
 The winter growth is made to relate to what the student did: each student's conditional
 growth index is SLOPE × (their active minutes in the course between the two tests,
 standardised across the class) plus normal noise of NOISE standard deviation, so the demo's
-true correlation is about SLOPE / sqrt(SLOPE² + NOISE²) ≈ 0.55. Nothing else is shortcut: the
+true correlation is about SLOPE / sqrt(SLOPE² + NOISE²) ≈ 0.65. Nothing else is shortcut: the
 usage is read back from the daily rollups the simulated history produced, and the outcomes
 (statistics included) are computed by the pipeline from the imported file
 (outcomes.services, on gradebook.signals.test_results_imported).
@@ -33,7 +33,7 @@ from .imports import ImportReport, import_test_results
 
 FILE = "demo-map-growth.csv"
 SLOPE = 0.6
-NOISE = 0.9
+NOISE = 0.7
 GROWTH_SD = 4.0  # RIT points per unit of CGI over a fall-to-winter pair (roughly MAP's)
 PROJECTED = 6  # fall-to-winter projected growth of a Grade 5 student (roughly MAP's)
 RAPID_GUESSERS = {("Reading", 7), ("Reading", 19)}

@@ -708,8 +708,10 @@ class StudentGrowth:
 
 
 def student_growth(student_id: int) -> list[StudentGrowth]:
-    """Per subject the student was tested in. Two queries."""
+    """Per subject the student was tested in. One query, two when they were tested."""
     by_subject = tests_of([student_id])
+    if not by_subject:
+        return []
     tests = {subject: taken for (_, subject), taken in by_subject.items()}
     latest_pairs = {}
     for pair in pairs_of(by_subject):

@@ -38,6 +38,7 @@ def test_every_page_costs_a_constant_number_of_queries(client, frozen_today):
     small = count_queries(client, build_school(students=2, days=3, lessons=2, prefix="small-"))
     big = count_queries(client, build_school(students=25, days=40, lessons=8, prefix="big-"))
     assert big == small
-    # A budget, not a target: the student pages now carry the growth and hole-filling panels,
-    # the developer page the standards and "Does it work?" panels.
-    assert max(small.values()) <= 24, small
+    # 20 before the closed loop: its sections cost one query each when there is nothing to
+    # show (the student's standardized tests on the drill-down, the app's outcomes on the
+    # developer page; docs/closed-loop.md#pages).
+    assert max(small.values()) <= 21, small
