@@ -41,9 +41,17 @@ def compat_python() -> str:
 
 @pytest.fixture
 def school_app(db):
+    """A school's own app (its roster source): it may write everything, such as the CASE
+    frameworks of test_case_client.py, and reads everything back."""
+    app = PartnerAppFactory(name="Compat School App", roster_source=True)
+    return app, app.oauth_client.id, app.client_secret
+
+
+@pytest.fixture
+def partner_app(db):
     """A partner's sandbox app, as a partner starts (not a roster source): it builds its
     test class inside the `partner-sandbox` org (docs/api.md#sandbox-scaffolding), as the
-    scenario does, and reads back what it made."""
+    official clients' scenario does, and reads back what it made."""
     app = PartnerAppFactory(name="Compat Partner App", sandbox=True)
     return app, app.oauth_client.id, app.client_secret
 
@@ -73,11 +81,11 @@ def seen(request, seen_on) -> "Seen":
 
 
 @pytest.fixture
-def run_scenario(compat_python, live_server, school_app):
+def run_scenario(compat_python, live_server, partner_app):
     """run_scenario(profile) → what scenario.py saw, as a dict (fails on any error)."""
 
     def run(profile: str) -> dict:
-        _, client_id, secret = school_app
+        _, client_id, secret = partner_app
         config = {
             "base_url": live_server.url,
             "client_id": client_id,
