@@ -10,7 +10,9 @@
 #                   Hypothesis examples
 #   make lint       ruff check + ruff format --check + lint-imports (the layers of
 #                   docs/architecture.md, contracts in pyproject.toml)
-#   make bench      run bench/rostering_users.py against the throwaway PostgreSQL server
+#   make bench      ours against the peers (Ralph LRS, Kolibri, PostgreSQL COPY), alternating, on
+#                   the throwaway servers: bench/peers.py (BENCH=bench/rostering_users.py for
+#                   another bench, BENCH_ARGS="--rounds 3" for its arguments); not part of test
 #   make venv       create .venv and install the project with its test extras (done by the above)
 #
 # make test PYTEST_ARGS="-k upsert -x"   passes arguments to pytest (default: -m "not bench").
@@ -29,6 +31,7 @@ SERVICES_LOCK := $${TMPDIR:-/tmp}/timeback-test-services-$$(id -u)-$${TEST_PG_PO
 
 PYTEST_ARGS ?= -m "not bench"
 FAST_PYTEST_ARGS ?= -m "not bench" --ignore=tests/e2e --ignore=tests/integration --ignore=tests/compat
+BENCH ?= bench/peers.py
 BENCH_ARGS ?=
 
 # Takes the lock, starts the servers, runs $(WITH_SERVICES) with their URLs, stops them
@@ -92,6 +95,6 @@ lint: venv
 	echo "lint-imports" >&2; $(VENV)/bin/lint-imports --no-cache || rc=1; \
 	exit $$rc
 
-bench: WITH_SERVICES = $(PY) bench/rostering_users.py $(BENCH_ARGS)
+bench: WITH_SERVICES = $(PY) $(BENCH) $(BENCH_ARGS)
 bench: venv
 	$(with_services)

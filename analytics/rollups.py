@@ -36,7 +36,9 @@ from .models import DailyActivity, StaleRollup
 def recompute(keys: set[tuple]) -> None:
     if not keys:
         return
-    with transaction.atomic():
+    # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
+    # nothing catches a failure here to carry on, and a savepoint is two round trips more.
+    with transaction.atomic(savepoint=False):
         _lock(keys)
         values = _derive(keys)
         DailyActivity.objects.bulk_create(

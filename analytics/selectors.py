@@ -18,12 +18,15 @@ queryset or ids) to narrow what is read. `None` means "no narrowing".
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 
+from events.models import CaliperEvent, TimeSpentFact
+from gradebook.models import MasteryCredit, XpEntry
 from gradebook.selectors import Progress, course_progress
 from rostering.models import Course, Enrollment, EnrollmentRole, Status
 
@@ -355,3 +358,107 @@ def active_day() -> Q:
     for name in figures.ACTIVITY_FIELDS:
         condition |= Q(**{f"{name}__gt": 0})
     return condition
+
+
+# --- Activities outside the catalogue ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityFigures:
+    """What an app's activity that is not a published lesson earned its students
+    (docs/events.md#rejected-parked-and-failed): credited to the course, reported here
+    under the activity's id."""
+
+    activity: str
+    students: int
+    attempts: int
+    xp: Decimal
+    active_seconds: int
+    wasted_seconds: int
+    questions: int
+    correct: int
+    mastered_units: Decimal
+
+    @property
+    def accuracy(self) -> Decimal | None:
+        return figures.accuracy(Decimal(self.correct), self.questions) if self.questions else None
+
+    @property
+    def active_minutes(self) -> Decimal:
+        return Decimal(self.active_seconds) / 60
+
+
+def outside_activities(app_id: int, since: date, limit: int = 50) -> list[ActivityFigures]:
+    """Per activity outside the catalogue of the app (its ActivityEvents and TimeSpentEvents
+    processed without a lesson) since `since`: students, attempts, XP, active and wasted
+    time, questions and mastered units, most XP first. Three grouped queries over the
+    window, whatever the number of students."""
+    # activity_key is "{activity id}|{attempt}"; XP and units are keyed by
+    # "activity:{app}:{student}:{activity_key}" (gradebook.credit.activity_key). One
+    # statement: the page that shows this counts its queries.
+    events, facts = _table(CaliperEvent), _table(TimeSpentFact)
+    xp, credits = _table(XpEntry), _table(MasteryCredit)
+    sql = f"""
+        WITH acts AS (
+            SELECT regexp_replace(e.activity_key, '\\|[^|]*$', '') AS activity,
+                   e.student_id, e.activity_key,
+                   'activity:' || e.partner_app_id || ':' || e.student_id || ':'
+                       || e.activity_key AS key
+            FROM {events} e
+            WHERE e.partner_app_id = %(app)s AND e.type = 'ActivityEvent'
+              AND e.status = 'processed' AND e.lesson_id IS NULL
+              AND e.course_id IS NOT NULL AND e.event_time >= %(since)s
+        ), per AS (
+            SELECT activity, COUNT(DISTINCT student_id) AS students,
+                   COUNT(DISTINCT (student_id, activity_key)) AS attempts,
+                   array_agg(DISTINCT key) AS keys
+            FROM acts GROUP BY activity ORDER BY activity LIMIT %(limit)s
+        ), spent AS (
+            SELECT COALESCE(e.raw->'object'->'activity'->>'id', e.raw->'object'->>'id')
+                       AS activity,
+                   SUM(f.active) AS active,
+                   SUM(f.inactive + f.waste + f.anti_pattern) AS wasted
+            FROM {facts} f JOIN {events} e ON e.id = f.event_id
+            WHERE e.partner_app_id = %(app)s AND f.lesson_id IS NULL
+              AND f.course_id IS NOT NULL AND f.at >= %(since)s
+            GROUP BY 1
+        )
+        SELECT p.activity, p.students, p.attempts,
+               (SELECT COALESCE(SUM(x.amount), 0) FROM {xp} x WHERE x.source_key = ANY(p.keys)),
+               COALESCE(s.active, 0), COALESCE(s.wasted, 0),
+               c.questions, c.correct, c.units
+        FROM per p
+        LEFT JOIN spent s ON s.activity = p.activity
+        CROSS JOIN LATERAL (
+            SELECT COALESCE(SUM(m.questions), 0) AS questions,
+                   COALESCE(SUM(m.correct_questions), 0) AS correct,
+                   COALESCE(SUM(m.units), 0) AS units
+            FROM {credits} m WHERE m.source_key = ANY(p.keys)
+        ) c
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"app": app_id, "since": _day_start(since), "limit": limit})
+        rows = cursor.fetchall()
+    answer = [
+        ActivityFigures(
+            activity=activity,
+            students=students,
+            attempts=attempts,
+            xp=xp_total,
+            active_seconds=int(active),
+            wasted_seconds=int(wasted),
+            questions=int(questions),
+            correct=int(correct),
+            mastered_units=units,
+        )
+        for activity, students, attempts, xp_total, active, wasted, questions, correct, units in rows
+    ]
+    return sorted(answer, key=lambda a: (-a.xp, a.activity))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)

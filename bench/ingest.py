@@ -249,6 +249,7 @@ def start_server(port: int, workers: int, broker: str) -> subprocess.Popen:
         ],
         cwd=ROOT,
         env=bench_env(broker),
+        stdout=subprocess.DEVNULL,  # gunicorn.conf.py's access log: one line per request
     )
     for _ in range(200):
         try:
@@ -348,21 +349,110 @@ def latency(shape, port, token, first: int, count: int) -> dict:
     }
 
 
+# --- CPU ------------------------------------------------------------------------------
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) used so far by process `root` and its descendants,
+    those that ended included (a parent that waited for them holds their time)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, stack = 0, [(root, True)]
+    while stack:
+        pid, is_root = stack.pop()
+        fields = _stat(pid)
+        if fields is None:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        if is_root:
+            total += int(fields[13]) + int(fields[14])  # children already waited for
+        stack.extend((child, False) for child in children.get(pid, ()))
+    return total / TICK
+
+
+def postmaster_pid() -> int | None:
+    """The pid of the PostgreSQL server of DATABASE_URL, when it runs on this machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW data_directory")
+        directory = cursor.fetchone()[0]
+    try:
+        return int((Path(directory) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class CpuMeter:
+    """CPU seconds the web server (gunicorn and its workers) and PostgreSQL spend over a
+    phase: what the phase costs whatever else runs on the machine."""
+
+    def __init__(self, server_pid: int | None, pg_pid: int | None):
+        self.pids = {"web": server_pid, "PostgreSQL": pg_pid}
+        self.start = self.read()
+
+    def read(self) -> dict[str, float]:
+        return {name: tree_cpu(pid) if pid else 0.0 for name, pid in self.pids.items()}
+
+    def per(self, count: int) -> str:
+        """'web 95 µs + PostgreSQL 80 µs' per counted unit since the meter was made."""
+        now = self.read()
+        parts = [
+            f"{name} {(now[name] - self.start[name]) / count * 1e6:.0f} µs"
+            for name, pid in self.pids.items()
+            if pid
+        ]
+        return " + ".join(parts)
+
+
+def pg_settings() -> str:
+    """The server's durability settings, which the figures depend on."""
+    from django.db import connection
+
+    names = ("server_version", "fsync", "synchronous_commit", "full_page_writes")
+    with connection.cursor() as cursor:
+        values = []
+        for name in names:
+            cursor.execute(f"SHOW {name}")
+            values.append(f"{name}={cursor.fetchone()[0]}")
+    return "PostgreSQL " + ", ".join(values)
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 # --- COPY -----------------------------------------------------------------------------
 
 
 def copy_rate(shape, first: int, events: int) -> dict:
-    """The same rows, written by one plain COPY into an unindexed jsonb table."""
+    """The same rows, written by one plain COPY into a table of (random uuid primary key,
+    jsonb): a store that keeps the rows unique, with nothing else to do."""
     from django.db import connection
 
-    rows = [orjson.dumps(shape.event(i)).decode() for i in range(first, first + events)]
+    rows = [
+        (str(uuid.uuid4()), orjson.dumps(shape.event(i)).decode())
+        for i in range(first, first + events)
+    ]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_copy_raw")
-        cursor.execute("CREATE TABLE bench_copy_raw (raw jsonb NOT NULL)")
+        cursor.execute("CREATE TABLE bench_copy_raw (id uuid PRIMARY KEY, raw jsonb NOT NULL)")
         began = time.perf_counter()
-        with cursor.copy("COPY bench_copy_raw (raw) FROM STDIN") as copy:
+        with cursor.copy("COPY bench_copy_raw (id, raw) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row((row,))
+                copy.write_row(row)
         seconds = time.perf_counter() - began
         cursor.execute("SELECT count(*) FROM bench_copy_raw")
         stored = cursor.fetchone()[0]
@@ -473,6 +563,7 @@ def main():
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--lessons", type=int, default=20)
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between samples")
+    parser.add_argument("--rounds", type=int, default=2, help="ingestion/COPY alternations")
     parser.add_argument("--no-processing", action="store_true", help="stop after ingestion")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -489,6 +580,8 @@ def main():
     empty_event_store()
     client_id, secret = ensure_catalogue(args.students, args.lessons)
     shape = Shape(random.getrandbits(64), args.students, args.lessons)
+    pg_pid = postmaster_pid()
+    print(pg_settings())
     port = free_port()
     server = start_server(port, args.server_workers, broker)
     try:
@@ -511,11 +604,13 @@ def main():
             + " ".join(f"{x:.2f}" for x in os.getloadavg())
         )
         first = 0
+        meter = CpuMeter(server.pid, pg_pid)
         single = ingest(shape, port, token, first, args.single_events, 1, args.clients)
         first += args.single_events
         print(
             f"accepted, 1-event envelopes:   {single['rate']:8.0f} events/s "
-            f"({single['accepted']} events, {single['seconds']:.1f} s)"
+            f"({single['accepted']} events, {single['seconds']:.1f} s; CPU per event "
+            f"{meter.per(max(single['accepted'], 1))}; {load()})"
         )
         lat = latency(shape, port, token, first, args.latency_requests)
         first += args.latency_requests
@@ -523,12 +618,31 @@ def main():
             f"single-event POST, sequential: p50 {lat['p50']:.1f} ms  p95 {lat['p95']:.1f} ms  "
             f"p99 {lat['p99']:.1f} ms  mean {lat['mean']:.1f} ms ({args.latency_requests} requests)"
         )
-        bulk_first = first
-        bulk = ingest(shape, port, token, first, args.events, args.envelope, args.clients)
-        print(
-            f"accepted, {args.envelope}-event envelopes: {bulk['rate']:8.0f} events/s "
-            f"({bulk['accepted']} events in {bulk['requests']} requests, {bulk['seconds']:.1f} s)"
-        )
+        # Ours and COPY alternate, round by round on the same rows, so that both see the
+        # same machine (its load varies from minute to minute).
+        rounds = []
+        per_round = args.events // args.rounds
+        for _ in range(args.rounds):
+            meter = CpuMeter(server.pid, pg_pid)
+            bulk = ingest(shape, port, token, first, per_round, args.envelope, args.clients)
+            cpu = meter.per(bulk["accepted"])
+            copied = copy_rate(shape, first, per_round)
+            first += per_round
+            rounds.append((bulk, copied))
+            print(
+                f"accepted, {args.envelope}-event envelopes: {bulk['rate']:8.0f} events/s "
+                f"({bulk['accepted']} events in {bulk['requests']} requests, "
+                f"{bulk['seconds']:.1f} s; CPU per event {cpu}); COPY of the same rows "
+                f"{copied['rate']:.0f} rows/s; ingestion / COPY = "
+                f"{bulk['rate'] / copied['rate']:.2f}; {load()}"
+            )
+        bulk = {
+            "accepted": sum(b["accepted"] for b, _ in rounds),
+            "duplicates": sum(b["duplicates"] for b, _ in rounds),
+            "rejected": sum(b["rejected"] for b, _ in rounds),
+        }
+        bulk["rate"] = bulk["accepted"] / sum(b["seconds"] for b, _ in rounds)
+        copied_rate = sum(c["events"] for _, c in rounds) / sum(c["seconds"] for _, c in rounds)
         for name, phase in (("1-event", single), (f"{args.envelope}-event", bulk)):
             if phase["duplicates"] or phase["rejected"]:
                 print(
@@ -539,11 +653,9 @@ def main():
         server.terminate()
         server.wait(timeout=30)
 
-    copied = copy_rate(shape, bulk_first, args.events)
     print(
-        f"plain COPY of the same rows:   {copied['rate']:8.0f} events/s "
-        f"({copied['events']} rows into an unindexed jsonb table, {copied['seconds']:.1f} s); "
-        f"ingestion / COPY = {bulk['rate'] / copied['rate']:.2f}"
+        f"ingestion, all rounds: {bulk['rate']:.0f} events/s; COPY (random uuid primary key, "
+        f"jsonb) {copied_rate:.0f} rows/s; ingestion / COPY = {bulk['rate'] / copied_rate:.2f}"
     )
     if args.no_processing:
         return

@@ -241,6 +241,8 @@ def in_process(requests: int, profile: str | None) -> None:
             profiler.disable()
     print(f"PUT contentsession with one interaction, in process, {requests} requests, per PUT:")
     print(cpu_line(put_cpu, requests) + f"; {len(queries)} queries")
+    if os.environ.get("BENCH_SHOW_QUERIES"):
+        print("\n".join(q[:140] for q in queries))
     if profiler:
         profiler.dump_stats(profile)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)

@@ -9,14 +9,22 @@ def _number(value) -> float:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def chart(axis: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence]]) -> dict:
-    """{"axis", "labels", "series": [{"label", "values"}], "rows": [(label, [values])]}."""
+def chart(
+    axis: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence]],
+    right_axis: Sequence[str] = (),
+) -> dict:
+    """{"axis", "labels", "series": [{"label", "values", "axis"}], "rows": [(label,
+    [values])]}. Series named in `right_axis` get their own scale on the right ("y2"), so a
+    series of tens is not flattened against one of thousands."""
     values = [[_number(v) for v in vs] for _, vs in series]
     return {
         "axis": axis,
         "labels": list(labels),
         "series": [
-            {"label": name, "values": vs} for (name, _), vs in zip(series, values, strict=True)
+            {"label": name, "values": vs, "axis": "y2" if name in right_axis else "y"}
+            for (name, _), vs in zip(series, values, strict=True)
         ],
         "rows": [(label, [_fmt(vs[i]) for vs in values]) for i, label in enumerate(labels)],
     }

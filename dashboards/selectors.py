@@ -5,6 +5,7 @@ assembles in Python; every shared figure (accuracy, waste, active minutes, last 
 goals, streaks, diagnosis) comes from analytics (analytics.figures, analytics.selectors).
 """
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,19 +13,24 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db.models.fields.json import KT
 from django.db.models.functions import Lag, TruncDate
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from analytics import figures as shared
 from analytics.diagnosis import Flag
 from analytics.selectors import (
+    ActivityFigures,
     CourseInsight,
     StudentInsights,
     insights_for_students,
+    outside_activities,
     rollups,
     student_insights,
 )
 from events.models import CaliperEvent, EventStatus, RejectedEvent
+from events.selectors import parked_events
 from gradebook.models import (
     AssessmentLineItem,
     AssessmentResult,
@@ -55,6 +61,7 @@ DEVELOPER_DAYS = 14  # ingestion health: the last two weeks
 OUTCOME_DAYS = 30  # learning outcomes on the developer page: the last thirty days
 REJECTION_SAMPLE = 500  # top rejection reasons are counted over the newest rejections
 FLAGGED_SHOWN = 20
+REJECTIONS_CHARTED = 20_000  # the events chart places at most this many newest rejections
 FAILURES_SHOWN = 10  # failed events listed on the developer page (the count says how many)
 SETTLED_AFTER = timedelta(hours=1)  # a day's stored-event count is final this long after it
 ACCURACY_EDGES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
@@ -635,6 +642,11 @@ class RejectionReason:
     example: dict | None
     example_errors: list[str]
 
+    @property
+    def example_json(self) -> str:
+        """The example event as the app sent it, as indented JSON (not Python's repr)."""
+        return json.dumps(self.example, indent=2, ensure_ascii=False, sort_keys=False)
+
 
 @dataclass(frozen=True)
 class LessonOutcome:
@@ -679,6 +691,12 @@ class AppReport:
     wasted_seconds: int
     flagged_count: int
     flagged: list
+    # The newest parked events with why each waits ([(event, [reason, ...])]).
+    parked: list = field(default_factory=list)
+    # Activities outside the catalogue (not published lessons), credited to their course.
+    activities: list[ActivityFigures] = field(default_factory=list)
+    # Per day of event time (when the learning happened, not when it was sent).
+    event_days: list[IngestionDay] = field(default_factory=list)
     # The CASE standards the app's lessons and assessment line items name: unresolved ones,
     # covered standards and content gaps per framework (docs/dashboards.md).
     alignment: standards.AlignmentReport | None = None
@@ -711,13 +729,7 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     lessons or line items name CASE standards)."""
     since = today - timedelta(days=DEVELOPER_DAYS - 1)
     accepted = accepted_per_day(app, since, today)
-    rejected = dict(
-        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
-        .annotate(day=TruncDate("received_at"))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+    rejected, rejected_by_event_day = _rejections_per_day(app, since, today)
     ingestion = [
         IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
         for d in (since + timedelta(days=n) for n in range(DEVELOPER_DAYS))
@@ -732,7 +744,8 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    courses = list(Course.objects.filter(partner_app=app).values_list("pk", flat=True))
+    # A subquery in each read below, not a query of its own (the page counts its queries).
+    courses = Course.objects.filter(partner_app=app).values("pk")
     outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
     activity = rollups(courses=courses, start=outcome_start, end=today)
     totals = activity.aggregate(
@@ -755,7 +768,13 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
             accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
-    flagged_rows = XpFlag.objects.filter(partner_app=app, flagged=True)
+    # The newest flagged claims, each row carrying the count of all of them (one query).
+    flagged = list(
+        XpFlag.objects.filter(partner_app=app, flagged=True)
+        .select_related("student", "course")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-occurred_on", "-pk")[:FLAGGED_SHOWN]
+    )
     lessons = _lesson_outcomes(courses, outcome_start)
     alignment = standards.alignment_report(
         [o.lesson for o in lessons], other_references=_line_item_standards(app, courses)
@@ -779,14 +798,61 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         xp=totals["xp"] or Decimal(0),
         active_seconds=totals["active"] or 0,
         wasted_seconds=totals["wasted"] or 0,
-        flagged_count=flagged_rows.count(),
-        flagged=list(
-            flagged_rows.select_related("student", "course").order_by("-occurred_on", "-pk")[
-                :FLAGGED_SHOWN
-            ]
-        ),
+        flagged_count=flagged[0].total if flagged else 0,
+        flagged=flagged,
+        parked=parked_events(app) if unprocessed.get(EventStatus.PARKED) else [],
+        activities=outside_activities(app.pk, outcome_start),
+        event_days=events_per_event_day(app, since, today, rejected_by_event_day),
         alignment=alignment,
     )
+
+
+def events_per_event_day(
+    app: PartnerApp, since: date, today: date, rejected: dict[date, int]
+) -> list[IngestionDay]:
+    """Accepted events per UTC day of their event time in [since, today] (an app that sends
+    a history at once sees it on the days it happened), an index-only count
+    (event_app_time), beside `rejected` per day (_rejections_per_day)."""
+    end = _day_start(today + timedelta(days=1))
+    accepted = dict(
+        CaliperEvent.objects.filter(
+            partner_app=app, event_time__gte=_day_start(since), event_time__lt=end
+        )
+        .annotate(day=TruncDate("event_time"))
+        .values("day")
+        .annotate(n=Count("*"))
+        .values_list("day", "n")
+    )
+    return [
+        IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
+        for d in (since + timedelta(days=n) for n in range((today - since).days + 1))
+    ]
+
+
+def _rejections_per_day(
+    app: PartnerApp, since: date, today: date
+) -> tuple[dict[date, int], dict[date, int]]:
+    """Rejected events received since `since`, per UTC day received and per day of their
+    event time: the eventTime the sample carries when it reads as a date-time, else the day
+    received (a rejected event's time may be what was wrong with it). One query, over at
+    most REJECTIONS_CHARTED rejections (the newest)."""
+    received, happened = Counter(), Counter()
+    recent = (
+        RejectedEvent.objects.filter(partner_app=app, received_at__gte=_day_start(since))
+        .annotate(moment=KT("raw__eventTime"))
+        .order_by("-received_at")
+        .values_list("moment", "received_at")[:REJECTIONS_CHARTED]
+    )
+    for moment, received_at in recent:
+        received[received_at.astimezone(UTC).date()] += 1
+        try:
+            at = parse_datetime(moment) if moment else None
+        except ValueError:  # shaped like a date-time but not one (the reason it was rejected)
+            at = None
+        day = (at if at and at.tzinfo else received_at).astimezone(UTC).date()
+        if since <= day <= today:
+            happened[day] += 1
+    return received, happened
 
 
 LINE_ITEMS_READ = 500  # assessment line items read for their CASE objectives (newest first)

@@ -3,30 +3,32 @@
 `POST /caliper/event` answers `{"jobId": <envelope id>}`; `GET /jobs/{id}/status` answers
 the job's state, derived from the rows of its events at the moment of asking:
 
-- `failed`: nothing of the envelope was accepted and some of it was rejected, or an event
-  stayed parked (a student, course or lesson it names never arrived) past the retry window
-  (settings.PARKED_RETRY_WINDOW), so it will never be processed, or an event failed in
-  processing and was set aside (docs/operations.md#failed-events);
-- `active`: events still wait and a worker is processing some of them right now (the
+- `waiting`: events are pending (their task is queued) and no worker holds them;
+- `active`: events are pending and a worker is processing some of them right now (the
   pipeline holds a shared advisory lock per envelope of its batch until its transaction
   ends; this reads pg_locks, taking no lock itself, so it never delays a worker);
-- `waiting`: events are pending (their task is queued) or parked (waiting for the roster)
-  and no worker holds them;
-- `completed`: every accepted event is processed, or stored (a valid Caliper event that is
-  kept and counted, not processed), including an envelope of duplicates only.
+- `completed`: each accepted event is processed, stored (a valid Caliper event that is kept
+  and counted, not processed) or parked (a student, course or lesson it names is not known
+  yet: the sweep processes it when the roster catches up, but a job never waits for a
+  roster that may not come), including an envelope of duplicates only. The body counts
+  each and says why each parked event is parked;
+- `failed`: nothing of the envelope was accepted and some of it was rejected, or an event
+  failed in processing and was set aside (docs/operations.md#failed-events).
 """
 
 import uuid
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db.models import Count, Max, Q
-from django.utils import timezone
+from django.db.models import Count, Max
 
 from core import locks
 from rostering.models import PartnerApp
 
 from .models import CaliperEvent, Envelope, EventStatus
+from .selectors import unresolved_references
+
+# Parked events a job's body names with their reasons (the counts cover them all).
+PARKED_LISTED = 100
 
 
 def hold_while_processing(envelope_ids) -> None:
@@ -46,6 +48,8 @@ class JobStatus:
     state: str
     results: list[dict]
     processed_on: object
+    counts: dict
+    parked: list[dict]
 
     def body(self) -> dict:
         job = {"id": str(self.envelope.id), "state": self.state}
@@ -56,6 +60,8 @@ class JobStatus:
                 "accepted": self.envelope.accepted,
                 "duplicates": self.envelope.duplicates,
                 "rejected": self.envelope.rejected,
+                **self.counts,
+                "parkedEvents": self.parked,
             }
         if self.processed_on is not None:
             job["processedOn"] = self.processed_on.isoformat().replace("+00:00", "Z")
@@ -74,29 +80,43 @@ def status_of(app: PartnerApp, job_id: str) -> JobStatus | None:
     active = _being_processed(envelope_id)  # before the counts: a batch that commits in
     # between then reads as completed, never as waiting with nobody on it
     events = CaliperEvent.objects.filter(envelope_id=envelope_id, partner_app=app)
-    parked_since = timezone.now() - settings.PARKED_RETRY_WINDOW
-    counts = events.aggregate(
-        waiting=Count("pk", filter=Q(status=EventStatus.PENDING))
-        + Count("pk", filter=Q(status=EventStatus.PARKED, received_at__gte=parked_since)),
-        abandoned=Count("pk", filter=Q(status=EventStatus.PARKED, received_at__lt=parked_since))
-        + Count("pk", filter=Q(status=EventStatus.FAILED)),
-        processed_on=Max("processed_at"),
-    )
+    by_status = {
+        status: n
+        for status, n in events.values("status").annotate(n=Count("pk")).values_list("status", "n")
+    }
+    counts = {
+        "processed": by_status.get(EventStatus.PROCESSED, 0),
+        "stored": by_status.get(EventStatus.STORED, 0),
+        "pending": by_status.get(EventStatus.PENDING, 0),
+        "parked": by_status.get(EventStatus.PARKED, 0),
+        "failed": by_status.get(EventStatus.FAILED, 0),
+    }
+    parked = []
+    if counts["parked"]:
+        listed = list(
+            events.filter(status=EventStatus.PARKED)
+            .only("event_id", "type", "status", "student_ref", "course_ref", "lesson_refs")
+            .order_by("pk")[:PARKED_LISTED]
+        )
+        reasons = unresolved_references(listed)
+        parked = [{"externalId": e.event_id, "reasons": reasons[e.pk]} for e in listed]
     results = [
         {"allocatedId": str(pk), "externalId": event_id}
         for pk, event_id in events.order_by("pk").values_list("pk", "event_id")
     ]
     return JobStatus(
         envelope=envelope,
-        state=_state(envelope, counts["waiting"], counts["abandoned"], active),
+        state=_state(envelope, counts, active),
         results=results,
-        processed_on=counts["processed_on"],
+        processed_on=events.aggregate(at=Max("processed_at"))["at"],
+        counts=counts,
+        parked=parked,
     )
 
 
-def _state(envelope: Envelope, waiting: int, abandoned: int, active: bool) -> str:
-    if abandoned or (envelope.accepted == 0 and envelope.rejected):
+def _state(envelope: Envelope, counts: dict, active: bool) -> str:
+    if counts["failed"] or (envelope.accepted == 0 and envelope.rejected):
         return "failed"
-    if waiting:
+    if counts["pending"]:
         return "active" if active else "waiting"
     return "completed"

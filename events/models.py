@@ -50,6 +50,9 @@ class CaliperEvent(models.Model):
         max_length=10, choices=EventStatus.choices, default=EventStatus.PENDING
     )
     processed_at = models.DateTimeField(null=True, blank=True)
+    # When the sweep last handed the event to the queue again (null: only at its receipt), so
+    # that a later sweep does not re-queue it while that task still waits (events.sweep).
+    queued_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(
         blank=True, db_default=""
     )  # why processing failed; db default: raw inserts
@@ -69,6 +72,9 @@ class CaliperEvent(models.Model):
             models.Index(fields=["student", "run_key"]),
             models.Index(fields=["student", "activity_key"]),
             models.Index(fields=["partner_app", "received_at"]),
+            # The developer page's events chart counts per day of event time (an app's
+            # history sent at once is spread over the days it happened): index-only.
+            models.Index(fields=["partner_app", "event_time"], name="event_app_time"),
         ]
 
     def __str__(self):

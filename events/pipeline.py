@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Count, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from core import locks
+from core import bulk, locks
 from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
@@ -185,18 +185,27 @@ def _resolve(event, students, courses, lessons) -> None:
     event.course = (
         courses.get(event.course_ref) if event.course_ref else (lesson.course if lesson else None)
     )
-    complete = (
-        event.student_id is not None
-        and (not event.course_ref or event.course is not None)
-        and (event.type not in caliper.GRADED_TYPES or lesson is not None)
+    missing = references.unresolved(
+        event.type,
+        student_ref=event.student_ref,
+        student_known=event.student_id is not None,
+        course_ref=event.course_ref,
+        course_known=event.course is not None,
+        lesson_refs=event.lesson_refs,
+        lesson_known=lesson is not None,
     )
-    if complete:
+    if not missing:
         event.status = EventStatus.PENDING
         event.save(update_fields=["student", "course", "lesson", "status"])
 
 
 def parsed(event: CaliperEvent):
-    return caliper.parse_event(0, event.raw)
+    """What the handlers read of a stored event, read once per event: it was validated when
+    it was accepted, so it is read, not validated again (that was a sixth of a batch)."""
+    reading = event.__dict__.get("_reading")
+    if reading is None:
+        reading = event.__dict__["_reading"] = caliper.read_stored(event.raw)
+    return reading
 
 
 def day_of(event: CaliperEvent):
@@ -225,18 +234,18 @@ def handle_time_spent(batch, touched: Touched) -> None:
     for event in batch:
         items = caliper.timeback_items(parsed(event))
         facts.append(
-            TimeSpentFact(
+            {
                 **fact_fields(event),
-                run_key=event.run_key,
-                active=int(items.get("active", 0)),
-                inactive=int(items.get("inactive", 0)),
-                waste=int(items.get("waste", 0)),
-                unknown=int(items.get("unknown", 0)),
-                anti_pattern=int(items.get("anti-pattern", 0)),
-            )
+                "run_key": event.run_key,
+                "active": int(items.get("active", 0)),
+                "inactive": int(items.get("inactive", 0)),
+                "waste": int(items.get("waste", 0)),
+                "unknown": int(items.get("unknown", 0)),
+                "anti_pattern": int(items.get("anti-pattern", 0)),
+            }
         )
         touched.add(event.student_id, event.course_id, day_of(event))
-    TimeSpentFact.objects.bulk_create(facts, ignore_conflicts=True)
+    bulk.insert_rows(TimeSpentFact, facts, ignore_conflicts=True)
     # Active time changes the computed XP and the plausibility of reported XP of the same
     # runs, whichever arrived first.
     runs = any_of(("student_id", "run_key"), {(e.student_id, e.run_key) for e in batch})
@@ -292,25 +301,25 @@ def handle_assessment_item(batch, touched: Touched) -> None:
         if event.action != "Completed":
             continue
         rows.append(
-            ItemResult(
-                source_event=event.pk,
-                student_id=event.student_id,
-                course_id=event.course_id,
-                lesson_id=event.lesson_id,
-                item_ref=references.object_id(event.raw) or "",
-                correct=references.item_correct(event.raw),
-                answered_at=event.event_time,
-                occurred_on=day_of(event),
-            )
+            {
+                "source_event": event.pk,
+                "student_id": event.student_id,
+                "course_id": event.course_id,
+                "lesson_id": event.lesson_id,
+                "item_ref": references.object_id(event.raw) or "",
+                "correct": references.item_correct(event.raw),
+                "answered_at": event.event_time,
+                "occurred_on": day_of(event),
+            }
         )
         touched.add(event.student_id, event.course_id, day_of(event))
-    ItemResult.objects.bulk_create(rows, ignore_conflicts=True)
+    bulk.insert_rows(ItemResult, rows, ignore_conflicts=True)
 
 
 def fact_fields(event: CaliperEvent) -> dict:
     """What every fact row takes from its event."""
     return {
-        "event": event,
+        "event_id": event.pk,
         "student_id": event.student_id,
         "course_id": event.course_id,
         "lesson_id": event.lesson_id,
@@ -320,11 +329,14 @@ def fact_fields(event: CaliperEvent) -> dict:
 
 
 def handle_session(batch, touched: Touched) -> None:
-    SessionFact.objects.bulk_create(
+    bulk.insert_rows(
+        SessionFact,
         [
-            SessionFact(
-                **fact_fields(e), action=e.action, session_ref=references.session_id(e.raw) or ""
-            )
+            {
+                **fact_fields(e),
+                "action": e.action,
+                "session_ref": references.session_id(e.raw) or "",
+            }
             for e in batch
         ],
         ignore_conflicts=True,
@@ -332,18 +344,18 @@ def handle_session(batch, touched: Touched) -> None:
 
 
 def handle_view(batch, touched: Touched) -> None:
-    ViewFact.objects.bulk_create(
-        [ViewFact(**fact_fields(e), object_ref=references.object_id(e.raw) or "") for e in batch],
+    bulk.insert_rows(
+        ViewFact,
+        [{**fact_fields(e), "object_ref": references.object_id(e.raw) or ""} for e in batch],
         ignore_conflicts=True,
     )
 
 
 def handle_assignable(batch, touched: Touched) -> None:
-    AssignableFact.objects.bulk_create(
+    bulk.insert_rows(
+        AssignableFact,
         [
-            AssignableFact(
-                **fact_fields(e), action=e.action, object_ref=references.object_id(e.raw) or ""
-            )
+            {**fact_fields(e), "action": e.action, "object_ref": references.object_id(e.raw) or ""}
             for e in batch
         ],
         ignore_conflicts=True,
@@ -555,7 +567,8 @@ def _recompute_activity(
     p = parsed(event)
     items = caliper.timeback_items(p)
     active = reads.active_of(event)
-    earned = credit.activity_credit(items, active_seconds=active, attempt=p.attempt)
+    attempt = attempt_of(event)
+    earned = credit.activity_credit(items, active_seconds=active, attempt=attempt)
     common = {
         "student_id": event.student_id,
         "course_id": event.course_id,
@@ -593,10 +606,11 @@ def _recompute_activity(
         )
     if _masters_lesson(event, earned.accuracy, reads.mastered):
         writes.master(event)
-    if references.wants_result(event.raw) and event.lesson_id:
+    if references.wants_result(event.raw) and event.course_id:
         # Recorded as Timeback records attempts (docs/xp-and-mastery.md#attempts): one
         # result per attempt, under the activity's `caliper_<sha256>` line item, numbered in
-        # metadata.attempt and dated at the event's time.
+        # metadata.attempt and dated at the event's time; an activity outside the catalogue
+        # too, since the SDK numbers its attempts from these results.
         writes.results.append(
             {
                 "sourced_id": credit.attempt_result_id(
@@ -607,6 +621,7 @@ def _recompute_activity(
                 ),
                 "line_item_title": references.activity_name(event.raw),
                 "lesson": event.lesson,
+                "course_id": event.course_id,
                 "student_id": event.student_id,
                 "app": event.partner_app,
                 "score": earned.accuracy,
@@ -614,10 +629,18 @@ def _recompute_activity(
                 "score_date": event.event_time,
                 "metadata": {
                     **credit.result_metadata(items, earned),
-                    "attempt": p.attempt or 1,
+                    "attempt": attempt,
                 },
             }
         )
+
+
+def attempt_of(event: CaliperEvent) -> int:
+    """The attempt an ActivityEvent stands for: the number of its activity key, which
+    ingestion sets to `generated.attempt` (1 when absent), or to the earlier attempt a
+    resent submission repeats (events.services.RetriedAttempts)."""
+    number = event.activity_key.rpartition("|")[2]
+    return int(number) if number.isdigit() else 1
 
 
 def _recompute_xp_grade(

@@ -7,9 +7,10 @@ from datetime import datetime
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from rostering.models import PartnerApp
+from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
 from . import caliper
+from .caliper import references
 from .models import CaliperEvent, Envelope, EventStatus
 
 
@@ -79,3 +80,66 @@ def pipeline_backlog() -> dict:
         "parked": by_status[EventStatus.PARKED]["n"] if EventStatus.PARKED in by_status else 0,
         "failed": by_status[EventStatus.FAILED]["n"] if EventStatus.FAILED in by_status else 0,
     }
+
+
+def unresolved_references(events: list[CaliperEvent]) -> dict[int, list[str]]:
+    """{event pk: why it is parked} for parked events: the references still unknown now,
+    each with what would resolve it ("student 'y' not rostered", "lesson 'x' not
+    published"), by the rule ingestion parks by (events.caliper.references.unresolved).
+    Three queries whatever the number of events (read for a bounded list)."""
+    parked = [e for e in events if e.status == EventStatus.PARKED]
+    if not parked:
+        return {}
+    students = set(
+        User.objects.filter(sourced_id__in={e.student_ref for e in parked}).values_list(
+            "sourced_id", flat=True
+        )
+    )
+    courses = set(
+        Course.objects.filter(
+            sourced_id__in={e.course_ref for e in parked if e.course_ref}
+        ).values_list("sourced_id", flat=True)
+    )
+    lessons = set(
+        CourseComponent.objects.filter(
+            sourced_id__in={r for e in parked for r in e.lesson_refs}, kind=ComponentKind.LESSON
+        ).values_list("sourced_id", flat=True)
+    )
+    return {
+        e.pk: references.unresolved(
+            e.type,
+            student_ref=e.student_ref,
+            student_known=e.student_ref in students,
+            course_ref=e.course_ref,
+            course_known=e.course_ref in courses,
+            lesson_refs=e.lesson_refs,
+            lesson_known=any(r in lessons for r in e.lesson_refs),
+        )
+        # A parked event whose references all arrived waits for the sweep (one minute).
+        or ["every reference is known now: processed at the next sweep"]
+        for e in parked
+    }
+
+
+PARKED_SHOWN = 20
+
+
+def parked_events(app: PartnerApp, limit: int = PARKED_SHOWN) -> list[tuple[CaliperEvent, list]]:
+    """The app's newest parked events with why each is parked (the developer page), through
+    the partial index of unprocessed rows."""
+    events = list(
+        CaliperEvent.objects.filter(partner_app=app, status=EventStatus.PARKED)
+        .only(
+            "event_id",
+            "type",
+            "status",
+            "event_time",
+            "received_at",
+            "student_ref",
+            "course_ref",
+            "lesson_refs",
+        )
+        .order_by("-received_at", "-pk")[:limit]
+    )
+    reasons = unresolved_references(events)
+    return [(e, reasons.get(e.pk, [])) for e in events]

@@ -94,7 +94,11 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
     store the result; `POST /caliper/event/validate` only reports it)."""
     data, events = parse_body(body)
     limits = event_limits()
-    parsed = [caliper.parse_event(index, raw, limits) for index, raw in enumerate(events)]
+    within = caliper.bounds.body_within(body, limits.max_depth)
+    parsed = [
+        caliper.parse_event(index, raw, limits, shape_checked=within)
+        for index, raw in enumerate(events)
+    ]
     refs = References.resolve(parsed)
     checked = CheckedEnvelope(
         sensor=data["sensor"].strip()[:400],
@@ -104,6 +108,7 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
         duplicates=0,
     )
     seen_ids = set()
+    retries = RetriedAttempts.of(app, parsed)
     for event in parsed:
         errors = event.errors or refs.problems(event, app) or _key_problems(event)
         if errors:
@@ -112,38 +117,75 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
             checked.duplicates += 1
         else:
             seen_ids.add(event.id)
-            checked.rows.append(_row(app, envelope_id, event, refs))
+            row = _row(app, envelope_id, event, refs)
+            row["activity_key"] = retries.key_of(event, row["activity_key"])
+            checked.rows.append(row)
     return checked
+
+
+class RetriedAttempts:
+    """A submission sent again is the same attempt (docs/xp-and-mastery.md#attempts).
+
+    Timeback's SDK numbers an ActivityEvent with `object.process: true` from the results
+    of earlier attempts: a result whose `scoreDate` equals the submission's time is a retry
+    and keeps its attempt number, any other makes max + 1. Our results answer `scoreDate` as
+    a date (the 1EdTech OneRoster 1.2 schema), which the SDK never finds equal to a
+    date-time, so it numbers a resent submission as a new attempt. The server applies the
+    SDK's own rule instead: an ActivityEvent asking for a result whose student, activity and
+    event time are those of an attempt already stored is that attempt again, whatever
+    `generated.attempt` it carries (within one envelope, numbered attempts stay apart: the
+    SDK sends one submission per envelope). One query per envelope, through the
+    (app, event time) index."""
+
+    def __init__(self, known: dict[tuple, str]):
+        self.known = known  # (student ref, activity id, event time) -> activity key
+
+    @classmethod
+    def of(cls, app: PartnerApp, parsed: list) -> "RetriedAttempts":
+        wanted = [p for p in parsed if not p.errors and _numbered_by_results(p)]
+        known = {}
+        if wanted:
+            stored = CaliperEvent.objects.filter(
+                partner_app=app,
+                type="ActivityEvent",
+                event_time__in={p.event_time for p in wanted},
+                student_ref__in={p.student_ref for p in wanted},
+            ).order_by("pk")
+            for student_ref, at, key in stored.values_list(
+                "student_ref", "event_time", "activity_key"
+            ):
+                known.setdefault((student_ref, key.rpartition("|")[0], at), key)
+        return cls(known)
+
+    def key_of(self, event, key: str) -> str:
+        if not _numbered_by_results(event):
+            return key
+        attempt = (event.student_ref, key.rpartition("|")[0], event.event_time)
+        return self.known.get(attempt, key)
+
+
+def _numbered_by_results(event) -> bool:
+    return event.type == "ActivityEvent" and references.wants_result(event.raw)
 
 
 def ingest(*, app: PartnerApp, body: bytes) -> IngestAnswer:
     answer = IngestAnswer(envelope_id=uuid.uuid4())
     checked = check(app=app, body=body, envelope_id=answer.envelope_id)
     rows = checked.rows
-    with transaction.atomic():
-        inserted = insert_events(rows)
-        stored = [
-            (inserted[row["event_id"]], row["status"])
-            for row in rows
-            if row["event_id"] in inserted
-        ]
-        answer.stored_ids = [pk for pk, _ in stored]
-        answer.accepted = len(stored)
-        answer.duplicates = checked.duplicates + len(rows) - answer.accepted
-        answer.rejected = checked.rejected()
-        Envelope.objects.create(
-            id=answer.envelope_id,
-            partner_app=app,
-            sensor=checked.sensor,
-            sent_at=checked.sent_at,
-            accepted=answer.accepted,
-            duplicates=answer.duplicates,
-            rejected=len(answer.rejected),
-        )
-        _keep_rejections(app, answer.envelope_id, checked.rejections)
-        to_process = [pk for pk, status in stored if status == EventStatus.PENDING]
-        if to_process:
-            transaction.on_commit(lambda: enqueue(to_process))
+    # One statement stores the events, the envelope and the rejections (atomic by itself:
+    # no transaction to open and commit, one round trip instead of five).
+    inserted = store(app, answer.envelope_id, checked)
+    stored = [
+        (inserted[row["event_id"]], row["status"]) for row in rows if row["event_id"] in inserted
+    ]
+    answer.stored_ids = [pk for pk, _ in stored]
+    answer.accepted = len(stored)
+    answer.duplicates = checked.duplicates + len(rows) - answer.accepted
+    answer.rejected = checked.rejected()
+    to_process = [pk for pk, status in stored if status == EventStatus.PENDING]
+    if to_process:
+        # Right away in autocommit; after the caller's commit inside its transaction.
+        transaction.on_commit(lambda: enqueue(to_process))
     return answer
 
 
@@ -175,6 +217,22 @@ def _key_problems(event) -> list[str]:
     return []
 
 
+def _resolve_sql() -> str:
+    user, course, component = (m._meta.db_table for m in (User, Course, CourseComponent))
+    return (
+        f"SELECT 's', sourced_id, id, NULL::bigint, NULL::bigint FROM {user}"
+        " WHERE sourced_id = ANY(%s::text[])"
+        f" UNION ALL SELECT 'c', sourced_id, id, NULL, partner_app_id FROM {course}"
+        " WHERE sourced_id = ANY(%s::text[])"
+        f" UNION ALL SELECT 'l', l.sourced_id, l.id, l.course_id, c.partner_app_id"
+        f" FROM {component} l JOIN {course} c ON c.id = l.course_id"
+        f" WHERE l.sourced_id = ANY(%s::text[]) AND l.kind = '{ComponentKind.LESSON.value}'"
+    )
+
+
+RESOLVE_SQL = _resolve_sql()
+
+
 class References:
     """Students, courses and lessons named by an envelope, looked up once for all its events."""
 
@@ -186,24 +244,23 @@ class References:
     @classmethod
     def resolve(cls, parsed: list) -> "References":
         valid = [p for p in parsed if not p.errors]
-        student_refs = {p.student_ref for p in valid if p.student_ref}
-        course_refs = {p.course_ref for p in valid if p.course_ref}
-        lesson_refs = {ref for p in valid for ref in p.lesson_refs}
-        students = dict(
-            User.objects.filter(sourced_id__in=student_refs).values_list("sourced_id", "pk")
-        )
-        courses = {
-            sid: (pk, app_id)
-            for sid, pk, app_id in Course.objects.filter(sourced_id__in=course_refs).values_list(
-                "sourced_id", "pk", "partner_app_id"
-            )
-        }
-        lessons = {
-            sid: (pk, course_id, app_id)
-            for sid, pk, course_id, app_id in CourseComponent.objects.filter(
-                sourced_id__in=lesson_refs, kind=ComponentKind.LESSON
-            ).values_list("sourced_id", "pk", "course_id", "course__partner_app_id")
-        }
+        student_refs = list({p.student_ref for p in valid if p.student_ref})
+        course_refs = list({p.course_ref for p in valid if p.course_ref})
+        lesson_refs = list({ref for p in valid for ref in p.lesson_refs})
+        students, courses, lessons = {}, {}, {}
+        if not (student_refs or course_refs or lesson_refs):
+            return cls(students, courses, lessons)
+        # One round trip for the three kinds (three ORM queries cost about as much to build
+        # as to run), each by its unique sourcedId index.
+        with connection.cursor() as cursor:
+            cursor.execute(RESOLVE_SQL, [student_refs, course_refs, lesson_refs])
+            for kind, sid, pk, course_id, app_id in cursor.fetchall():
+                if kind == "s":
+                    students[sid] = pk
+                elif kind == "c":
+                    courses[sid] = (pk, app_id)
+                else:
+                    lessons[sid] = (pk, course_id, app_id)
         return cls(students, courses, lessons)
 
     def lesson_of(self, event):
@@ -237,15 +294,22 @@ class References:
             ]
         return []
 
+    def unresolved(self, event) -> list[str]:
+        """Why the event cannot be processed yet (empty: it can)."""
+        return references.unresolved(
+            event.type,
+            student_ref=event.student_ref or "",
+            student_known=event.student_ref in self.students,
+            course_ref=event.course_ref or "",
+            course_known=event.course_ref in self.courses,
+            lesson_refs=event.lesson_refs,
+            lesson_known=self.lesson_of(event) is not None,
+        )
+
     def status(self, event) -> str:
         if event.type not in PROCESSED_TYPES:
             return EventStatus.STORED
-        complete = (
-            event.student_ref in self.students
-            and (not event.course_ref or event.course_ref in self.courses)
-            and (not event.graded or self.lesson_of(event) is not None)
-        )
-        return EventStatus.PENDING if complete else EventStatus.PARKED
+        return EventStatus.PARKED if self.unresolved(event) else EventStatus.PENDING
 
 
 def _row(app, envelope_id, event, refs: References) -> dict:
@@ -311,16 +375,6 @@ def _storable(text: str) -> str:
     return text.replace("\x00", "\\u0000")
 
 
-def _keep_rejections(app, envelope_id, rejections) -> None:
-    if not rejections:
-        return
-    now = timezone.now()
-    RejectedEvent.objects.bulk_create(
-        RejectedEvent(partner_app=app, envelope_id=envelope_id, received_at=now, **r)
-        for r in rejections
-    )
-
-
 # The columns ingestion writes, in this order (bench/school.py COPYs rows of them), with
 # their PostgreSQL types: the rows go in as one JSON array of records.
 COLUMN_TYPES = {
@@ -345,30 +399,81 @@ COLUMN_TYPES = {
 COLUMNS = tuple(COLUMN_TYPES)
 
 
-def insert_events(rows: list[dict]) -> dict[str, int]:
-    """Store the rows in one statement; answer {event id: row id} of the rows actually
-    inserted (a row whose (app, event id) is already stored is a duplicate and skipped).
+REJECTION_TYPES = {
+    "partner_app_id": "bigint",
+    "envelope_id": "uuid",
+    "received_at": "timestamptz",
+    "index": "integer",
+    "event_id": "text",
+    "type": "text",
+    "errors": "jsonb",
+    "raw": "jsonb",
+}
 
-    The rows travel as one JSON document (orjson writes the datetimes and UUIDs) that
-    PostgreSQL reads back as records: a placeholder per value (17 per event) spent most of
+
+def _insert_from_json(model, types: dict[str, str], placeholder: str) -> str:
+    """`INSERT INTO table (columns) SELECT columns FROM json_to_recordset(<placeholder>)`:
+    the rows travel as one JSON document (orjson writes the datetimes and UUIDs) that
+    PostgreSQL reads back as records. A placeholder per value (17 per event) spent most of
     an envelope's insert in the driver, splitting a query that is never the same twice and
     quoting each value."""
-    if not rows:
-        return {}
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(name) for name in types)
+    record = ", ".join(f"{quote(name)} {kind}" for name, kind in types.items())
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({names}) "
+        f"SELECT {names} FROM json_to_recordset({placeholder}::json) AS r({record})"
+    )
+
+
+def _store_sql(with_rejections: bool) -> str:
+    envelope = connection.ops.quote_name(Envelope._meta.db_table)
+    rejections = (
+        f", rejections AS ({_insert_from_json(RejectedEvent, REJECTION_TYPES, '%(rejections)s')})"
+        if with_rejections
+        else ""
+    )
+    return (
+        f"WITH events AS ({_insert_from_json(CaliperEvent, COLUMN_TYPES, '%(events)s')}"
+        " ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id),"
+        f" envelope AS (INSERT INTO {envelope} (id, partner_app_id, sensor, sent_at,"
+        " received_at, accepted, duplicates, rejected) SELECT %(envelope)s, %(app)s,"
+        " %(sensor)s, %(sent_at)s, %(now)s, count(*), %(candidates)s - count(*),"
+        f" %(rejected)s FROM events){rejections}"
+        " SELECT id, event_id FROM events"
+    )
+
+
+def store(app: PartnerApp, envelope_id: uuid.UUID, checked: CheckedEnvelope) -> dict[str, int]:
+    """Store the envelope's events, the envelope (its counts) and its rejections in one
+    statement; answer {event id: row id} of the events actually inserted (a row whose
+    (app, event id) is already stored is a duplicate and skipped)."""
     now = timezone.now()
-    document = orjson.dumps(
-        [{**{c: row[c] for c in COLUMNS if c != "received_at"}, "received_at": now} for row in rows]
+    events = orjson.dumps(
+        [
+            {**{c: row[c] for c in COLUMNS if c != "received_at"}, "received_at": now}
+            for row in checked.rows
+        ]
     )
-    table = connection.ops.quote_name(CaliperEvent._meta.db_table)
-    names = ", ".join(COLUMNS)
-    record = ", ".join(f"{name} {kind}" for name, kind in COLUMN_TYPES.items())
-    sql = (
-        f"INSERT INTO {table} ({names}) "
-        f"SELECT {names} FROM json_to_recordset(%s::json) AS r({record}) "
-        "ON CONFLICT (partner_app_id, event_id) DO NOTHING RETURNING id, event_id"
-    )
+    params = {
+        "events": events.decode(),
+        "envelope": envelope_id,
+        "app": app.pk,
+        "sensor": checked.sensor,
+        "sent_at": checked.sent_at,
+        "now": now,
+        "candidates": checked.duplicates + len(checked.rows),
+        "rejected": len(checked.rejections),
+    }
+    if checked.rejections:
+        params["rejections"] = orjson.dumps(
+            [
+                {**r, "partner_app_id": app.pk, "envelope_id": envelope_id, "received_at": now}
+                for r in checked.rejections
+            ]
+        ).decode()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [document.decode()])
+        cursor.execute(_store_sql(bool(checked.rejections)), params)
         return {event_id: pk for pk, event_id in cursor.fetchall()}
 
 

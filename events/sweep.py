@@ -6,13 +6,20 @@ to workers again (or, without a broker, processes them in process). It keeps the
 rejected-event samples bounded, and signals (events.signals.swept) the apps above so they
 repair their own lost work (analytics re-queues daily rollups left stale by the gradebook
 API or the logger).
+
+It never re-queues an event whose task is still waiting in the queue. A sweep that comes
+through the queue (every worker's periodic ask, beat) knows when it was queued, and the queue
+is first in, first out: when it runs, every task queued before it has been handed to a
+worker. So an event handed over (received, or re-queued: `queued_at`) before the sweep was
+queued and still pending lost its task (or a worker holds its row right now, and a second
+task skips locked rows); one handed over after is still waiting, however long the backlog.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import CaliperEvent, EventStatus, RejectedEvent
@@ -23,25 +30,35 @@ BATCH = 100
 DUE_KEY = "events:sweep:ran-this-period"
 
 
-def run_if_due() -> dict | None:
+def run_if_due(*, queued_at: datetime | None = None) -> dict | None:
     """The sweep, unless another worker already ran it this period (every worker asks for it
     each SWEEP_EVERY_SECONDS: timeback/celery.py). Answers the counts, or None when skipped."""
     try:
         due = cache.add(DUE_KEY, True, timeout=max(1, settings.SWEEP_EVERY_SECONDS - 1))
     except Exception:  # noqa: BLE001 - the cache (Redis) is down: sweep rather than skip
         due = True
-    return run() if due else None
+    return run(queued_at=queued_at) if due else None
 
 
-def run(*, min_age: timedelta | None = None) -> dict:
-    """Re-queue pending events older than `min_age` (fresh ones have a task on its way)
-    and retry parked ones; answer counts."""
+def run(*, min_age: timedelta | None = None, queued_at: datetime | None = None) -> dict:
+    """Re-queue pending events handed over more than `min_age` before the sweep was queued
+    (`queued_at`, when it came through the queue; else now: a person or a script) and retry
+    parked ones; answer counts."""
     min_age = settings.SWEEP_MIN_AGE if min_age is None else min_age
-    cutoff = timezone.now() - min_age
-    pending = CaliperEvent.objects.filter(status=EventStatus.PENDING, received_at__lte=cutoff)
-    # Parked events are retried while their references may still plausibly arrive.
+    now = timezone.now()
+    cutoff = now - min_age
+    # Events handed over after this may still have their task waiting in the queue.
+    handed_over_before = (now if queued_at is None else min(now, queued_at)) - min_age
+    waited = Q(queued_at__lte=handed_over_before) | Q(
+        queued_at__isnull=True, received_at__lte=handed_over_before
+    )
+    pending = CaliperEvent.objects.filter(waited, status=EventStatus.PENDING)
+    # Parked events are retried while their references may still plausibly arrive, once per
+    # sweep: not again while the retry handed over by a previous sweep waits in the queue.
     parked = CaliperEvent.objects.filter(
-        status=EventStatus.PARKED, received_at__gte=timezone.now() - settings.PARKED_RETRY_WINDOW
+        Q(queued_at__isnull=True) | Q(queued_at__lte=handed_over_before),
+        status=EventStatus.PARKED,
+        received_at__gte=now - settings.PARKED_RETRY_WINDOW,
     )
     counts = {"pending": 0, "parked": 0}
     for name, queryset in (("pending", pending), ("parked", parked)):
@@ -50,7 +67,10 @@ def run(*, min_age: timedelta | None = None) -> dict:
         )
         counts[name] = len(ids)
         for start in range(0, len(ids), BATCH):
-            enqueue(ids[start : start + BATCH])
+            chunk = ids[start : start + BATCH]
+            # Marked before the hand-over: a later sweep queued before this task leaves them.
+            CaliperEvent.objects.filter(pk__in=chunk).update(queued_at=now)
+            enqueue(chunk)
     # The apps above repair their own (analytics: rollups marked stale whose task was lost).
     for _, answer in swept.send(sender=None, cutoff=cutoff):
         counts.update(answer or {})

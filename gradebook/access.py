@@ -9,12 +9,18 @@ scope answers 404.
 Writes: an app writes the gradebook of its own courses' classes only, and results only
 for students it may see; categories it created. Refusals raise AccessDenied (403 in the API) with an explanation.
 Results the Caliper pipeline derived from events are corrected by sending events.
+
+Standardized test results (NWEA MAP Growth, state tests; docs/closed-loop.md) are the
+school's: their line items and results (sourcedIds starting with `stdtest_`) are read and
+written only by the school's roster source (and the importer, through the services). A
+partner app never sees them here, not even when it knows their sourcedIds (404), and may
+not write into that sourcedId space (403): it sees only the aggregates of the outcomes API.
 """
 
 from django.db.models import Q
 
 from core.exceptions import AccessDenied
-from gradebook.credit import EVENT_RESULT_PREFIX
+from gradebook.credit import EVENT_RESULT_PREFIX, STANDARDIZED_TEST_PREFIX
 from rostering.access import (
     app_sees_everything,
     courses_visible_to_app,
@@ -61,7 +67,7 @@ def visible_assessment_line_items(queryset, app):
         return queryset
     return queryset.filter(
         Q(course__in=courses_visible_to_app(app)) | Q(course__isnull=True, partner_app=app)
-    )
+    ).exclude(sourced_id__startswith=STANDARDIZED_TEST_PREFIX)
 
 
 def visible_assessment_results(queryset, app):
@@ -70,7 +76,11 @@ def visible_assessment_results(queryset, app):
     own = Q(course__in=courses_visible_to_app(app)) | Q(
         course__isnull=True, line_item__partner_app=app
     )
-    return queryset.filter(own, _students(app))
+    return (
+        queryset.filter(own, _students(app))
+        .exclude(sourced_id__startswith=STANDARDIZED_TEST_PREFIX)
+        .exclude(line_item__sourced_id__startswith=STANDARDIZED_TEST_PREFIX)
+    )
 
 
 # --- writes: raise AccessDenied (core.exceptions; the API answers 403) with the reason ---
@@ -105,3 +115,17 @@ def require_assessment_line_item_owner(app, item) -> None:
 def require_writable_result(sourced_id: str) -> None:
     if sourced_id.startswith(EVENT_RESULT_PREFIX):
         raise AccessDenied(EVENT_RESULTS_ARE_READ_ONLY.format(sourced_id))
+
+
+def require_standardized_test_writer(app, *sourced_ids: str) -> None:
+    """Standardized test line items and results are the school's: only its roster source
+    writes them (a partner app could otherwise plant or alter the results the outcomes
+    statistics judge it by)."""
+    if app_sees_everything(app):
+        return
+    for sourced_id in sourced_ids:
+        if sourced_id and sourced_id.startswith(STANDARDIZED_TEST_PREFIX):
+            raise AccessDenied(
+                f"'{sourced_id}': sourcedIds starting with '{STANDARDIZED_TEST_PREFIX}' are "
+                "standardized test results of the school; only its roster source writes them."
+            )

@@ -40,6 +40,12 @@ DEFAULT_MASTERY_THRESHOLD = Decimal(90)
 # API refuses to write such sourcedIds (gradebook.access), so apps cannot overwrite them.
 EVENT_RESULT_PREFIX = "caliper:"
 
+# Standardized test results (NWEA MAP Growth, state tests; docs/closed-loop.md) carry this
+# prefix in their line items' and results' sourcedIds. They belong to the school: only its
+# roster source writes them, no partner app reads them (gradebook.access), and they earn
+# nothing (no course: an external test is not learning in an app).
+STANDARDIZED_TEST_PREFIX = "stdtest_"
+
 
 # --- corrections ----------------------------------------------------------------------
 

@@ -117,8 +117,13 @@ def assessment_results():
 
 
 def categories_of_class(klass):
+    """The categories a class's line items use, and the school's own (written by the school
+    or its roster source), which every class may use: a OneRoster 1.2 category belongs to
+    no class, and a class fresh from the SIS has no line items yet (Google's OneRoster
+    suite picks the category of its first line item here)."""
     used = LineItem.objects.filter(klass=klass).values("category_id")
-    return categories().filter(pk__in=used)
+    schools = Q(partner_app__isnull=True) | Q(partner_app__roster_source=True)
+    return categories().filter(Q(pk__in=used) | schools)
 
 
 def score_scales_of_school(school):

@@ -4,6 +4,7 @@ or a repeated PUT writes nothing new.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from core import locks
+from core import bulk, locks
 from rostering import zones
 from rostering.models import CourseComponent, PartnerApp, Status
 from rostering.services import upsert_by_sourced_id
@@ -27,7 +28,7 @@ from .models import (
     XpEntry,
     XpFlag,
 )
-from .signals import notify_learning_changed
+from .signals import notify_learning_changed, notify_test_results_imported
 
 
 def credit_xp(
@@ -179,7 +180,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
         total, count = credited.get(key) or (0, 0)
         delta = rules.correction(target=target, credited=total or 0)
         if delta != 0:
-            entries.append(XpEntry(source_key=key, seq=count, amount=delta, **fields))
+            entries.append({"source_key": key, "seq": count, "amount": delta, **fields})
             group = (fields["student_id"], fields["course_id"], fields["partner_app_id"])
             change = changes.setdefault(group, [Decimal(0), Decimal(0)])
             change[0] += delta
@@ -187,7 +188,7 @@ def credit_xp_many(credits: list[dict], *, credited: dict[str, tuple]) -> int:
     corrected = {group: tuple(change) for group, change in changes.items() if change[1] < 0}
     if corrected:
         _refuse_corrections_beyond_credit(corrected)
-    XpEntry.objects.bulk_create(entries)
+    bulk.insert_rows(XpEntry, entries)
     return len(entries)
 
 
@@ -218,26 +219,26 @@ def _refuse_corrections_beyond_credit(changes: dict[tuple, tuple], field: str | 
 def record_xp_plausibilities(claims: list[dict]) -> None:
     """`record_xp_plausibility` for many sources (its keyword arguments, one dict each)."""
     flags = [
-        XpFlag(
-            source_key=claim["source_key"],
-            student_id=claim["student_id"],
-            course_id=claim["course_id"],
-            partner_app_id=claim["partner_app_id"],
-            reported_xp=rules.xp(claim["reported_xp"]),
-            active_seconds=int(claim["active_seconds"]),
-            flagged=rules.is_implausible(
+        {
+            "source_key": claim["source_key"],
+            "student_id": claim["student_id"],
+            "course_id": claim["course_id"],
+            "partner_app_id": claim["partner_app_id"],
+            "reported_xp": rules.xp(claim["reported_xp"]),
+            "active_seconds": int(claim["active_seconds"]),
+            "flagged": rules.is_implausible(
                 reported_xp=claim["reported_xp"], active_seconds=claim["active_seconds"]
             ),
-            occurred_on=claim["occurred_on"],
-        )
+            "occurred_on": claim["occurred_on"],
+        }
         for claim in claims
     ]
-    XpFlag.objects.bulk_create(
+    bulk.insert_rows(
+        XpFlag,
         flags,
-        update_conflicts=True,
-        unique_fields=["source_key"],
+        conflict=("source_key",),
         # What record_xp_plausibility's update_or_create sets; updated_at stays the first's.
-        update_fields=[
+        update=(
             "student",
             "course",
             "partner_app",
@@ -245,36 +246,29 @@ def record_xp_plausibilities(claims: list[dict]) -> None:
             "active_seconds",
             "flagged",
             "occurred_on",
-        ],
+        ),
     )
 
 
 def set_mastered_units_many(reports: list[dict]) -> None:
     """`set_mastered_units` for many sources (its keyword arguments, one dict each)."""
     credits = [
-        MasteryCredit(
-            source_key=report["source_key"],
-            student_id=report["student_id"],
-            course_id=report["course_id"],
-            units=rules.as_decimal(report["units"]),
-            questions=credit.question_count(report.get("questions", 0)),
-            correct_questions=credit.question_count(report.get("correct_questions", 0)),
-            occurred_on=report["occurred_on"],
-        )
+        {
+            "source_key": report["source_key"],
+            "student_id": report["student_id"],
+            "course_id": report["course_id"],
+            "units": rules.as_decimal(report["units"]),
+            "questions": credit.question_count(report.get("questions", 0)),
+            "correct_questions": credit.question_count(report.get("correct_questions", 0)),
+            "occurred_on": report["occurred_on"],
+        }
         for report in reports
     ]
-    MasteryCredit.objects.bulk_create(
+    bulk.insert_rows(
+        MasteryCredit,
         credits,
-        update_conflicts=True,
-        unique_fields=["source_key"],
-        update_fields=[
-            "student",
-            "course",
-            "units",
-            "questions",
-            "correct_questions",
-            "occurred_on",
-        ],
+        conflict=("source_key",),
+        update=("student", "course", "units", "questions", "correct_questions", "occurred_on"),
     )
 
 
@@ -286,15 +280,16 @@ def record_lesson_masteries(masteries: list[dict]) -> dict[tuple, datetime]:
     of the pairs this moved."""
     if not masteries:
         return {}
-    LessonMastery.objects.bulk_create(
+    bulk.insert_rows(
+        LessonMastery,
         [
-            LessonMastery(
-                student_id=m["student_id"],
-                lesson_id=m["lesson_id"],
-                course_id=m["course_id"],
-                mastered_at=m["at"],
-                source_key=m["source_key"],
-            )
+            {
+                "student_id": m["student_id"],
+                "lesson_id": m["lesson_id"],
+                "course_id": m["course_id"],
+                "mastered_at": m["at"],
+                "source_key": m["source_key"],
+            }
             for m in masteries
         ],
         ignore_conflicts=True,
@@ -335,7 +330,7 @@ def record_results(results: list[dict]) -> None:
                 sourced_id=r["sourced_id"],
                 line_item=line_items[r.get("line_item_id") or line_item_id(r["lesson"])],
                 student_id=r["student_id"],
-                course_id=r["lesson"].course_id,
+                course_id=_course_of(r),
                 lesson=r["lesson"],
                 score=r["score"],
                 score_status=r["score_status"],
@@ -369,16 +364,24 @@ def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
     lesson = result["lesson"]
     if not result.get("line_item_id"):
         return line_item_for_lesson(lesson, result["app"])
+    title = result.get("line_item_title") or (lesson.title if lesson else sourced_id)
     item, _ = AssessmentLineItem.objects.get_or_create(
         sourced_id=sourced_id,
         defaults={
-            "title": (result.get("line_item_title") or lesson.title)[:255],
-            "course_id": lesson.course_id,
+            "title": title[:255],
+            "course_id": _course_of(result),
             "lesson": lesson,
             "partner_app": result["app"],
         },
     )
     return item
+
+
+def _course_of(result: dict):
+    """A result's course: its lesson's, else the one given (an activity outside the
+    catalogue is credited to its course, docs/events.md#rejected-parked-and-failed)."""
+    lesson = result["lesson"]
+    return lesson.course_id if lesson is not None else result["course_id"]
 
 
 def line_item_id(lesson: CourseComponent) -> str:
@@ -449,7 +452,133 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
         credit_assessment_result(
             result, earlier_day=_day(before.student_id, before.score_date) if before else None
         )
+        if result.line_item.sourced_id.startswith(credit.STANDARDIZED_TEST_PREFIX):
+            _notify_standardized([result.student_id], [result.line_item])
     return result, created
+
+
+# --- standardized test results (docs/closed-loop.md) ---
+#
+# Written by outcomes.imports (the command and the admin upload): line items with no course
+# and no app, results that earn nothing. Many at once, so the statements are bulk ones; a
+# re-import of the same file writes nothing (dateLastModified does not move) and an updated
+# row is updated in place (the sourcedIds derive from the test, not from the file).
+
+STANDARDIZED_RESULT_FIELDS = (
+    "line_item_id",
+    "student_id",
+    "score",
+    "score_status",
+    "score_date",
+    "learning_objective_set",
+    "metadata",
+    "status",
+)
+
+
+@dataclass
+class StandardizedCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@transaction.atomic
+def record_standardized_results(
+    *, line_items: list[dict], results: list[dict]
+) -> StandardizedCounts:
+    """Upsert standardized test line items (`sourced_id`, `title`, `metadata`) and their
+    results (`sourced_id`, `line_item_id` (a sourcedId), `student_id`, `score`,
+    `score_date`, `learning_objective_set`, `metadata`); every sourcedId must start with
+    STANDARDIZED_TEST_PREFIX. Sends `test_results_imported` for what was created or
+    changed. Answers how many results were created, updated and left unchanged."""
+    for row in [*line_items, *(r | {"sourced_id": r["line_item_id"]} for r in results)]:
+        if not row["sourced_id"].startswith(credit.STANDARDIZED_TEST_PREFIX):
+            raise ValueError(f"'{row['sourced_id']}' is not a standardized test sourcedId")
+    items = _upsert_standardized_line_items(line_items)
+    now = timezone.now()
+    stored = {
+        r["sourced_id"]: r
+        for r in AssessmentResult._base_manager.filter(
+            sourced_id__in=[r["sourced_id"] for r in results]
+        ).values("sourced_id", *STANDARDIZED_RESULT_FIELDS)
+    }
+    counts, written = StandardizedCounts(), []
+    for r in results:
+        row = {
+            "line_item_id": items[r["line_item_id"]].pk,
+            "student_id": r["student_id"],
+            "score": Decimal(str(r["score"])) if r["score"] is not None else None,
+            "score_status": "fully graded",
+            "score_date": r["score_date"],
+            "learning_objective_set": r.get("learning_objective_set") or [],
+            "metadata": r["metadata"],
+            "status": Status.ACTIVE,
+        }
+        before = stored.get(r["sourced_id"])
+        if before is None:
+            counts.created += 1
+        elif all(_same(before[name], row[name]) for name in STANDARDIZED_RESULT_FIELDS):
+            counts.unchanged += 1
+            continue
+        else:
+            counts.updated += 1
+        written.append(AssessmentResult(sourced_id=r["sourced_id"], date_last_modified=now, **row))
+    AssessmentResult.objects.bulk_create(
+        written,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["sourced_id"],
+        update_fields=[
+            name.removesuffix("_id") if name.endswith("_id") else name
+            for name in STANDARDIZED_RESULT_FIELDS
+        ]
+        + ["date_last_modified"],
+    )
+    if written:
+        by_pk = {item.pk: item for item in items.values()}
+        _notify_standardized(
+            [r.student_id for r in written], [by_pk[r.line_item_id] for r in written]
+        )
+    return counts
+
+
+def _upsert_standardized_line_items(line_items: list[dict]) -> dict[str, AssessmentLineItem]:
+    items = AssessmentLineItem._base_manager.in_bulk(
+        [i["sourced_id"] for i in line_items], field_name="sourced_id"
+    )
+    for wanted in line_items:
+        fields = {
+            "title": wanted["title"][:255],
+            "metadata": wanted["metadata"],
+            "course": None,
+            "lesson": None,
+            "partner_app": None,
+            "status": Status.ACTIVE,
+        }
+        item, _, _ = upsert_by_sourced_id(
+            AssessmentLineItem, sourced_id=wanted["sourced_id"], fields=fields
+        )
+        items[item.sourced_id] = item
+    return items
+
+
+def _same(stored, wanted) -> bool:
+    if isinstance(stored, Decimal) and wanted is not None:
+        return stored == Decimal(str(wanted))
+    return stored == wanted
+
+
+def _notify_standardized(student_ids, line_items) -> None:
+    notify_test_results_imported(
+        student_ids=student_ids,
+        subjects={
+            (item.metadata.get("standardizedTest") or {}).get("subject")
+            for item in line_items
+            if (item.metadata.get("standardizedTest") or {}).get("subject")
+        },
+        line_item_ids={item.sourced_id for item in line_items},
+    )
 
 
 @transaction.atomic

@@ -13,8 +13,28 @@ from django.dispatch import Signal
 
 learning_changed = Signal()
 
+# `test_results_imported` is sent, inside the writing transaction and after the writes, when
+# standardized test results (docs/closed-loop.md) were created or changed — by the importer
+# (outcomes.imports, the command and the admin upload) or the gradebook API — with
+# `student_ids` (a set of user primary keys), `subjects` (a set of subjects as the files
+# name them) and `line_item_ids` (a set of line item sourcedIds). The outcomes statistics and
+# the remediation plans recompute what those students' tests feed. A receiver that queues
+# work should do it in `transaction.on_commit`.
+test_results_imported = Signal()
+
 
 def notify_learning_changed(keys, *, immediate: bool = False) -> None:
     keys = set(keys)
     if keys:
         learning_changed.send(sender=None, keys=keys, immediate=immediate)
+
+
+def notify_test_results_imported(*, student_ids, subjects, line_item_ids) -> None:
+    student_ids = set(student_ids)
+    if student_ids:
+        test_results_imported.send(
+            sender=None,
+            student_ids=student_ids,
+            subjects=set(subjects),
+            line_item_ids=set(line_item_ids),
+        )

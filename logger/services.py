@@ -222,7 +222,7 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     _apply_progress(session, update)
     if not _is_exercise(mastery_log):
         _apply_progress(summary, update)
-    _add_time(session, summary, mastery_log, update.time_spent_delta, now)
+    time_written = _add_time(session, summary, mastery_log, update.time_spent_delta, now)
     if update.extra_fields is not None:
         summary.extra_fields = update.extra_fields
     attempts = _record_interactions(session, mastery_log, update.interactions, now)
@@ -232,10 +232,10 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
         summary.completion_timestamp = now
     session.end_timestamp = summary.end_timestamp = now
     session.last_request_key = request_key
-    session.save(update_fields=SESSION_FIELDS_UPDATED)
-    summary.save(update_fields=SUMMARY_FIELDS_UPDATED)
+    changed = [(session, SESSION_FIELDS_UPDATED), (summary, SUMMARY_FIELDS_UPDATED)]
     if mastery_log is not None:
-        mastery_log.save(update_fields=TRY_FIELDS_UPDATED)
+        changed.append((mastery_log, TRY_FIELDS_UPDATED))
+    _save_together(changed, time_written)
 
     _feed_the_engine(session, update, attempts, mastered, now)
     answer = {"complete": summary.progress >= 1}
@@ -253,6 +253,34 @@ def _today(session, now) -> date:
     if cached is None or cached[0] != now:
         cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))
     return cached[1]
+
+
+def _save_together(changed: list[tuple], also: tuple[str, list] | None = None) -> None:
+    """`instance.save(update_fields=fields)` of each (instance, fields), and the statement
+    `also`, in one statement (all but the last as data-modifying WITH queries): one round
+    trip instead of four. The logs have no save() of their own and no signal receivers."""
+    quote = connection.ops.quote_name
+    parts, params = [], []
+    if also is not None:
+        parts.append(also[0])
+        params.extend(also[1])
+    for instance, fields in changed:
+        meta = instance._meta
+        sets = []
+        for name in fields:
+            field = meta.get_field(name)
+            sets.append(f"{quote(field.column)} = %s")
+            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
+        parts.append(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {quote(meta.pk.column)} = %s"
+        )
+        params.append(meta.pk.get_db_prep_value(instance.pk, connection))
+    *first, last = parts
+    sql = "".join(
+        ("WITH " if i == 0 else ", ") + f"u{i} AS ({part})" for i, part in enumerate(first)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} {last}".strip(), params)
 
 
 def _locked_try(session: ContentSessionLog) -> MasteryLog | None:
@@ -283,9 +311,11 @@ def normalized_progress(value: float) -> float:
     return max(0.0, min(1.0, math.ceil(round(value * 1000, 6)) / 1000))
 
 
-def _add_time(session, summary, mastery_log, seconds: float, now) -> None:
+def _add_time(session, summary, mastery_log, seconds: float, now) -> tuple[str, list] | None:
+    """Add the seconds to the logs; answer the statement that adds them to the day's
+    session time (run with the logs' updates, in one round trip)."""
     if not seconds:
-        return
+        return None
     session.time_spent += seconds
     summary.time_spent += seconds
     if mastery_log is not None:
@@ -293,13 +323,12 @@ def _add_time(session, summary, mastery_log, seconds: float, now) -> None:
     # The session row is locked, so this increment cannot race with another update of the
     # session; the local day of the update (rostering.zones) is the day the time was spent.
     table = SessionTime._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (session_id, occurred_on, student_id, course_id, seconds)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id, occurred_on)"
-            f" DO UPDATE SET seconds = {table}.seconds + EXCLUDED.seconds",
-            [session.pk, _today(session, now), session.student_id, session.course_id, seconds],
-        )
+    return (
+        f"INSERT INTO {table} (session_id, occurred_on, student_id, course_id, seconds)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id, occurred_on)"
+        f" DO UPDATE SET seconds = {table}.seconds + EXCLUDED.seconds",
+        [session.pk, _today(session, now), session.student_id, session.course_id, seconds],
+    )
 
 
 def _record_interactions(session, mastery_log, interactions, now) -> list[AttemptLog]:

@@ -64,6 +64,19 @@ def require_sandbox_scaffolding(app: PartnerApp | None, orgs: list[Org]) -> None
         raise AccessDenied(SANDBOX_ONLY + f" This request names {named}.")
 
 
+def require_own_test_person(app: PartnerApp | None, user: User) -> None:
+    """A sandbox app changes only the test people it created itself (every sandbox app sees
+    the sandbox org's people, so one app must not rename or re-link another's). A roster
+    source changes anyone."""
+    if can_write_roster_anywhere(app):
+        return
+    if app is None or user.scaffolded_by_id != app.pk:
+        raise AccessDenied(
+            f"The user '{user.sourced_id}' was not created by this app: a sandbox app may "
+            "change, link or delete only the test users it created."
+        )
+
+
 def sandbox_orgs_of_user(user: User) -> list[Org]:
     """The orgs a user belongs to, for the sandbox check on an existing user."""
     orgs = [r.org for r in user.roles.select_related("org")]
@@ -282,12 +295,16 @@ def students_visible_to_user(user):
     classes = _classes_of(user, admin_orgs).values("pk")
     in_classes = Enrollment.objects.filter(role=EnrollmentRole.STUDENT, klass__in=classes)
     at_orgs = UserRole.objects.filter(role=Role.STUDENT, org_id__in=admin_orgs)
+    # A primary org in the administered orgs makes a *student* visible, not a teacher,
+    # guardian or fellow administrator whose primary org it is (their pages are not the
+    # administrator's to read).
+    students = UserRole.objects.filter(role=Role.STUDENT).values("user_id")
     return User.objects.filter(
         Q(pk=user.pk)
         | Q(pk__in=children_of_guardian(user).values("pk"))
         | Q(pk__in=in_classes.values("user_id"))
         | Q(pk__in=at_orgs.values("user_id"))
-        | Q(primary_org_id__in=admin_orgs)
+        | Q(primary_org_id__in=admin_orgs, pk__in=students)
     )
 
 

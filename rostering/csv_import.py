@@ -36,6 +36,7 @@ from django.db import models, transaction
 
 from . import services
 from .models import (
+    SANDBOX_ORG_SOURCED_ID,
     AcademicSession,
     Class,
     ClassType,
@@ -900,6 +901,18 @@ def check_role_duplicates(rows: list[ParsedRow], problems: Problems) -> None:
 class ValidBundle:
     rows: dict[str, list[ParsedRow]]  # file name -> rows, import order
     notes: list[str]
+    bulk: set[str] = field(default_factory=set)  # files the manifest declares `bulk`
+
+
+def bulk_files(manifest: dict[str, tuple[str, int]] | None) -> set[str]:
+    """The files the manifest declares `bulk`: the complete set of their objects."""
+    if manifest is None:
+        return set()
+    return {
+        spec.name
+        for spec in SPECS
+        if manifest.get(f"file.{spec.stem}".lower(), ("", 0))[0].lower() == "bulk"
+    }
 
 
 def validate_bundle(files: dict[str, bytes]) -> ValidBundle:
@@ -930,7 +943,7 @@ def validate_bundle(files: dict[str, bytes]) -> ValidBundle:
     roles_from_users(parsed, has_role_column, problems)  # after the checks: ids already known
     if problems.errors:
         raise BundleInvalid(problems.errors, problems.notes)
-    return ValidBundle(parsed, problems.notes)
+    return ValidBundle(parsed, problems.notes, bulk_files(manifest) & set(parsed))
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -941,9 +954,11 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    withdrawn: int = 0  # missing from a bulk file, now `tobedeleted`
 
     def __str__(self):
-        return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
+        return f"{text}, {self.withdrawn} withdrawn" if self.withdrawn else text
 
 
 OUTCOME_RANK = {"unchanged": 0, "updated": 1, "created": 2}
@@ -1039,7 +1054,83 @@ def write_bundle(bundle: ValidBundle, *, progress: Progress = no_progress) -> di
         write_agents(rows[USERS.name], index, tallies[USERS.name], progress)
     upsert(ENROLLMENTS, services.upsert_enrollment)
     upsert(DEMOGRAPHICS, services.upsert_demographics)
-    return {name: tallies[name].counts() for name in rows}
+    counts = {name: tallies[name].counts() for name in rows}
+    if bundle.bulk:
+        for name, withdrawn in withdraw_missing(bundle).items():
+            counts[name].withdrawn = withdrawn
+    return counts
+
+
+# --- bulk files: what they leave out is withdrawn ------------------------------------------
+#
+# A `bulk` file is the complete set of its objects (OneRoster 1.2 CSV, manifest): what is
+# stored but missing from it is marked `tobedeleted` (soft: nothing a student earned goes).
+# "Complete" is within the bundle's own orgs (docs/operations.md#bulk-files): the orgs of
+# orgs.csv and every org a row names, with the orgs stored under them. Outside them nothing
+# is touched, nor are the partner sandbox, courses a partner app owns, users who hold a role
+# outside the bundle's orgs, users with no role (developers, hand-made accounts) and staff.
+
+
+def bundle_scope(rows: dict[str, list[ParsedRow]]) -> set[int]:
+    """Primary keys of the bundle's orgs and of every org stored under them."""
+    named = {row.sourced_id for row in rows.get(ORGS.name, [])}
+    for file_rows in rows.values():
+        for row in file_rows:
+            for ref in row.refs.values():
+                if ref.kind == "org":
+                    named.update(ref.ids)
+    scope: set[int] = set()
+    for chunk in _chunks(named):
+        scope.update(Org._base_manager.filter(sourced_id__in=chunk).values_list("pk", flat=True))
+    frontier = set(scope)
+    while frontier:
+        below = set(Org._base_manager.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = below - scope
+        scope |= frontier
+    sandbox = Org._base_manager.filter(sourced_id=SANDBOX_ORG_SOURCED_ID).values_list(
+        "pk", flat=True
+    )
+    return scope - set(sandbox)
+
+
+def users_in_scope(scope: set[int]):
+    return (
+        User._base_manager.filter(roles__org_id__in=scope, is_staff=False, is_superuser=False)
+        .exclude(roles__org_id__in=Org._base_manager.exclude(pk__in=scope))
+        .distinct()
+    )
+
+
+def governed(name: str, scope: set[int]):
+    """The stored objects a bulk file of this name is the complete set of."""
+    return {
+        ORGS.name: lambda: Org._base_manager.filter(pk__in=scope),
+        ACADEMIC_SESSIONS.name: lambda: AcademicSession._base_manager.filter(org_id__in=scope),
+        COURSES.name: lambda: Course._base_manager.filter(
+            org_id__in=scope, partner_app__isnull=True
+        ),
+        CLASSES.name: lambda: Class._base_manager.filter(school_id__in=scope),
+        USERS.name: lambda: User._base_manager.filter(pk__in=users_in_scope(scope)),
+        ENROLLMENTS.name: lambda: Enrollment._base_manager.filter(school_id__in=scope),
+        DEMOGRAPHICS.name: lambda: Demographics._base_manager.filter(
+            user__in=users_in_scope(scope)
+        ),
+    }.get(name, lambda: None)()
+
+
+def withdraw_missing(bundle: ValidBundle) -> dict[str, int]:
+    """Withdraw what each bulk file leaves out; {file name: how many were withdrawn}.
+    roles.csv has no objects of its own (a user's roles are withdrawn with the user)."""
+    scope = bundle_scope(bundle.rows)
+    withdrawn = {}
+    for name in sorted(bundle.bulk, key=FILE_ORDER.get):
+        stored = governed(name, scope)
+        if stored is None:
+            continue
+        listed = [row.sourced_id for row in bundle.rows[name]]
+        missing = stored.exclude(status=Status.TOBEDELETED).exclude(sourced_id__in=listed)
+        withdrawn[name] = services.withdraw(missing)
+    return withdrawn
 
 
 def parents_first(rows: list[ParsedRow]) -> list[ParsedRow]:

@@ -195,6 +195,16 @@ class User(AbstractUser, OneRosterFields):
         related_name="agent_of",
         help_text="Guardians/parents of a student, or the students of a guardian.",
     )
+    # The sandbox app that created this test person: only that app may change or delete them
+    # (docs/api.md#sandbox-scaffolding). Null for people the school rosters.
+    scaffolded_by = models.ForeignKey(
+        "PartnerApp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="created by sandbox app",
+    )
 
     objects = RosterUserManager()
 

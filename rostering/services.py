@@ -401,3 +401,12 @@ def soft_delete(obj) -> None:
     if obj.status != Status.TOBEDELETED:
         obj.status = Status.TOBEDELETED
         obj.save(update_fields=["status"])
+
+
+@transaction.atomic
+def withdraw(queryset) -> int:
+    """Mark many objects `tobedeleted` at once (what a bulk roster file leaves out), as
+    soft_delete does one; answers how many changed."""
+    return queryset.exclude(status=Status.TOBEDELETED).update(
+        status=Status.TOBEDELETED, date_last_modified=timezone.now()
+    )

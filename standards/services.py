@@ -21,6 +21,7 @@ One function does it, `import_package`, whichever way the package came in
 """
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -99,10 +100,12 @@ def parse_package(raw: bytes | str) -> dict:
 
 
 def fetch_package(url: str) -> bytes:
-    """The bytes at an http(s) URL, at most CASE_PACKAGE_MAX_BYTES, within the timeout."""
+    """The bytes at an http(s) URL, at most CASE_PACKAGE_MAX_BYTES, within the timeout (for
+    the whole download: requests' own timeout bounds each read, not a server that trickles)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise PackageRejected([f"only http and https URLs are fetched, not {url!r}"])
     limit = settings.CASE_PACKAGE_MAX_BYTES
+    deadline = time.monotonic() + settings.CASE_PACKAGE_FETCH_TIMEOUT
     try:
         with requests.get(
             url,
@@ -120,6 +123,10 @@ def fetch_package(url: str) -> bytes:
                 body += chunk
                 if len(body) > limit:
                     raise PackageRejected([f"{url} is larger than {limit} bytes"])
+                if time.monotonic() > deadline:
+                    raise PackageRejected(
+                        [f"{url} took longer than {settings.CASE_PACKAGE_FETCH_TIMEOUT:g} s"]
+                    )
             return bytes(body)
     except requests.RequestException as error:
         raise PackageRejected(

@@ -4,7 +4,7 @@ import threading
 import time
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import before_task_publish, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeback.settings")
 
@@ -13,6 +13,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 logger = logging.getLogger(__name__)
+
+
+@before_task_publish.connect
+def stamp_queued_at(headers=None, **kwargs):
+    """Every message says when it was published (header `queued_at`, epoch seconds): the
+    sweep, a task too, leaves alone the events handed over after it was queued, whose tasks
+    are still waiting behind it (events.sweep)."""
+    if headers is not None:
+        headers.setdefault("queued_at", time.time())
 
 
 @worker_ready.connect

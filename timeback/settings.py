@@ -235,6 +235,26 @@ REST_FRAMEWORK = {
 # The app behind an OAuth client: core's token authentication asks rostering through this
 # hook, so the bottom layer imports no app.
 PARTNER_APP_FOR_CLIENT = "rostering.partners.app_for_client"
+
+# What an administrator may upload in the admin (core/uploads.py), each with its importer;
+# a setting because core imports no app. `mapping`: the upload also takes a column mapping.
+UPLOAD_KINDS = {
+    "oneroster": {
+        "label": "OneRoster 1.2 CSV bundle (.zip)",
+        "importer": "rostering.uploads.import_bundle",
+    },
+    "map-growth": {
+        "label": "NWEA MAP Growth results (Combined Data File .csv, or Comprehensive Data File .zip)",
+        "importer": "outcomes.uploads.import_map_growth",
+    },
+    "state": {
+        "label": "State test results (.csv, with a column mapping)",
+        "importer": "outcomes.uploads.import_state_test",
+        "mapping": True,
+    },
+}
+# The largest file an upload accepts.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Timeback API",
     "DESCRIPTION": "OneRoster 1.2 rostering, the Timeback Partner API and more. "
@@ -274,6 +294,13 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # and the work is idempotent, so nothing is done twice.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker reconnects for as long as the broker is away (Celery's default gives up after 100
+# attempts, and the worker exits), and with kombu's Redis transport fixed for outages
+# (timeback/broker.py: without it, an outage during a late-acknowledged task killed the worker).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.split("://", 1)[0] in ("redis", "rediss"):
+    CELERY_BROKER_TRANSPORT = "timeback.broker:Transport"
 # Publishing must fail fast when Redis is down: the event is already stored and the sweep
 # brings it through later, so the client is not kept waiting.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -6,10 +6,12 @@ speaks, so every 4xx/5xx answers it, with the offending field named in the descr
 
 import logging
 import re
+import sys
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as RuleViolation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import csrf
 from rest_framework import exceptions, status
@@ -33,7 +35,14 @@ CODE_MINOR_BY_STATUS = {
     422: "invaliddata",
     429: "server_busy",
     500: "internal_server_error",
+    503: "server_busy",
 }
+
+# The database restarting, unreachable or failing over, or a deadlock PostgreSQL broke: a
+# moment's trouble, not the request's fault. Clients are told to retry (503, Retry-After),
+# never a 500 they cannot tell from a bug; what they sent was stored whole or not at all.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 2
 
 
 def status_payload(description: str, *, http_status: int, code_minor: str | None = None) -> dict:
@@ -82,7 +91,20 @@ def describe_validation_errors(detail, prefix: str = "") -> str:
     return f"{prefix}: {detail}" if prefix and prefix != "non_field_errors" else str(detail)
 
 
+def database_unavailable_response(request) -> JsonResponse:
+    logger.warning(
+        "Database unavailable on %s %s: answered 503", request.method, request.path, exc_info=True
+    )
+    response = json_error_response(
+        request, 503, "The database is unavailable for a moment: retry this request."
+    )
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return database_unavailable_response(context["request"])
     # Domain refusals (core.exceptions) carry no HTTP status: AccessDenied is a Django
     # PermissionDenied (403), NotVisible a 404.
     if isinstance(exc, Http404 | NotVisible):
@@ -122,6 +144,10 @@ def handler404(request, exception=None):
 
 
 def handler500(request):
+    # Called while the uncaught exception is handled: a database outage raised outside a DRF
+    # view (middleware, a page) answers 503 too.
+    if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+        return database_unavailable_response(request)
     logger.error("Unhandled server error on %s %s", request.method, request.path)
     return json_error_response(request, 500, "Internal server error.")
 

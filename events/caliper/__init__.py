@@ -29,7 +29,7 @@ from . import bounds
 from .bounds import Limits
 from .common import ParsedEvent
 from .entities import is_entity_describe, validate_entity
-from .envelope import parse_event, validate_envelope
+from .envelope import parse_event, read_stored, validate_envelope
 from .references import score_of
 from .schemas import ENTITY_TYPES, STANDARD_EVENT_TYPES
 from .timeback import timeback_items
@@ -44,8 +44,10 @@ from .values import (
 from .vocabulary import (
     ACTIVITY_ITEM_TYPES,
     AGGREGATION_PROFILE,
+    COURSE_TYPES,
     EVENT_ACTIONS,
     GRADED_TYPES,
+    LESSON_TYPES,
     PROFILE_EVENT_TYPES,
     TIME_SPENT_ITEM_TYPES,
     TIMEBACK_ACTIONS,
@@ -58,11 +60,13 @@ __all__ = [
     "ACTIVITY_ITEM_TYPES",
     "AGGREGATION_PROFILE",
     "CALIPER_CONTEXT",
+    "COURSE_TYPES",
     "DATA_VERSION",
     "ENTITY_TYPES",
     "EVENT_ACTIONS",
     "EnvelopeError",
     "GRADED_TYPES",
+    "LESSON_TYPES",
     "Limits",
     "PROFILE_EVENT_TYPES",
     "ParsedEvent",
@@ -78,6 +82,7 @@ __all__ = [
     "normalise_term",
     "parse_datetime",
     "parse_event",
+    "read_stored",
     "score_of",
     "timeback_items",
     "validate_entity",

@@ -59,15 +59,20 @@ def validate_envelope(body: object) -> list[object]:
     return data
 
 
-def parse_event(index: int, raw: object, limits: Limits = DEFAULT_LIMITS) -> ParsedEvent:
+def parse_event(
+    index: int, raw: object, limits: Limits = DEFAULT_LIMITS, *, shape_checked: bool = False
+) -> ParsedEvent:
     """Validate one event and extract its references; never raises for bad input.
 
     The bounds of storage and processing (depth, NUL, lengths, numeric ranges:
-    :mod:`.bounds`) are part of validity, so what validates is what can be stored."""
+    :mod:`.bounds`) are part of validity, so what validates is what can be stored.
+    `shape_checked`: the caller has already found the whole body free of NUL and deep
+    nesting (:func:`.bounds.body_within`), so the event need not be walked for them."""
     parsed = ParsedEvent(index=index, raw=raw, errors=[])
-    parsed.errors.extend(shape_errors(raw, limits))
-    if parsed.errors:
-        return parsed  # nothing else reads an event that could not be stored or quoted
+    if not shape_checked:
+        parsed.errors.extend(shape_errors(raw, limits))
+        if parsed.errors:
+            return parsed  # nothing else reads an event that could not be stored or quoted
     try:
         _parse_into(parsed, raw)
         if not parsed.errors:
@@ -77,12 +82,22 @@ def parse_event(index: int, raw: object, limits: Limits = DEFAULT_LIMITS) -> Par
     return parsed
 
 
-def _parse_into(parsed: ParsedEvent, raw: object) -> None:
-    errors = parsed.errors
+def read_stored(raw: object) -> ParsedEvent:
+    """What processing reads of a stored event (its type, action, profile, references and
+    attempt), without validating it again: it was validated, bounds included, when it was
+    accepted. A fifth of the CPU :func:`parse_event` costs."""
+    parsed = ParsedEvent(index=0, raw=raw, errors=[])
     if not isinstance(raw, dict):
-        errors.append(f"event: must be a JSON object, not {json_type(raw)}")
-        return
+        return parsed
+    _read_names(parsed, raw)
+    try:
+        extract_references(parsed, raw)
+    except Exception:  # noqa: BLE001 - stored before a rule existed: read what can be read
+        pass
+    return parsed
 
+
+def _read_names(parsed: ParsedEvent, raw: dict) -> None:
     event_id = raw.get("id")
     if isinstance(event_id, str):
         parsed.id = event_id
@@ -96,6 +111,15 @@ def _parse_into(parsed: ParsedEvent, raw: object) -> None:
     if isinstance(profile, str):
         parsed.profile = normalise_term(profile)
 
+
+def _parse_into(parsed: ParsedEvent, raw: object) -> None:
+    errors = parsed.errors
+    if not isinstance(raw, dict):
+        errors.append(f"event: must be a JSON object, not {json_type(raw)}")
+        return
+
+    _read_names(parsed, raw)
+    event_type = raw.get("type")
     if isinstance(event_type, str) and event_type in ENTITY_TYPES and "action" not in raw:
         errors.append(
             f"type: {event_type} is a Caliper Entity, not an Event; an event needs "

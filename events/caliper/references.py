@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 from .common import ParsedEvent
 from .values import is_number, last_segment, ref_id
-from .vocabulary import TIMEBACK_ACTIONS, family
+from .vocabulary import COURSE_TYPES, LESSON_TYPES, TIMEBACK_ACTIONS, family
 
 _NOT_STUDENTS = family("Organization", "SoftwareApplication")
 _ANONYMOUS_RE = re.compile(r"https?://purl\.imsglobal\.org/caliper/[A-Za-z]+\Z")
@@ -115,6 +115,42 @@ def extract_references(parsed: ParsedEvent, raw: dict) -> None:
         parsed.attempt = count
     elif isinstance(count, float) and count.is_integer():
         parsed.attempt = int(count)
+
+
+def unresolved(
+    event_type: str,
+    *,
+    student_ref: str,
+    student_known: bool,
+    course_ref: str,
+    course_known: bool,
+    lesson_refs: list[str],
+    lesson_known: bool,
+) -> list[str]:
+    """What keeps a stored event from being processed, each with what would resolve it;
+    empty when it can be processed (docs/events.md#rejected-parked-and-failed).
+
+    The student must be rostered and a named course published. A standard graded event
+    needs a published lesson; a TimebackProfile activity or time needs a course (named, or
+    its lesson's) and is credited to it even when its activity is not a published lesson.
+    The same rule decides at ingestion (park or not), in the pipeline (un-park) and on the
+    developer page and jobs (why parked)."""
+    reasons = []
+    if not student_ref:
+        reasons.append("the event names no student: send actor.id")
+    elif not student_known:
+        reasons.append(f"student '{student_ref}' not rostered")
+    if course_ref and not course_known:
+        reasons.append(f"course '{course_ref}' not published")
+    first_lesson = lesson_refs[0] if lesson_refs else ""
+    if event_type in LESSON_TYPES and not lesson_known:
+        reasons.append(f"lesson '{first_lesson}' not published")
+    elif event_type in COURSE_TYPES and not course_ref and not lesson_known:
+        reasons.append(
+            f"lesson '{first_lesson}' not published, and the event names no course: "
+            "publish the lesson or send object.course.id"
+        )
+    return reasons
 
 
 def score_of(parsed: ParsedEvent) -> tuple[float | None, float | None, str | None]:

@@ -35,6 +35,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 GRADED_TYPES = {"AssessmentItemEvent", "AssessmentEvent", "GradeEvent", "ActivityEvent"}
+# The standard graded events are credited to a lesson and wait for it; the TimebackProfile's
+# activity and time are credited to a course, under their activity when it is not a
+# published lesson (docs/events.md#rejected-parked-and-failed).
+LESSON_TYPES = frozenset({"AssessmentItemEvent", "AssessmentEvent", "GradeEvent"})
+COURSE_TYPES = frozenset({"ActivityEvent", "TimeSpentEvent"})
 
 TIMEBACK_PROFILE = "TimebackProfile"
 AGGREGATION_PROFILE = "AggregationProfile"

@@ -254,6 +254,7 @@ def write_result(*, sourced_id, data, app, existing):
 
 
 def write_assessment_line_item(*, sourced_id, data, app, existing):
+    access.require_standardized_test_writer(app, sourced_id)
     require_for_create(existing, data, ["title"])
     access.require_assessment_line_item_owner(app, existing)
     fields = {
@@ -328,6 +329,12 @@ def write_assessment_line_item(*, sourced_id, data, app, existing):
 
 def write_assessment_result(*, sourced_id, data, app, existing):
     access.require_writable_result(sourced_id)
+    access.require_standardized_test_writer(
+        app,
+        sourced_id,
+        data.get("assessmentLineItem") or "",
+        existing.line_item.sourced_id if existing is not None else "",
+    )
     require_for_create(existing, data, ["assessmentLineItem", "student"])
     if existing is not None:
         access.require_assessment_line_item_owner(app, existing.line_item)
@@ -361,11 +368,13 @@ def delete_of_class(app, obj):
 
 
 def delete_assessment_line_item(app, obj):
+    access.require_standardized_test_writer(app, obj.sourced_id)
     access.require_assessment_line_item_owner(app, obj)
     soft_delete(obj)
 
 
 def delete_assessment_result(app, obj):
     access.require_writable_result(obj.sourced_id)
+    access.require_standardized_test_writer(app, obj.sourced_id, obj.line_item.sourced_id)
     access.require_assessment_line_item_owner(app, obj.line_item)
     services.soft_delete_assessment_result(obj)

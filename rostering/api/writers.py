@@ -120,6 +120,8 @@ def write_user(*, sourced_id, data, app, existing):
     roles = _role_assignments(data["roles"]) if "roles" in data else None
     agents = lookup_many(User, data["agents"], "agents") if "agents" in data else None
     _check_user_write(app, existing, roles, fields.get("primary_org"), agents)
+    if existing is None and not access.can_write_roster_anywhere(app):
+        fields["scaffolded_by"] = app  # a sandbox app's test person: its own to change
     if fields.get("username") and _username_taken(fields["username"], sourced_id):
         raise ValidationError(
             {"username": f"'{fields['username']}' is already used by another user."}
@@ -158,6 +160,9 @@ def _check_user_write(app, existing, roles, primary_org, agents=None):
     for agent in agents or []:
         orgs += access.sandbox_orgs_of_user(agent)
     access.require_sandbox_scaffolding(app, orgs)
+    for person in [existing, *(agents or [])]:
+        if person is not None:
+            access.require_own_test_person(app, person)
 
 
 def _username_taken(username, sourced_id) -> bool:
@@ -167,6 +172,8 @@ def _username_taken(username, sourced_id) -> bool:
 def link_agent(*, student: User, agent: User, app) -> bool:
     orgs = access.sandbox_orgs_of_user(student) + access.sandbox_orgs_of_user(agent)
     access.require_sandbox_scaffolding(app, orgs)
+    access.require_own_test_person(app, student)
+    access.require_own_test_person(app, agent)
     return services.link_agent(student=student, agent=agent)
 
 
@@ -401,6 +408,7 @@ def may_delete(app, obj) -> None:
         access.require_roster_source(app, obj._meta.verbose_name_plural)
     elif isinstance(obj, User):
         access.require_sandbox_scaffolding(app, access.sandbox_orgs_of_user(obj))
+        access.require_own_test_person(app, obj)
     elif isinstance(obj, Class):
         access.require_sandbox_scaffolding(app, [obj.school])
         access.require_course_owner(app, obj.course)

@@ -112,3 +112,32 @@ def test_a_developer_sees_only_the_partner_apps_they_own(world):
     developer = world.apps["partner_a"].owners.get()
     assert list(access.partner_apps_visible_to_user(developer)) == [world.apps["partner_a"]]
     assert list(access.partner_apps_visible_to_user(world.users["student"])) == []
+
+
+def test_an_org_administrator_sees_students_not_the_teachers_and_guardians_of_the_org(world):
+    """A OneRoster import gives every person a primary org; that makes the org's students
+    visible to its administrator, not the pages of its teachers and guardians."""
+    school = Org.objects.get(sourced_id="school")
+    User.objects.filter(sourced_id__in=["guide-1", "guardian-1", "stu-1"]).update(
+        primary_org=school
+    )
+    admin = world.users["org_admin"]
+
+    visible = usernames(access.students_visible_to_user(admin))
+
+    assert "stu-1" in visible
+    assert "guide-1" not in visible and "guardian-1" not in visible
+    client = world.clients["org_admin"]
+    for person in ("guide", "guardian"):
+        assert client.get(f"/students/{world.users[person].pk}/").status_code == 404
+    assert client.get(f"/students/{world.users['student'].pk}/").status_code == 200
+
+
+def test_an_org_administrator_does_not_see_a_teacher_or_guardian_of_another_org(world):
+    other = Org.objects.create(sourced_id="other-school", name="Other", type="school")
+    for username, role in (("far-teacher", "teacher"), ("far-guardian", "guardian")):
+        person = User.objects.create(username=username, sourced_id=username, primary_org=other)
+        UserRole.objects.create(user=person, org=other, role=role)
+        assert not access.can_view_student(world.users["org_admin"], person)
+        response = world.clients["org_admin"].get(f"/students/{person.pk}/")
+        assert response.status_code == 404

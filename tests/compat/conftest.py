@@ -41,9 +41,10 @@ def compat_python() -> str:
 
 @pytest.fixture
 def school_app(db):
-    """A school's own app (its roster source): it may write the whole roster, as the
-    scenario does, and reads everything back."""
-    app = PartnerAppFactory(name="Compat School App", roster_source=True)
+    """A partner's sandbox app, as a partner starts (not a roster source): it builds its
+    test class inside the `partner-sandbox` org (docs/api.md#sandbox-scaffolding), as the
+    scenario does, and reads back what it made."""
+    app = PartnerAppFactory(name="Compat Partner App", sandbox=True)
     return app, app.oauth_client.id, app.client_secret
 
 
@@ -82,6 +83,7 @@ def run_scenario(compat_python, live_server, school_app):
             "client_id": client_id,
             "client_secret": secret,
             "profile": profile,
+            "sandbox": True,
             "prefix": f"{profile.lower()}-{uuid.uuid4().hex[:8]}",
             "day": (datetime.now(UTC) - timedelta(days=1)).date().isoformat(),
         }

@@ -43,6 +43,8 @@ from timeback_edubridge import EdubridgeClient
 from timeback_oneroster import NotFoundError, OneRosterClient
 
 LWAI_SCOPE = "https://purl.imsglobal.org/spec/caliper/v1p2/scope/events.write"
+# A sandbox partner builds its test classes in this org (docs/api.md#sandbox-scaffolding).
+SANDBOX_ORG = "partner-sandbox"
 
 results: dict = {}
 
@@ -64,9 +66,11 @@ async def roster(oneroster: OneRosterClient, ids: dict, base_url: str) -> None:
     unit, lesson, student = ids["unit"], ids["lesson"], ids["student"]
     klass, enrollment = ids["class"], ids["enrollment"]
     ref = {"sourcedId": school}
-    await oneroster.orgs.upsert(
-        school, {"sourcedId": school, "status": "active", "name": "Compat School", "type": "school"}
-    )
+    if school != SANDBOX_ORG:
+        await oneroster.orgs.upsert(
+            school,
+            {"sourcedId": school, "status": "active", "name": "Compat School", "type": "school"},
+        )
     await oneroster.terms.upsert(
         term,
         {
@@ -276,23 +280,32 @@ async def run(config: dict) -> None:
     ids |= {"class": f"{prefix}-class", "enrollment": f"{prefix}-enrollment"}
     ids["family"] = f"Family-{prefix}"
     results["ids"] = ids
+    if config.get("sandbox"):
+        ids["school"] = SANDBOX_ORG
     beyond = TimebackClient(base_url=base_url, auth_url=auth_url, **credentials)
+    lwai = None
     try:
         results["auth"] = dump(await beyond.check_auth())
         if config["profile"] == "BEYOND_AI":
             oneroster, sender = beyond.oneroster, beyond.caliper
         else:
-            # What a LearnWith.AI client is: the LEARNWITH_AI path profile, Caliper events
-            # transformed into the AggregationProfile, a token asked for with the Caliper
-            # events.write scope URI.
-            common = {"base_url": base_url, "auth_url": auth_url, **credentials}
-            provider = TimebackProvider(path_profile="LEARNWITH_AI", **common)
-            caliper_provider = TimebackProvider(
-                path_profile="LEARNWITH_AI", scope=LWAI_SCOPE, **common
+            # The LEARNWITH_AI platform as its documentation configures it (what
+            # `TimebackProvider(platform="LEARNWITH_AI", env=...)` resolves to, pointed at
+            # this server): ONE provider on the LEARNWITH_AI path profile whose token is
+            # asked for with the platform's single scope, the Caliper events.write URI, and
+            # used for every call, OneRoster included; Caliper events transformed into the
+            # AggregationProfile.
+            provider = TimebackProvider(
+                path_profile="LEARNWITH_AI",
+                base_url=base_url,
+                auth_url=auth_url,
+                scope=LWAI_SCOPE,
+                **credentials,
             )
-            results["lwai_auth"] = dump(await caliper_provider.check_auth())
-            oneroster = OneRosterClient(provider=provider)
-            sender = CaliperClient(platform="LEARNWITH_AI", provider=caliper_provider)
+            results["lwai_auth"] = dump(await provider.check_auth())
+            lwai = TimebackClient(provider=provider)
+            oneroster = lwai.oneroster
+            sender = CaliperClient(platform="LEARNWITH_AI", provider=provider)
         # LEARNWITH_AI offers no job tracking, listing or EduBridge in the client: those
         # are read with the BEYOND_AI profile's clients, on the same server and credentials.
         if await step("roster", roster(oneroster, ids, base_url)):
@@ -301,9 +314,9 @@ async def run(config: dict) -> None:
         await step("enrollment_facts", enrollment_facts(edubridge, ids))
         await step("activity", activity(edubridge, ids, day))
         await step("edubridge_enrollments", edubridge_enrollments(edubridge, ids))
-        if oneroster is not beyond.oneroster:
-            await oneroster.close()
+        if lwai is not None:
             await sender.close()
+            await lwai.close()
     finally:
         await beyond.close()
 

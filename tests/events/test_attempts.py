@@ -184,3 +184,27 @@ def test_a_component_resource_that_does_not_exist_answers_400_not_dropped(catalo
     )
     assert response.status_code == 400
     assert "componentResource" in response.content.decode()
+
+
+def test_a_resent_submission_numbered_as_a_new_attempt_is_the_same_attempt(
+    catalogue, send, app_api
+):
+    # The SDK cannot tell a retry from our date-only scoreDate, so it numbers the resent
+    # submission max + 1; its time is the first one's: the server keeps it attempt 1.
+    send(processed(1, at=START, xpEarned=12, masteredUnits=1))
+    send(processed(2, at=START, xpEarned=12, masteredUnits=1))
+
+    assert total_xp() == Decimal("12.00")
+    assert mastered_units() == Decimal("1.00")
+    assert [r["metadata"]["attempt"] for r in sdk_lookup(app_api, caliper_line_item())] == [1]
+
+
+def test_a_new_attempt_at_another_time_still_adds(catalogue, send, app_api):
+    send(processed(1, at=START, xpEarned=12, masteredUnits=1))
+    send(processed(2, at=START + timedelta(minutes=3), xpEarned=8, masteredUnits=1))
+
+    assert total_xp() == Decimal("20.00")
+    assert sorted(r["metadata"]["attempt"] for r in sdk_lookup(app_api, caliper_line_item())) == [
+        1,
+        2,
+    ]

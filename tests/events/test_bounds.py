@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from events import caliper
 from events.models import CaliperEvent, RejectedEvent
@@ -193,3 +195,35 @@ def test_the_limits_are_settings(send, catalogue, settings):
     answer = send(activity(xpEarned=11), activity(xpEarned=10)).json()
     assert answer["accepted"] == 1
     assert answer["rejected"][0]["index"] == 0
+
+
+# The envelope-level check ingestion runs first (caliper.bounds.body_within): when it says
+# the body is within bounds, walking each event must find nothing; it may only be more
+# careful than the walk, never less.
+_JSON_TEXT = st.text(alphabet=st.sampled_from(['"', "\\", "[", "]", "{", "}", "\x00", "a", "é"]))
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_JSON_TEXT, inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(events=st.lists(_JSON, max_size=4), max_depth=st.integers(1, 6))
+def test_a_body_found_within_bounds_holds_no_event_beyond_them(events, max_depth):
+    body = json.dumps({"sensor": "s", "data": events}).encode()
+    limits = caliper.Limits(max_depth=max_depth)
+    if caliper.bounds.body_within(body, max_depth):
+        assert all(caliper.bounds.shape_errors(event, limits) == [] for event in events)
+
+
+def test_a_body_with_brackets_and_quotes_in_its_strings_is_measured_by_its_structure():
+    shallow = [{"id": 'x"[[[[[[[[[[\\"{{{{', "name": "]]]]]"}]
+    assert caliper.bounds.body_within(json.dumps({"data": shallow}).encode(), 1)
+    deep = [{"a": [[["]]]"]]]}]
+    assert not caliper.bounds.body_within(json.dumps({"data": deep}).encode(), 3)
+    assert caliper.bounds.body_within(json.dumps({"data": deep}).encode(), 4)
+
+
+def test_a_body_with_a_nul_anywhere_is_walked_event_by_event():
+    assert not caliper.bounds.body_within(json.dumps({"data": [{"a": "x\x00"}]}).encode(), 32)

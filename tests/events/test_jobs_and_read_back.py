@@ -48,16 +48,46 @@ def test_a_pending_envelope_nobody_processes_is_waiting(app_api, catalogue):
     assert job_of(app_api, response)["state"] == "waiting"
 
 
-def test_an_envelope_whose_student_is_unknown_waits_parked(send, app_api, catalogue):
-    response = send(activity(student="nobody-yet", xpEarned=5), path=SEND)
-    assert job_of(app_api, response)["state"] == "waiting"
+def test_an_envelope_whose_student_is_unknown_completes_with_the_parked_reason(
+    send, app_api, catalogue
+):
+    event = activity(student="nobody-yet", xpEarned=5)
+    response = send(event, activity(xpEarned=3), path=SEND)
+    job = job_of(app_api, response)
+    assert job["state"] == "completed"
+    body = job["returnValue"]
+    assert (body["processed"], body["parked"], body["pending"], body["failed"]) == (1, 1, 0, 0)
+    assert body["parkedEvents"] == [
+        {"externalId": event["id"], "reasons": ["student 'nobody-yet' not rostered"]}
+    ]
 
 
-def test_an_event_parked_past_the_retry_window_fails_its_job(send, app_api, catalogue, settings):
+def test_a_job_names_the_unpublished_lesson_a_graded_event_waits_for(send, app_api, catalogue):
+    from .conftest import item
+
+    response = send(item(lesson="lesson-9"), path=SEND)
+    job = job_of(app_api, response)
+    assert job["state"] == "completed"
+    assert job["returnValue"]["parkedEvents"][0]["reasons"] == ["lesson 'lesson-9' not published"]
+
+
+def test_an_event_parked_past_the_retry_window_still_completes_its_job(
+    send, app_api, catalogue, settings
+):
     response = send(activity(student="nobody-yet", xpEarned=5), path=SEND)
     CaliperEvent.objects.update(received_at=timezone.now() - timedelta(days=31))
     settings.PARKED_RETRY_WINDOW = timedelta(days=30)
-    assert job_of(app_api, response)["state"] == "failed"
+    job = job_of(app_api, response)
+    assert job["state"] == "completed"
+    assert job["returnValue"]["parked"] == 1
+
+
+def test_an_event_that_failed_in_processing_fails_its_job_with_the_count(send, app_api, catalogue):
+    response = send(activity(xpEarned=5), path=SEND)
+    CaliperEvent.objects.update(status=EventStatus.FAILED, error="boom")
+    job = job_of(app_api, response)
+    assert job["state"] == "failed"
+    assert job["returnValue"]["failed"] == 1
 
 
 def test_an_envelope_with_every_event_rejected_is_a_failed_job(send, app_api, catalogue):

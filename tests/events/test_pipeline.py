@@ -222,8 +222,58 @@ def test_an_event_for_a_student_rostered_later_is_parked_then_credited(catalogue
     assert total_xp("newcomer") == Decimal("7.00")
 
 
-def test_an_event_for_a_lesson_published_later_is_parked_then_credited(catalogue, send):
-    send(activity(lesson="lesson-9", xpEarned=4))
+def test_a_graded_event_for_a_lesson_published_later_is_parked_then_counted(catalogue, send):
+    from gradebook.models import ItemResult
+
+    send(item(lesson="lesson-9"))
+    assert CaliperEvent.objects.get().status == EventStatus.PARKED
+
+    services.upsert_course_component(
+        sourced_id="lesson-9", title="Late", course=catalogue, kind="lesson"
+    )
+    call_command("process_pending", min_age=0)
+
+    assert CaliperEvent.objects.get().status == EventStatus.PROCESSED
+    assert ItemResult.objects.get().lesson.sourced_id == "lesson-9"
+
+
+def test_an_activity_outside_the_catalogue_is_credited_to_its_course(catalogue, send):
+    run = str(uuid.uuid4())
+    outside = "https://app.example/activities/math/g3/fractions-warmup"
+    spent = time_spent(lesson=outside, run=run, active=300, waste=60)
+    done = activity(
+        lesson=outside, run=run, xpEarned=6, totalQuestions=5, correctQuestions=4, masteredUnits=1
+    )
+    del spent["extensions"]["lesson"], done["extensions"]["lesson"]
+    response = send(spent, done)
+
+    assert response.json()["accepted"] == 2
+    assert set(CaliperEvent.objects.values_list("status", flat=True)) == {EventStatus.PROCESSED}
+    entry = XpEntry.objects.get()
+    assert (entry.amount, entry.lesson, entry.course.sourced_id) == (
+        Decimal("6.00"),
+        None,
+        "course-1",
+    )
+    assert outside in entry.source_key
+    day = DailyActivity.objects.get()
+    assert (day.xp, day.active_seconds, day.wasted_seconds) == (Decimal("6.00"), 300, 60)
+    assert (day.items_answered, day.items_correct, day.mastered_units) == (5, 4, 1)
+
+
+def test_an_activity_outside_the_catalogue_waits_for_its_unknown_course(catalogue, send):
+    outside = "https://app.example/activities/math/g3/fractions-warmup"
+    event = activity(lesson=outside, course="course-later", xpEarned=6)
+    del event["extensions"]["lesson"]
+    send(event)
+    assert CaliperEvent.objects.get().status == EventStatus.PARKED
+    assert total_xp() == 0
+
+
+def test_an_activity_naming_no_course_waits_for_its_lesson(catalogue, send):
+    event = activity(lesson="lesson-9", xpEarned=4)
+    del event["extensions"]["course"], event["object"]["course"]
+    send(event)
     assert CaliperEvent.objects.get().status == EventStatus.PARKED
 
     services.upsert_course_component(
@@ -232,6 +282,20 @@ def test_an_event_for_a_lesson_published_later_is_parked_then_credited(catalogue
     call_command("process_pending", min_age=0)
 
     assert total_xp() == Decimal("4.00")
+
+
+def test_an_attempt_outside_the_catalogue_writes_its_result_under_its_activity(catalogue, send):
+    outside = "https://app.example/activities/math/g3/fractions-warmup"
+    event = activity(lesson=outside, attempt=2, xpEarned=6, totalQuestions=5, correctQuestions=5)
+    event["object"]["process"] = True
+    del event["extensions"]["lesson"]
+    send(event)
+
+    result = AssessmentResult.objects.select_related("line_item").get()
+    assert (result.lesson, result.course.sourced_id) == (None, "course-1")
+    assert result.metadata["attempt"] == 2
+    assert result.line_item.sourced_id.startswith("caliper_")
+    assert result.line_item.course.sourced_id == "course-1"
 
 
 def test_a_sweep_processes_events_whose_task_was_lost(catalogue, app_api):

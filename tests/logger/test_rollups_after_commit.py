@@ -130,9 +130,10 @@ def test_a_put_with_one_interaction_then_takes_a_bounded_number_of_queries(
     browser.put(f"{START}/{session}", {"interactions": [answer("q0", correct=0)]}, format="json")
 
     # Session login (2), the transaction's savepoint (2, inside the test's transaction), the
-    # locked session and try (2), time, attempt, window, three row updates, the XP ledger
-    # read (nothing earned: all wrong), the stale marker; no rollup aggregates.
-    with django_assert_max_num_queries(14):
+    # locked session and try (2), the attempt, the window, one statement for the time and
+    # the three row updates, the XP ledger read (nothing earned: all wrong), the stale
+    # marker; no rollup aggregates.
+    with django_assert_max_num_queries(11):
         response = browser.put(
             f"{START}/{session}",
             {"time_spent_delta": 10, "interactions": [answer("q1", correct=0)]},

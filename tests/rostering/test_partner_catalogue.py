@@ -916,3 +916,50 @@ def test_a_deleted_user_leaves_the_user_lists_but_not_its_single_read(sandbox_ro
     assert not {"sb-guardian", "sb-student"} & {u["sourcedId"] for u in users}
     assert students == []
     assert single["status"] == "tobedeleted"
+
+
+# --- a sandbox app changes only the test people it created ---
+
+
+@pytest.fixture
+def second_sandbox(make_partner):
+    """Another sandbox app, granted the delete scopes too."""
+    granted = scopes.learning_app_scopes() + [scopes.oneroster("roster.delete")]
+    return make_partner("Other Sandbox App", sandbox=True, scopes=granted)
+
+
+def test_a_sandbox_app_cannot_rename_another_sandbox_apps_test_student(
+    sandbox_roster, second_sandbox
+):
+    renamed = {"user": {**sandbox_user("student")["user"], "givenName": "Mallory"}}
+
+    response = second_sandbox.put_json(f"{API}/users/sb-student", renamed)
+
+    assert response.status_code == 403
+    assert "not created by this app" in description(response)
+    assert User.objects.get(sourced_id="sb-student").first_name == "Test"
+    # Its creator still may.
+    ok(sandbox_roster.put_json(f"{API}/users/sb-student", renamed), 200)
+    assert User.objects.get(sourced_id="sb-student").first_name == "Mallory"
+
+
+def test_a_sandbox_app_cannot_link_or_delete_another_sandbox_apps_test_people(
+    sandbox_roster, second_sandbox
+):
+    ok(second_sandbox.put_json(f"{API}/users/sb-guardian-2", sandbox_user("guardian")))
+
+    link = second_sandbox.put_json(f"{API}/students/sb-student/agents/sb-guardian-2", {})
+    named = second_sandbox.put_json(
+        f"{API}/users/sb-guardian-2",
+        {"user": {**sandbox_user("guardian")["user"], "agents": ["sb-student"]}},
+    )
+    deleted = second_sandbox.delete(f"{API}/users/sb-student")
+
+    assert (link.status_code, named.status_code, deleted.status_code) == (403, 403, 403)
+    student = User.objects.get(sourced_id="sb-student")
+    assert not student.agents.exists() and not student.agent_of.exists()
+    assert student.status == "active"
+
+
+def test_a_sandbox_apps_own_test_people_are_marked_as_created_by_it(sandbox_roster):
+    assert User.objects.get(sourced_id="sb-student").scaffolded_by == sandbox_roster.app

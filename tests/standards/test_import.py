@@ -4,6 +4,7 @@ lenient with what real exports carry, strict with what breaks meaning, re-import
 import copy
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -330,6 +331,15 @@ def served():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            if self.path == "/slow.json":
+                # 256 KB in 16 KB pieces a tenth of a second apart: no single read is slow.
+                self.send_response(200)
+                self.end_headers()
+                for _ in range(16):
+                    self.wfile.write(b" " * 16_384)
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                return
             data = body if self.path == "/demo.json" else b"[" + b"0," * 600_000 + b"0]"
             self.send_response(200 if self.path in ("/demo.json", "/big.json") else 404)
             self.send_header("Content-Type", "application/json")
@@ -364,3 +374,12 @@ def test_a_url_larger_than_the_limit_or_missing_is_refused(served, settings):
 
     assert "larger than 100000 bytes" in too_big.value.problems[0]
     assert "HTTP 404" in missing.value.problems[0]
+
+
+def test_a_url_that_trickles_past_the_timeout_is_refused(served, settings):
+    settings.CASE_PACKAGE_FETCH_TIMEOUT = 0.3
+
+    with pytest.raises(PackageRejected) as slow:
+        import_package_from(served + "/slow.json")
+
+    assert "took longer than 0.3 s" in slow.value.problems[0]

@@ -1,0 +1,170 @@
+"""The developer page says why events don't count (docs/dashboards.md#developer): parked
+events with what would resolve them, rejected samples as JSON, the events chart by event
+time with rejections on their own scale, and activities outside the catalogue."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import orjson
+import pytest
+
+from events import services
+from events.models import CaliperEvent, RejectedEvent
+
+from .conftest import TODAY
+
+DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
+NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)
+ACTIVITY = "https://app.example/activities/Math/g3/fractions-warmup"
+
+
+def timeback_event(kind, student, course, object_id, items, *, at=NOW, run="run-1", attempt=1):
+    event = {
+        "@context": DATA_VERSION,
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "type": kind,
+        "action": "Completed" if kind == "ActivityEvent" else "SpentTime",
+        "eventTime": at.isoformat().replace("+00:00", "Z"),
+        "profile": "TimebackProfile",
+        "actor": {"id": f"https://sis.example/users/{student}", "type": "TimebackUser"},
+        "object": {
+            "id": object_id,
+            "type": "TimebackActivityContext",
+            "course": {"id": f"https://sis.example/courses/{course}"},
+            "activity": {"name": "Fractions warm-up"},
+        },
+        "generated": {
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": "TimebackActivityMetricsCollection"
+            if kind == "ActivityEvent"
+            else "TimebackTimeSpentMetricsCollection",
+            "items": [{"type": name, "value": value} for name, value in items.items()],
+        },
+        "extensions": {"runId": run},
+    }
+    if kind == "ActivityEvent":
+        event["generated"]["attempt"] = attempt
+    return event
+
+
+@pytest.fixture
+def send(school, django_capture_on_commit_callbacks):
+    def post(*events):
+        body = orjson.dumps(
+            {
+                "sensor": "https://app.example",
+                "sendTime": NOW.isoformat(),
+                "dataVersion": DATA_VERSION,
+                "data": list(events),
+            }
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.ingest(app=school.app, body=body)
+
+    return post
+
+
+def page_of(school, login):
+    return login(school.developer).get(f"/developers/apps/{school.app.pk}/")
+
+
+def test_parked_events_are_listed_with_what_would_resolve_them(school, login, send):
+    course = school.course.sourced_id
+    send(
+        timeback_event("ActivityEvent", "not-yet-rostered", course, ACTIVITY, {"xpEarned": 3}),
+        timeback_event(
+            "ActivityEvent",
+            school.students[0].sourced_id,
+            "course-to-come",
+            ACTIVITY,
+            {"xpEarned": 1},
+        ),
+    )
+    page = page_of(school, login)
+    reasons = sorted(r for _, rs in page.context["report"].parked for r in rs)
+    assert reasons == [
+        "course 'course-to-come' not published",
+        "student 'not-yet-rostered' not rostered",
+    ]
+    html = page.content.decode()
+    assert "student &#x27;not-yet-rostered&#x27; not rostered" in html
+    assert 'data-testid="parked-events"' in html
+
+
+def test_a_rejected_sample_is_shown_as_indented_json(school, login):
+    RejectedEvent.objects.create(
+        partner_app=school.app,
+        envelope_id=uuid.uuid4(),
+        index=0,
+        errors=["actor: required"],
+        raw={"id": "bad-1", "ok": True, "none": None},
+        received_at=NOW,
+    )
+    html = page_of(school, login).content.decode()
+    assert "&quot;ok&quot;: true" in html and "&quot;none&quot;: null" in html
+    assert "&#x27;ok&#x27;: True" not in html  # not Python's repr
+
+
+def test_the_events_chart_counts_by_event_time_with_rejections_on_their_own_scale(school, login):
+    history = datetime(2026, 11, 12, 10, tzinfo=UTC)  # sent today, learnt a week ago
+    CaliperEvent.objects.bulk_create(
+        CaliperEvent(
+            partner_app=school.app,
+            event_id=f"h-{n}",
+            type="ViewEvent",
+            action="Viewed",
+            event_time=history,
+            received_at=NOW,
+            raw={},
+            status="processed",
+        )
+        for n in range(40)
+    )
+    RejectedEvent.objects.create(
+        partner_app=school.app,
+        envelope_id=uuid.uuid4(),
+        index=0,
+        errors=["object: required"],
+        raw={"id": "bad", "eventTime": "2026-11-12T09:00:00Z"},
+        received_at=NOW,
+    )
+    page = page_of(school, login)
+    by_day = {d.day: (d.accepted, d.rejected) for d in page.context["report"].event_days}
+    assert by_day[history.date()] == (40, 1)
+    assert by_day[TODAY] == (0, 0)
+    chart = page.context["events_chart"]
+    assert [(s["label"], s["axis"]) for s in chart["series"]] == [
+        ("Accepted", "y"),
+        ("Rejected", "y2"),
+    ]
+    script = page.content.decode().split('id="events-data"')[1].split(">", 1)[1]
+    data = json.loads(script.split("</script>")[0])
+    assert data["series"][1]["axis"] == "y2"
+
+
+def test_activities_outside_the_catalogue_get_their_own_figures(school, login, send):
+    student = school.students[0].sourced_id
+    course = school.course.sourced_id
+    send(
+        timeback_event("TimeSpentEvent", student, course, ACTIVITY, {"active": 420, "waste": 60}),
+        timeback_event(
+            "ActivityEvent",
+            student,
+            course,
+            ACTIVITY,
+            {"xpEarned": 7, "totalQuestions": 10, "correctQuestions": 9, "masteredUnits": 1},
+        ),
+        timeback_event(
+            "ActivityEvent", student, course, ACTIVITY, {"xpEarned": 2}, run="run-2", attempt=2
+        ),
+    )
+    page = page_of(school, login)
+    (figures,) = page.context["report"].activities
+    assert figures.activity == ACTIVITY
+    assert (figures.students, figures.attempts) == (1, 2)
+    assert figures.xp == Decimal("9.00")
+    assert (figures.active_seconds, figures.wasted_seconds) == (420, 60)
+    assert (figures.questions, figures.correct, figures.mastered_units) == (10, 9, Decimal(1))
+    assert ACTIVITY in page.content.decode()

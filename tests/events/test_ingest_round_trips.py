@@ -1,0 +1,50 @@
+"""Accept fast (docs/architecture.md#the-event-pipeline): an envelope costs the same two
+statements whatever its size and whatever it holds (new events, duplicates, rejections):
+one resolving its students, courses and lessons, one storing its events, the envelope and
+its rejections. Each statement more is a round trip on every request."""
+
+import orjson
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events import services
+from events.models import CaliperEvent, Envelope, RejectedEvent
+
+from .conftest import activity, envelope, time_spent
+
+
+def test_an_envelope_of_many_events_is_resolved_and_stored_in_two_statements(world, catalogue):
+    events = [activity(xpEarned=5) for _ in range(30)] + [time_spent(active=60)] * 2
+    bad = activity()
+    bad["actor"] = "not a user"
+    with CaptureQueriesContext(connection) as queries:
+        answer = services.ingest(app=world.math.app, body=orjson.dumps(envelope(*events, bad)))
+    assert len(queries.captured_queries) == 2, [q["sql"][:80] for q in queries]
+    assert (answer.accepted, answer.duplicates, len(answer.rejected)) == (31, 1, 1)
+    stored = Envelope.objects.get(pk=answer.envelope_id)
+    assert (stored.accepted, stored.duplicates, stored.rejected) == (31, 1, 1)
+    assert CaliperEvent.objects.filter(envelope_id=answer.envelope_id).count() == 31
+    kept = RejectedEvent.objects.get(envelope_id=answer.envelope_id)
+    assert kept.index == 32 and kept.partner_app_id == world.math.app.pk and kept.errors
+
+
+def test_an_envelope_sent_again_is_stored_as_duplicates_with_its_own_envelope_row(world, catalogue):
+    body = orjson.dumps(envelope(activity(xpEarned=5), time_spent(active=60)))
+    first = services.ingest(app=world.math.app, body=body)
+    again = services.ingest(app=world.math.app, body=body)
+    assert (first.accepted, first.duplicates) == (2, 0)
+    assert (again.accepted, again.duplicates, again.stored_ids) == (0, 2, [])
+    stored = Envelope.objects.get(pk=again.envelope_id)
+    assert (stored.accepted, stored.duplicates, stored.rejected) == (0, 2, 0)
+    assert CaliperEvent.objects.count() == 2
+
+
+def test_an_envelope_of_rejected_events_only_is_kept_with_its_counts(world, catalogue):
+    bad = activity()
+    bad["eventTime"] = "yesterday"
+    answer = services.ingest(app=world.math.app, body=orjson.dumps(envelope(bad, bad)))
+    assert (answer.accepted, len(answer.rejected)) == (0, 2)
+    stored = Envelope.objects.get(pk=answer.envelope_id)
+    assert (stored.accepted, stored.duplicates, stored.rejected) == (0, 0, 2)
+    assert RejectedEvent.objects.filter(envelope_id=answer.envelope_id).count() == 2
+    assert not CaliperEvent.objects.exists()
