@@ -7,7 +7,7 @@ import rostering.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rostering", "0004_human_field_names"),
+        ("rostering", "0005_user_scaffolded_by"),
     ]
 
     operations = [
