@@ -28,6 +28,7 @@ from django.db.models import F, Q, QuerySet
 from events.models import CaliperEvent, TimeSpentFact
 from gradebook.models import MasteryCredit, XpEntry
 from gradebook.selectors import Progress, course_progress
+from rostering import access
 from rostering.models import Course, Enrollment, EnrollmentRole, Status
 
 from . import diagnosis, figures, goals
@@ -210,6 +211,11 @@ def _goals_and_courses(student_ids, courses):
     (sourcedId, title, metadata). One query."""
     enrollments = Enrollment.objects.filter(
         user_id__in=student_ids, role=EnrollmentRole.STUDENT, status=Status.ACTIVE
+    ).exclude(
+        # An assembled hole-filling course (docs/hole-filling.md) collects no learning of its
+        # own (its lessons are learnt in their apps' courses): it has no daily goals, and
+        # counting it would leave every day's goals unmet.
+        klass__course__metadata__has_key=access.ASSEMBLED_COURSE_MARK
     )
     if courses is not None:
         enrollments = enrollments.filter(klass__course__in=courses)

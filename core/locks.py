@@ -37,7 +37,9 @@ ROLLUPS = KeySpace(0x524C, "(student, course, day) daily rollups being recompute
 # Taken after XP_SOURCES and before ROLLUPS, by writers of an XP correction only.
 XP_TOTALS = KeySpace(0x5854, "(student, course, app) XP totals a correction is bounded by")  # "XT"
 
-SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS)
+OUTCOMES = KeySpace(0x4F43, "the closed loop's outcomes being recomputed")  # "OC"
+
+SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES)
 
 Key = str | bytes | uuid.UUID
 

@@ -15,6 +15,8 @@ def pages_of(user) -> list[tuple[str, str]]:
         pages.append(("My progress", "/me/"))
     if user.is_superuser or roles & {Role.TEACHER, *access.ORG_ADMIN_ROLES}:
         pages.append(("Classes", "/classes/"))
+    if user.is_superuser or roles & set(access.ORG_ADMIN_ROLES):
+        pages.append(("Apps compared", "/outcomes/"))
     if roles & set(access.GUARDIAN_ROLES):
         pages.append(("My children", "/children/"))
     apps = list(access.partner_apps_visible_to_user(user).order_by("pk").values_list("pk")[:2])

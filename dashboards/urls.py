@@ -18,4 +18,6 @@ urlpatterns = [
         name="class-student",
     ),
     path("developers/apps/<int:app_id>/", views.app_dashboard, name="app"),
+    path("plans/<int:plan_id>/change/", views.plan_change, name="plan-change"),
+    path("outcomes/", views.apps_compared, name="apps-compared"),
 ]

@@ -9,16 +9,23 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from analytics import selectors as analytics
+from outcomes import selectors as outcomes
+from remediation import services as remediation
+from remediation.models import PlanStatus, RemediationPlan
 from rostering import access, zones
 from rostering.models import EnrollmentRole, Status, User
 
-from . import charts, roles, selectors
+from . import charts, plans, roles, selectors
+from .forms import PlanChangeForm
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -42,6 +49,7 @@ def student_context(summary, **extra) -> dict:
         "xp_chart": charts.xp_per_day(summary.daily_xp),
         "time_back_per_day": analytics.time_back_of(1).hours,
         "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "plans": plans.student_plans(summary.student),
         **extra,
     }
 
@@ -58,7 +66,7 @@ def student_page(request, student_id: int):
     """A student's page as a guardian, guide or administrator sees it."""
     student = get_object_or_404(access.students_visible_to_user(request.user), pk=student_id)
     summary = selectors.student_summary(student)
-    context = student_context(summary, own=False)
+    context = student_context(summary, own=False, growth=outcomes.student_growth(student.pk))
     return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
 
@@ -158,6 +166,7 @@ def class_detail(request, class_id: int):
         "periods": list(selectors.PERIODS.items()),
         "period_query": _period_query(request),
         "diagnosis_days": settings.DIAGNOSIS_WINDOW_DAYS,
+        "holes": plans.class_plans(klass, [row.student for row in report.rows]),
     }
     # A click on a column header swaps only the table (htmx); without JavaScript the same
     # link loads the whole page.
@@ -236,7 +245,11 @@ def class_student(request, class_id: int, student_id: int):
     )
     summary = selectors.student_summary(student)
     context = student_context(
-        summary, own=False, klass=klass, lessons=selectors.lesson_work(student, klass.course)
+        summary,
+        own=False,
+        klass=klass,
+        lessons=selectors.lesson_work(student, klass.course),
+        growth=outcomes.student_growth(student.pk),
     )
     return render_local(request, "dashboards/student.html", context, summary.school.zone)
 
@@ -271,5 +284,56 @@ def app_dashboard(request, app_id: int):
             [o.lesson.title for o in report.lessons],
             [("Completion %", [o.completion_percent or 0 for o in report.lessons])],
         ),
+        "outcome_panels": outcomes.app_panels(app.pk),
     }
     return render(request, "dashboards/developer.html", context)
+
+
+@login_required
+@require_POST
+def plan_change(request, plan_id: int):
+    """A guide closes or adjusts a student's plan, with a reason (remediation.services keeps
+    it); then back to the page the form was on."""
+    plan = get_object_or_404(
+        RemediationPlan.objects.select_related("student").filter(
+            student__in=access.students_visible_to_user(request.user)
+        ),
+        pk=plan_id,
+    )
+    if plan.status != PlanStatus.OPEN or not plans.may_manage(request.user, plan.student):
+        raise Http404("No such open plan.")
+    form = PlanChangeForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = f"/students/{plan.student_id}/"
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "close":
+                remediation.close_plan(plan, reason=data["reason"], by=request.user)
+            else:
+                remediation.adjust_plan(
+                    plan, remove=data["standards"], reason=data["reason"], by=request.user
+                )
+        except ValidationError as error:
+            return HttpResponse(" ".join(error.messages), status=400)
+        return redirect(back)
+    return HttpResponse(form.errors.as_text(), status=400)
+
+
+@login_required
+def apps_compared(request):
+    """School administrators: every app per subject and term pair, by growth per hour of
+    active time, over the students of the orgs they administer (docs/closed-loop.md)."""
+    user = request.user
+    if access.user_sees_everything(user):
+        rows = outcomes.stored_rows()
+    elif access.org_ids_administered_by(user):
+        rows = outcomes.rows_of_students(
+            students=access.students_visible_to_user(user).values("pk")
+        )
+    else:
+        raise Http404("Only school administrators compare apps.")
+    return render(
+        request, "dashboards/apps_compared.html", {"comparisons": outcomes.comparisons(rows)}
+    )

@@ -26,7 +26,7 @@ from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
 from gradebook.models import ItemResult, LessonMastery, XpEntry
-from gradebook.signals import notify_learning_changed
+from gradebook.signals import notify_learning_changed, notify_results_recorded
 from rostering import zones
 from rostering.models import ComponentKind, Course, CourseComponent, User
 
@@ -261,6 +261,7 @@ def handle_activity(batch, touched: Touched) -> None:
 
 def handle_grade(batch, touched: Touched) -> None:
     touched.xp_events += batch
+    recorded = []
     for event in batch:
         given, maximum, score_type = caliper.score_of(parsed(event))
         if credit.is_xp_score(score_type) or given is None:
@@ -275,14 +276,21 @@ def handle_grade(batch, touched: Touched) -> None:
             score_status="fully graded",
             score_date=event.event_time,
             metadata={"accuracy": float(accuracy)} if accuracy is not None else {},
+            learning_objective_set=references.learning_objective_set(event.raw),
+            notify=False,
         )
+        recorded.append(result_id(event))
         _maybe_master_lesson(event, accuracy, touched)
+    # Once per batch: hole filling reads the batch's results in one query.
+    notify_results_recorded(recorded)
 
 
 def handle_assessment(batch, touched: Touched) -> None:
+    recorded = []
     for event in batch:
         if event.action != "Submitted":
             continue
+        recorded.append(result_id(event))
         gradebook.record_result(
             sourced_id=result_id(event),
             lesson=event.lesson,
@@ -292,7 +300,10 @@ def handle_assessment(batch, touched: Touched) -> None:
             score_status="submitted",
             score_date=event.event_time,
             metadata={},
+            learning_objective_set=references.learning_objective_set(event.raw),
+            notify=False,
         )
+    notify_results_recorded(recorded)
 
 
 def handle_assessment_item(batch, touched: Touched) -> None:

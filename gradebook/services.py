@@ -28,7 +28,11 @@ from .models import (
     XpEntry,
     XpFlag,
 )
-from .signals import notify_learning_changed, notify_test_results_imported
+from .signals import (
+    notify_learning_changed,
+    notify_results_recorded,
+    notify_test_results_imported,
+)
 
 
 def credit_xp(
@@ -336,6 +340,7 @@ def record_results(results: list[dict]) -> None:
                 score_status=r["score_status"],
                 score_date=r["score_date"],
                 metadata=r["metadata"],
+                learning_objective_set=r.get("learning_objective_set") or [],
                 date_last_modified=now,
             )
             for r in results
@@ -352,9 +357,11 @@ def record_results(results: list[dict]) -> None:
             "score_status",
             "score_date",
             "metadata",
+            "learning_objective_set",
             "date_last_modified",
         ],
     )
+    notify_results_recorded(r["sourced_id"] for r in results)
 
 
 def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
@@ -413,8 +420,12 @@ def record_result(
     score_status,
     score_date,
     metadata,
+    learning_objective_set=None,
+    notify: bool = True,
 ) -> AssessmentResult:
-    """Upsert the assessment result an event produced (its sourcedId derives from the event)."""
+    """Upsert the assessment result an event produced (its sourcedId derives from the event).
+    `learning_objective_set` is its per-standard scores (OneRoster 1.2's shape), when the
+    event carries them. `notify=False`: the caller announces a batch's results at once."""
     result, _ = AssessmentResult.objects.update_or_create(
         sourced_id=sourced_id,
         defaults={
@@ -426,8 +437,11 @@ def record_result(
             "score_status": score_status,
             "score_date": score_date,
             "metadata": metadata,
+            "learning_objective_set": learning_objective_set or [],
         },
     )
+    if notify:
+        notify_results_recorded([sourced_id])
     return result
 
 
@@ -454,6 +468,7 @@ def upsert_assessment_result(*, sourced_id: str, **fields) -> tuple[AssessmentRe
         )
         if result.line_item.sourced_id.startswith(credit.STANDARDIZED_TEST_PREFIX):
             _notify_standardized([result.student_id], [result.line_item])
+        notify_results_recorded([result.sourced_id])
     return result, created
 
 
@@ -540,6 +555,8 @@ def record_standardized_results(
         _notify_standardized(
             [r.student_id for r in written], [by_pk[r.line_item_id] for r in written]
         )
+        # A standardized test is a mastery test: hole filling reads its per-standard scores.
+        notify_results_recorded([r.sourced_id for r in written])
     return counts
 
 

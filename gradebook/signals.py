@@ -29,6 +29,19 @@ def notify_learning_changed(keys, *, immediate: bool = False) -> None:
         learning_changed.send(sender=None, keys=keys, immediate=immediate)
 
 
+# `results_recorded` is sent, inside the writing transaction, with `sourced_ids`: the
+# assessment results written or changed (by the Caliper pipeline, the gradebook API, a
+# standardized-test import). Hole filling (remediation) answers it for the results of
+# mastery tests; the gradebook never needs to know.
+results_recorded = Signal()
+
+
+def notify_results_recorded(sourced_ids) -> None:
+    sourced_ids = sorted({s for s in sourced_ids if s})
+    if sourced_ids:
+        results_recorded.send(sender=None, sourced_ids=sourced_ids)
+
+
 def notify_test_results_imported(*, student_ids, subjects, line_item_ids) -> None:
     student_ids = set(student_ids)
     if student_ids:

@@ -18,6 +18,7 @@ from core.exceptions import AccessDenied
 from .models import (
     SANDBOX_ORG_SOURCED_ID,
     Class,
+    ComponentResource,
     Course,
     Enrollment,
     EnrollmentRole,
@@ -116,13 +117,24 @@ def app_sees_everything(app: PartnerApp | None) -> bool:
     return can_write_roster_anywhere(app)
 
 
+# A course the platform assembles for one student from several apps' lessons (a hole-filling
+# plan, docs/hole-filling.md) carries this metadata key; it belongs to no app.
+ASSEMBLED_COURSE_MARK = "holeFilling"
+
+
 def courses_visible_to_app(app: PartnerApp | None):
-    """Courses the app may read: its own (all of them for a roster source)."""
+    """Courses the app may read: its own (all of them for a roster source), and the
+    assembled courses (hole-filling plans) that hold one of its lessons: the app sees the
+    plan its lessons are part of, as it sees its own students' classes."""
     if app_sees_everything(app):
         return Course.objects.all()
     if app is None:
         return Course.objects.none()
-    return Course.objects.filter(partner_app=app)
+    holding = ComponentResource.objects.filter(
+        resource__partner_app=app,
+        course_component__course__metadata__has_key=ASSEMBLED_COURSE_MARK,
+    ).values("course_component__course_id")
+    return Course.objects.filter(Q(partner_app=app) | Q(pk__in=holding))
 
 
 def students_visible_to_app(app: PartnerApp | None):

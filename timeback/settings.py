@@ -372,7 +372,31 @@ DIAGNOSIS_TOO_EASY_ACCURACY = env.float("DIAGNOSIS_TOO_EASY_ACCURACY", default=9
 DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY = env.float("DIAGNOSIS_TOO_EASY_MINUTES_PER_DAY", default=15)
 DIAGNOSIS_MIN_ITEMS = env.int("DIAGNOSIS_MIN_ITEMS", default=10)
 
+# The closed loop (docs/closed-loop.md). A standardized test's subject (MAP's "Mathematics")
+# matches the courses whose subjects include one of its names, compared without case. A
+# course subject may serve two test subjects ("ELA": Reading and Language Usage).
+STANDARDIZED_SUBJECTS = {
+    "Mathematics": ["Math", "Mathematics"],
+    "Reading": ["Reading", "ELA", "English Language Arts"],
+    "Language Usage": ["Language", "Language Usage", "ELA"],
+    "Science": ["Science"],
+}
+# A test on which more than this percent of answers were rapid guesses leaves the student's
+# pair (both tests) out of the outcomes, counted in excluded.rapidGuessing.
+OUTCOMES_RAPID_GUESSING_PERCENT = env.float("OUTCOMES_RAPID_GUESSING_PERCENT", default=30)
+
 # Time back (docs/xp-and-mastery.md#daily-goals-streaks-and-time-back): each goal-met school
 # day gives back the hours of a traditional school day beyond the learning time.
 TIME_BACK_SCHOOL_DAY_HOURS = env.float("TIME_BACK_SCHOOL_DAY_HOURS", default=7)
 TIME_BACK_LEARNING_HOURS = env.float("TIME_BACK_LEARNING_HOURS", default=2)
+
+# --- Hole filling (docs/hole-filling.md) ---
+# A standard scored below this percent on a mastery test is missed and opens (or renews) the
+# student's remediation plan; at or above it, it is mastered.
+REMEDIATION_THRESHOLD = env.float("REMEDIATION_THRESHOLD", default=90.0)
+# How many `precedes` steps back from a missed standard its unmastered prerequisites are
+# looked for (and as deep down `isChildOf` for its children).
+REMEDIATION_MAX_DEPTH = env.int("REMEDIATION_MAX_DEPTH", default=3)
+# What `GET /insights/1.0/users/{id}` adds from the apps above analytics: functions of the
+# student answering {key: value} merged into the insights (analytics never imports them).
+INSIGHTS_SECTIONS = ["remediation.selectors.open_plan_for_insights"]

@@ -12,9 +12,11 @@ limit/offset, X-Total-Count and Link. Each answer takes a constant number of que
 
 from datetime import UTC
 
+from django.conf import settings
 from django.db.models import DateField, F, FloatField, OuterRef, Subquery, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.utils.module_loading import import_string
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.response import Response
@@ -232,6 +234,7 @@ INSIGHTS_EXAMPLE = {
         "lastActivityDate": "2026-11-20",
         "diagnosisWindow": {"startDate": "2026-11-14", "endDate": "2026-11-20"},
         "flags": [],
+        "remediation": {"plans": []},
         "courses": [
             {
                 "courseId": "math-grade-5",
@@ -288,7 +291,8 @@ class InsightsView(AnalyticsView):
         description="One student in the app's courses: daily goals (enrollment over course "
         "over defaults) and today's figures against them, the streak of goal-met school days, "
         "time back, course progress (pctCompleteApp) and diagnosis flags (low effort, too "
-        "hard, too easy) with their reasons.",
+        "hard, too easy) with their reasons; `remediation.plans`: the student's open "
+        "hole-filling plans, as GET /analytics/1.0/users/{id}/remediation answers them.",
     )
     def get(self, request, user_id):
         scope = self.scope()
@@ -300,7 +304,12 @@ class InsightsView(AnalyticsView):
         insights = selectors.student_insights(
             student, today, courses=courses, calendar=school.calendar
         )
-        return _insights_response(student, insights)
+        response = _insights_response(student, insights)
+        # Sections of the apps above analytics (hole filling's open plan), named by a
+        # setting: analytics never imports them (docs/architecture.md#layers).
+        for section in settings.INSIGHTS_SECTIONS:
+            response.data["insights"].update(import_string(section)(student))
+        return response
 
 
 def _insights_response(student: User, i: selectors.StudentInsights):

@@ -241,3 +241,37 @@ def item_correct(raw) -> bool | None:
         if isinstance(given, (int, float)) and isinstance(maximum, (int, float)) and maximum > 0:
             return given >= maximum
     return None
+
+
+# Bounds on what one event may carry as per-standard scores (a test covers tens of
+# standards; thousands would be an error or an attack on the row size).
+MAX_OBJECTIVE_SETS = 20
+MAX_OBJECTIVE_RESULTS = 500
+
+
+def learning_objective_set(raw) -> list[dict]:
+    """The per-standard scores an AssessmentEvent or GradeEvent carries in
+    `generated.extensions.learningObjectiveSet`, in OneRoster 1.2's shape
+    (`[{"source": "CASE", "learningObjectiveResults": [{"learningObjectiveId", "score"}]}]`,
+    score in percent), as the result stores it. Lenient like the rest of the extensions:
+    entries that are not of that shape (no id, a score that is not a number) are left out,
+    the event is not refused for them."""
+    generated = raw.get("generated") if isinstance(raw, dict) else None
+    extensions = generated.get("extensions") if isinstance(generated, dict) else None
+    sets = extensions.get("learningObjectiveSet") if isinstance(extensions, dict) else None
+    if not isinstance(sets, list):
+        return []
+    kept = []
+    for entry in sets[:MAX_OBJECTIVE_SETS]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            continue
+        results = []
+        for one in (entry.get("learningObjectiveResults") or [])[:MAX_OBJECTIVE_RESULTS]:
+            if not isinstance(one, dict):
+                continue
+            objective, score = one.get("learningObjectiveId"), one.get("score")
+            if isinstance(objective, str) and objective.strip() and is_number(score):
+                results.append({"learningObjectiveId": objective.strip()[:255], "score": score})
+        if results:
+            kept.append({"source": entry["source"][:255], "learningObjectiveResults": results})
+    return kept

@@ -48,6 +48,7 @@ EMPTY_ENVELOPE = {
     "data": [],
 }
 NOVEMBER = "startDate=2026-11-01&endDate=2026-11-30"
+OUTCOMES_PEOPLE = {"anonymous": 401, **dict.fromkeys(PEOPLE, 403), "org_admin": 200}
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,18 @@ ROWS = [
     api("GET", "/analytics/1.0/activity?class=class-1"),
     api("GET", "/insights/1.0/users/stu-1"),
     api("GET", "/insights/1.0/users/stu-3", a=404, b=200),
+    # Hole filling: a student's plans, to those who may see the student.
+    api("GET", "/analytics/1.0/users/stu-1/remediation"),
+    api("GET", "/analytics/1.0/users/stu-3/remediation", a=404, b=200),
+    # The closed loop's aggregates: partners read their own apps' rows (B's list is empty;
+    # naming A's app answers 404), school administrators every app over their orgs' students
+    # (browser session), anyone else signed in 403 (docs/closed-loop.md#the-outcomes-api).
+    Row("GET", "/analytics/1.0/outcomes", {**OUTCOMES_PEOPLE, "partner_a": 200, "partner_b": 200}),
+    Row(
+        "GET",
+        "/analytics/1.0/outcomes?app={app_a}",
+        {**OUTCOMES_PEOPLE, "partner_a": 200, "partner_b": 404},
+    ),
     api("GET", f"{GRADEBOOK_PARTNER}/assessment-results", b=200),
     api("GET", f"{GRADEBOOK_PARTNER}/assessment-results?lesson=lesson-1"),
     # EduBridge, both forms.
@@ -618,6 +631,9 @@ NOTHING_OF_A_HERE = (
     f"/edubridge/analytics/activity?studentId=twin&{NOVEMBER}",
     # The frameworks belong to no app.
     *(row.path for row in case_rows(CASE_V1P1) + case_rows(CASE_LWAI)),
+    # Aggregates naming apps, not objects (tests/outcomes/test_outcomes_api.py checks that
+    # partner B never gets A's rows, with A's as the control).
+    "/analytics/1.0/outcomes",
 )
 
 
@@ -694,6 +710,7 @@ SCOPE_ROWS = [
             "/xp/1.0/users/stu-1/entries",
             "/analytics/1.0/activity",
             "/insights/1.0/users/stu-1",
+            "/analytics/1.0/outcomes",
             f"{GRADEBOOK_PARTNER}/assessment-results",
             "/ims/edubridge/analytics/v1p0/enrollmentFacts",
             f"/edubridge/analytics/activity?studentId=stu-1&{NOVEMBER}",

@@ -1,13 +1,15 @@
-"""`manage.py seed_demo [--students N] [--days D]`: the demo school (rostering.demo) and D
+"""`manage.py seed_demo [--students N] [--days D]`: the demo school (rostering.demo), D
 days of simulated learning up to yesterday, pushed through the real ingestion and pipeline
-(events.demo). Prints a line or two; `manage.py demo_logins` prints the URL, the logins
+(events.demo), and the fall and winter NWEA MAP Growth results of its students, written in
+the export's layout and imported through the importer (outcomes.demo), whose growth relates
+to that learning, so "Does it work?" has something to show. Prints a line or two; `manage.py demo_logins` prints the URL, the logins
 and the partner credentials (`make run` shows them last, once the server answers).
 
 Safe to run again: the roster is upserted, and the history only gets the days it misses
 (none when it already reaches yesterday; a demo started again days later is topped up).
 Refuses to run without DEBUG unless `--force`: the demo passwords must never land in
-production. The command lives in the events app because it composes the roster
-(rostering) with ingestion (events); rostering must not import events.
+production. The command lives in the project package because it composes the roster (rostering),
+ingestion (events) and the closed loop (outcomes); none of them may import the ones above it.
 """
 
 import logging
@@ -19,6 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from events import demo as history
+from events import demo_holes
+from outcomes import demo as tests
+from outcomes.selectors import stored_rows
 from rostering import demo
 from rostering.models import Course, User
 
@@ -62,14 +67,15 @@ class Command(BaseCommand):
             f"and a developer ({time.monotonic() - started:.0f} s)."
         )
         self.stdout.write(self._history(result, days))
+        if days:
+            self.stdout.write(self._tests(result))
+        # After the history: what the student mastered there counts towards the plan.
+        self.stdout.write(demo_holes.seed(app=result.app, today=timezone.now().date()))
 
     def _history(self, result: demo.DemoResult, days: int) -> str:
         if days == 0:
             return "Learning history: none asked (--days 0)."
-        students = list(
-            User.objects.filter(sourced_id__startswith="demo-student-").order_by("sourced_id")
-        )
-        courses = list(Course.objects.filter(partner_app=result.app).order_by("sourced_id"))
+        students, courses = _roster(result)
         started = time.monotonic()
         with _quiet("celery.app.trace", "kombu.connection"):
             outcome = history.top_up(
@@ -88,6 +94,43 @@ class Command(BaseCommand):
             f"{outcome.rejected} rejected on purpose (for the developer page), ingested and "
             f"processed in {time.monotonic() - started:.0f} s."
         )
+
+    def _tests(self, result: demo.DemoResult) -> str:
+        """Fall results on the history's first day, winter results today; the outcomes are
+        recomputed by the import's signal once it commits (the command runs in autocommit)."""
+        span = history.history_span(result.app)
+        if span is None:
+            return "Test results: none (no learning history to relate growth to)."
+        today = timezone.now().date()
+        students, courses = _roster(result)
+        with _quiet("celery.app.trace", "kombu.connection"):
+            done = tests.write_and_import(
+                students=students,
+                courses=courses,
+                fall=span[0],
+                winter=today,
+                school_year=demo.school_calendar(today).label,
+            )
+        shown = [
+            f"{r.subject} n = {r.n}, r = {r.statistics['pearson']['r']:.2f}"
+            for r in stored_rows(apps=[result.app.pk], term_pair="FallToWinter")
+            if r.usage == "activeMinutes" and not r.hidden
+        ]
+        return (
+            f"Test results: MAP Growth fall ({done.fall}) and winter ({done.winter}) of "
+            f"{done.students} students in {' and '.join(done.subjects)}, imported "
+            f"({done.report.summary().removesuffix('.')}); active minutes against growth: "
+            + ("; ".join(shown) or "too few students to show")
+            + "."
+        )
+
+
+def _roster(result: demo.DemoResult):
+    students = list(
+        User.objects.filter(sourced_id__startswith="demo-student-").order_by("sourced_id")
+    )
+    courses = list(Course.objects.filter(partner_app=result.app).order_by("sourced_id"))
+    return students, courses
 
 
 @contextmanager

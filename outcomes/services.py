@@ -1,0 +1,108 @@
+"""Writers of the closed loop's read models (docs/closed-loop.md#when-outcomes-are-recomputed).
+
+`recompute_outcomes()` derives everything again from what is stored — the imported results
+and the daily rollups — in one transaction: the growth observations, then the statistics
+per app × subject × term pair. Never incremented, so running it twice writes the same rows.
+It runs when results are imported (gradebook.signals.test_results_imported), and from the sweep
+for apps whose usage inside an observation's window changed since (StaleOutcomes).
+"""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core import locks
+from rostering.models import Course, PartnerApp
+
+from . import selectors
+from .models import GrowthObservation, Outcome, StaleOutcomes
+
+
+def recompute_outcomes() -> int:
+    """Recompute every observation and outcome; answers how many outcome rows there are.
+    Serialised across workers by an advisory lock (two recomputes would only repeat work)."""
+    with transaction.atomic():
+        locks.xact_lock(locks.OUTCOMES, ["recompute"])
+        StaleOutcomes.objects.all().delete()
+        rows = selectors.observations(selectors.growth_pairs())
+        GrowthObservation.objects.all().delete()
+        GrowthObservation.objects.bulk_create(rows, batch_size=2000)
+        now = timezone.now()
+        outcomes = [_outcome(g, now) for g in selectors.groups(rows)]
+        Outcome.objects.all().delete()
+        Outcome.objects.bulk_create(outcomes)
+        return len(outcomes)
+
+
+def _outcome(g: selectors.Group, now) -> Outcome:
+    d = g.description
+    return Outcome(
+        app_id=g.app_id,
+        subject=g.subject,
+        term_pair=g.term_pair,
+        usage=g.usage,
+        outcome=g.outcome,
+        n=d.n,
+        excluded_rapid_guessing=g.excluded_rapid_guessing,
+        excluded_no_usage=g.excluded_no_usage,
+        hidden=d.hidden,
+        exploratory=d.exploratory,
+        p=None if d.hidden else d.pearson.p,
+        statistics={} if d.hidden else selectors.statistics_json(d),
+        computed_at=now,
+    )
+
+
+# A day either side of an observation's window: rollup days may move between UTC and
+# school days.
+SLACK = timedelta(days=1)
+
+
+def mark_stale(keys) -> None:
+    """Usage of these (student, course, day) rollup keys changed: mark the apps whose
+    stored observations of those students cover the day, for the sweep to recompute. One
+    query that finds nothing for students without observations (nearly every batch)."""
+    students = {s for s, _, _ in keys}
+    days = [d for _, _, d in keys]
+    if not students:
+        return
+    first, last = min(days) - SLACK, max(days) + SLACK
+    apps = Course.objects.filter(pk__in={c for _, c, _ in keys}).values("partner_app_id")
+    hit = (
+        GrowthObservation.objects.filter(student_id__in=students, app_id__in=apps)
+        .filter(start_date__lte=last, end_date__gte=first)
+        .values_list("app_id", "student_id", "start_date", "end_date")
+        .distinct()
+    )
+    touched = {
+        app_id
+        for app_id, student_id, start, end in hit
+        if any(s == student_id and start - SLACK <= d <= end + SLACK for s, _, d in keys)
+    }
+    if touched:
+        table = connection.ops.quote_name(StaleOutcomes._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (app_id, since) VALUES "
+                + ", ".join(["(%s, %s)"] * len(touched))
+                + " ON CONFLICT (app_id) DO NOTHING",
+                [v for app_id in sorted(touched) for v in (app_id, timezone.now())],
+            )
+
+
+def recompute_if_stale(*, marked_before) -> int:
+    """Recompute when some app's outcomes were marked stale before `marked_before`;
+    answers how many apps were stale (0: nothing done)."""
+    stale = StaleOutcomes.objects.filter(since__lte=marked_before).count()
+    if stale:
+        recompute_outcomes()
+    return stale
+
+
+def mark_all_stale() -> None:
+    """Every app with observations, or none yet (a first import), recomputed by the sweep."""
+    StaleOutcomes.objects.bulk_create(
+        [StaleOutcomes(app_id=pk) for pk in PartnerApp.objects.values_list("pk", flat=True)],
+        ignore_conflicts=True,
+    )
