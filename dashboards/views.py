@@ -5,6 +5,7 @@ not leak."""
 import csv
 from datetime import date
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,8 @@ from rostering.models import EnrollmentRole, Status, User
 
 from . import charts, plans, roles, selectors
 from .forms import PlanChangeForm
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @login_required
@@ -254,13 +257,14 @@ def class_student(request, class_id: int, student_id: int):
 @login_required
 def app_dashboard(request, app_id: int):
     app = get_object_or_404(access.partner_apps_visible_to_user(request.user), pk=app_id)
-    # An app's students may be in many schools: its page counts days in the default zone.
-    report = selectors.app_report(app, zones.today_in(zones.default_zone()))
+    # An app's students may be in schools of many zones: its ingestion health counts UTC
+    # days (docs/decisions.md#school-time-zones-issue-17), and says so.
+    report = selectors.app_report(app, zones.today_in(UTC_ZONE))
     context = {
         "report": report,
+        "zone_name": UTC_ZONE.key,
         # By event time: a history sent at once shows on the days it happened; rejections
         # on their own scale, visible beside thousands of accepted events.
-        "zone_name": zones.default_zone().key,
         "events_chart": charts.chart(
             "Day of the event",
             [d.day.strftime("%a %d %b") for d in report.event_days],

@@ -244,6 +244,17 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     return answer
 
 
+def _today(session, now) -> date:
+    """The local day of the student's school (rostering.zones) at `now`, read once per update
+    (update_session reads it with the session)."""
+    if session.__dict__.get("local_today") is not None:
+        return session.local_today
+    cached = session.__dict__.get("_local_today")
+    if cached is None or cached[0] != now:
+        cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))
+    return cached[1]
+
+
 def _save_together(changed: list[tuple], also: tuple[str, list] | None = None) -> None:
     """`instance.save(update_fields=fields)` of each (instance, fields), and the statement
     `also`, in one statement (all but the last as data-modifying WITH queries): one round
@@ -270,17 +281,6 @@ def _save_together(changed: list[tuple], also: tuple[str, list] | None = None) -
     )
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} {last}".strip(), params)
-
-
-def _today(session, now) -> date:
-    """The local day of the student's school (rostering.zones) at `now`, read once per update
-    (update_session reads it with the session)."""
-    if session.__dict__.get("local_today") is not None:
-        return session.local_today
-    cached = session.__dict__.get("_local_today")
-    if cached is None or cached[0] != now:
-        cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))
-    return cached[1]
 
 
 def _locked_try(session: ContentSessionLog) -> MasteryLog | None:

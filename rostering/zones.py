@@ -9,7 +9,7 @@ Days are bucketed in SQL (`AT TIME ZONE`), for a whole batch in one statement: t
 the gradebook and the logger ask `local_days` for every (student, moment) they write at once.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -66,21 +66,6 @@ CHUNK = 1000
 
 def local_day(student_id: int | None, moment: datetime) -> date:
     return local_days([(student_id, moment)])[0]
-
-
-def zones_of(student_ids: Iterable[int]) -> dict[int, ZoneInfo]:
-    """{student id: their school's zone}: one query."""
-    ids = sorted(set(student_ids))
-    if not ids:
-        return {}
-    zone, params = student_zone_sql("k.s")
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT k.s, {zone} FROM unnest(%s::bigint[]) AS k(s)", [*params, ids])
-        return {s: ZoneInfo(name) for s, name in cursor.fetchall()}
-
-
-def zone_of(student_id: int) -> ZoneInfo:
-    return zones_of([student_id]).get(student_id) or default_zone()
 
 
 def default_zone() -> ZoneInfo:
