@@ -44,6 +44,17 @@ def is_active_day(*, xp, active_seconds, items_answered, lessons_mastered, maste
 
 # The rollup columns is_active_day reads (for selectors that read only what they need).
 ACTIVITY_FIELDS = ("xp", "active_seconds", "items_answered", "lessons_mastered", "mastered_units")
+# Every measure a daily rollup row carries (analytics.models.DailyActivity), in one place
+# for the readers that select them all.
+ROLLUP_MEASURES = (
+    "xp",
+    "active_seconds",
+    "wasted_seconds",
+    "items_answered",
+    "items_correct",
+    "lessons_mastered",
+    "mastered_units",
+)
 
 
 def last_activity(rows) -> date | None:

@@ -249,17 +249,7 @@ def _rows_by_student(student_ids, courses) -> dict[int, list]:
     to build than the query costs to run."""
     rows = defaultdict(list)
     for row in rollups(students=student_ids, courses=courses).values_list(
-        "student_id",
-        "course_id",
-        "day",
-        "xp",
-        "active_seconds",
-        "wasted_seconds",
-        "items_answered",
-        "items_correct",
-        "lessons_mastered",
-        "mastered_units",
-        named=True,
+        "student_id", "course_id", "day", *figures.ROLLUP_MEASURES, named=True
     ):
         rows[row.student_id].append(row)
     return rows

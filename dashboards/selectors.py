@@ -535,15 +535,7 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
     recent = defaultdict(list)
     active_days = set()
     for row in rollups(students=students, courses=[course.pk], start=earliest, end=today).values(
-        "student_id",
-        "day",
-        "xp",
-        "active_seconds",
-        "wasted_seconds",
-        "items_answered",
-        "items_correct",
-        "lessons_mastered",
-        "mastered_units",
+        "student_id", "day", *shared.ROLLUP_MEASURES
     ):
         recent[row["student_id"]].append(row)
         if any(row[name] for name in shared.ACTIVITY_FIELDS):

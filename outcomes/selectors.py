@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.dateparse import parse_date
 
-from analytics import diagnosis, goals
+from analytics import diagnosis, figures, goals
 from analytics.models import DailyActivity
 from analytics.selectors import diagnosis_thresholds
 from gradebook.models import AssessmentResult
@@ -227,15 +227,7 @@ def _float(value) -> float | None:
 # --- usage between the tests -----------------------------------------------------------
 
 CHUNK = 500
-USAGE_FIELDS = (
-    "xp",
-    "active_seconds",
-    "wasted_seconds",
-    "items_answered",
-    "items_correct",
-    "lessons_mastered",
-    "mastered_units",
-)
+USAGE_FIELDS = figures.ROLLUP_MEASURES
 
 
 def observations(pairs: list[GrowthPair]) -> list[GrowthObservation]:
