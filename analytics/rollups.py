@@ -13,6 +13,7 @@ gradebook.signals.learning_changed, and analytics.receivers answers it:
   lost.
 """
 
+import functools
 from datetime import date
 
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import locks
+from core.db import prepared_cursor
 from events.models import TimeSpentFact
 from gradebook.models import (
     ItemResult,
@@ -34,29 +36,32 @@ from .models import DailyActivity, StaleRollup
 
 
 def recompute(keys: set[tuple]) -> None:
-    """Derive the keys' rows again from their sources and write them: one round trip for
-    any number of keys. Its two statements are the keys' locks, then one statement that
-    derives every key's values and upserts them. They travel together (client-side binding
-    sends them as one query) but run one after the other, each with its own snapshot, so the
-    derivation sees whatever the locks' last holders committed: a lock taken inside the
-    deriving statement would leave it reading from before the wait."""
+    """Derive the keys' rows again from their sources and write them, in two statements
+    whatever the number of keys: the keys' locks, then one prepared statement (core.db)
+    that derives every key's values and upserts them. The derivation runs after the locks,
+    with its own snapshot, so it sees whatever the locks' last holders committed: a lock
+    taken inside the deriving statement would leave it reading from before the wait."""
     keys = sorted(set(keys))
     if not keys:
         return
-    lock_sql, lock_params = locks.xact_lock_statement(locks.ROLLUPS, _lock_names(keys))
-    values_sql, values_params = _values_sql(keys)
+    # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
+    # nothing catches a failure here to carry on, and a savepoint is two round trips more.
+    with transaction.atomic(savepoint=False):
+        _lock(keys)
+        with prepared_cursor() as cursor:
+            cursor.execute(_upsert_sql(), [timezone.now(), *_values_params(keys)])
+
+
+@functools.cache
+def _upsert_sql() -> str:
     table = connection.ops.quote_name(DailyActivity._meta.db_table)
     columns = ", ".join(EMPTY)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*EMPTY, "updated_at"])
-    upsert = (
+    return (
         f"INSERT INTO {table} (student_id, course_id, day, {columns}, updated_at)"
-        f" SELECT v.*, %s FROM ({values_sql}) AS v"
+        f" SELECT v.*, %s::timestamptz FROM ({_values_sql()}) AS v"
         f" ON CONFLICT (student_id, course_id, day) DO UPDATE SET {updates}"
     )
-    # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
-    # nothing catches a failure here to carry on, and a savepoint is two round trips more.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(f"{lock_sql}; {upsert}", [*lock_params, timezone.now(), *values_params])
 
 
 EMPTY = {
@@ -87,9 +92,8 @@ def _derive(keys) -> dict:
     keys = sorted(set(keys))
     if not keys:
         return {}
-    sql, params = _values_sql(keys)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    with prepared_cursor() as cursor:
+        cursor.execute(_values_sql(), _values_params(keys))
         return {(s, c, d): dict(zip(EMPTY, values, strict=True)) for s, c, d, *values in cursor}
 
 
@@ -114,7 +118,8 @@ MEASURES = (
 )
 
 
-def _values_sql(keys) -> tuple[str, list]:
+@functools.cache
+def _values_sql() -> str:
     """One statement that answers (student, course, day, *measures of EMPTY) for every key:
     the keys travel as three arrays (the statement is the same whatever their number), and
     each key's sums are indexed aggregates of its sources."""
@@ -139,9 +144,8 @@ def _values_sql(keys) -> tuple[str, list]:
         "attempts": _of(AttemptLog, "COUNT(*)"),
         "right_": _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
     }
-    zone, zone_params = zones.student_zone_sql("u.s")
-    students, courses, days = (list(column) for column in zip(*keys, strict=True))
-    sql = (
+    zone, _ = zones.student_zone_sql("u.s")
+    return (
         "SELECT s, c, d, " + ", ".join(MEASURES) + " FROM ("
         "SELECT k.s, k.c, k.d, "
         + ", ".join(f"{sql} AS {name}" for name, sql in sums.items())
@@ -150,7 +154,12 @@ def _values_sql(keys) -> tuple[str, list]:
         + " AS z FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS u(s, c, d)) AS k"
         ") AS sums ORDER BY s, c, d"
     )
-    return sql, [*zone_params, students, courses, days]
+
+
+def _values_params(keys) -> list:
+    _, zone_params = zones.student_zone_sql("u.s")
+    students, courses, days = (list(column) for column in zip(*keys, strict=True))
+    return [*zone_params, students, courses, days]
 
 
 def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from core.db import prepared_cursor
 from gradebook import credit
 from gradebook.models import XpEntry
 from gradebook.services import credit_xp_statement, record_lesson_mastery
@@ -307,7 +308,7 @@ def _lock_session(sessions: SessionScope, session_id, now):
         f" WHERE {s}.id = %s AND ({sessions.condition})"
         f" FOR UPDATE OF {s}, su"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [now, *zone_params, session_id, *sessions.params])
         row = cursor.fetchone()
     if row is None:
@@ -338,7 +339,7 @@ def _lock_try(session: _Session, criterion: dict | None) -> _Try | None:
         " WHERE m.id = %s FOR UPDATE OF m"
     )
     source = credit.logger_try_key(session.mastery_log_id)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [window, source, session.mastery_log_id])
         level, spent, count, correct, complete, completed, total, entries, recent = (
             cursor.fetchone()
@@ -366,7 +367,7 @@ def _run_together(statements: list[tuple[str, list]]) -> None:
     sql = "".join(
         ("WITH " if i == 0 else ", ") + f"w{i} AS ({part})" for i, (part, _) in enumerate(first)
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(f"{sql} {last}".strip(), params)
 
 
@@ -472,16 +473,20 @@ def _record_interactions(session, mastery_log, interactions, now) -> tuple[list,
 
 
 def _existing_attempt(mastery_log, interaction, position) -> AttemptLog | None:
-    attempts = AttemptLog.objects.filter(mastery_log_id=mastery_log.id)
     if interaction.get("id") is not None:
-        attempt = attempts.filter(pk=interaction["id"]).first()
+        attempt = AttemptLog.objects.filter(
+            mastery_log_id=mastery_log.id, pk=interaction["id"]
+        ).first()
         if attempt is None:
             raise LoggerError(
                 f"interactions[{position}].id", "No such attempt in this try of the session."
             )
         return attempt
     if interaction.get("replace"):
-        return attempts.filter(item=interaction["item"]).order_by("-number").first()
+        attempts = AttemptLog.objects.filter(
+            mastery_log_id=mastery_log.id, item=interaction["item"]
+        )
+        return attempts.order_by("-number").first()
     return None
 
 
