@@ -16,7 +16,7 @@ Django's own cursors keep binding on the client, unprepared: the connection's au
 preparation stays off, so a statement is prepared only when it runs here.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 
 # psycopg prepares a statement on its own after this many runs; Django turns that off
@@ -32,6 +32,9 @@ class _PreparingCursor(ServerBindingCursor):
 
 def prepared_cursor():
     """A cursor of the default connection whose statements are prepared (above)."""
+    # The connection itself, not django.db.connection's proxy (a thread-local lookup at each
+    # attribute).
+    connection = connections[DEFAULT_DB_ALIAS]
     # What Django's connection.cursor() does first: a kept connection that died (a PostgreSQL
     # restart) is replaced, once per request, rather than failing the request.
     connection.close_if_health_check_failed()
