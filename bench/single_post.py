@@ -19,6 +19,7 @@ and enqueues and no worker runs. The event store is emptied first (bench/ingest.
 """
 
 import argparse
+import contextlib
 import cProfile
 import io
 import multiprocessing
@@ -108,6 +109,25 @@ def in_process_token(application, client_id: str, secret: str) -> str:
     return orjson.loads(data)["access_token"]
 
 
+@contextlib.contextmanager
+def psycopg_statements():
+    """Every statement psycopg sends (Django's health check `SELECT 1` included, which
+    CaptureQueriesContext does not see)."""
+    import psycopg
+
+    sent, execute = [], psycopg.Cursor.execute
+
+    def counted(self, query, *args, **kwargs):
+        sent.append(query)
+        return execute(self, query, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted
+    try:
+        yield sent
+    finally:
+        psycopg.Cursor.execute = execute
+
+
 def in_process(args) -> None:
     os.environ.update(ingest.bench_env(broker_url()))
     ingest.setup_django()
@@ -142,15 +162,17 @@ def in_process(args) -> None:
     pg = (pg_cpu(backend) - pg_before) / args.requests
     redis_per = (redis_commands() - redis_before - 1) / args.requests
     # Queries: a separate pass (capturing costs CPU of its own).
-    queries = []
+    queries, statements = [], []
     for _ in range(min(args.requests, 50)):
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureQueriesContext(connection) as captured, psycopg_statements() as sent:
             call(application, environ_for(next(rest), token))
         queries.append(len(captured))
+        statements.append(len(sent))
     print(
         f"in process, {args.requests} single-event POSTs: Python CPU per request "
         f"p50 {statistics.median(cpu) * 1e3:.2f} ms, mean {statistics.fmean(cpu) * 1e3:.2f} ms; "
-        f"PostgreSQL backend {pg * 1e3:.2f} ms; SQL queries {statistics.mean(queries):.1f}; "
+        f"PostgreSQL backend {pg * 1e3:.2f} ms; SQL queries {statistics.mean(queries):.1f} "
+        f"(statements sent, health checks included: {statistics.mean(statements):.1f}); "
         f"Redis commands {redis_per:.1f}; load {ingest.load()}"
     )
     if args.verbose_queries:
