@@ -218,7 +218,13 @@ def over_gunicorn(args) -> None:
     port = ingest.free_port()
     server = ingest.start_server(port, args.server_workers, broker)
     try:
-        token = bench_logger.token(port, client_id, secret)
+        token = None
+        for _ in range(6):  # the port opens before the workers have booted (slow under load)
+            try:
+                token = bench_logger.token(port, client_id, secret)
+                break
+            except TimeoutError:
+                continue
         shape = ingest.Shape(int(time.time() * 1000), 200, 20)
         for i in range(20):  # warm-up: each worker's first requests
             ingest.post(port, token, shape.envelope(10**8 + i, SIZE))
