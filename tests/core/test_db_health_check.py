@@ -7,7 +7,9 @@ import psycopg
 import pytest
 from django.db import connection
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback, as every transactional test here: the flush after a test without it
+# re-creates the content types that a later serialized test loads again.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def backend_pid() -> int:

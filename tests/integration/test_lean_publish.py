@@ -13,7 +13,10 @@ from events.queue import enqueue, process_events
 
 from .conftest import QUEUE
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 # Differ from one message to the next by nature: ids, the publish time.
 PER_MESSAGE = {"id", "root_id", "queued_at", "correlation_id", "delivery_tag"}
