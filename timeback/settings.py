@@ -61,23 +61,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Django's session, CSRF, login and messages middleware, skipped by bearer-token requests
-    # to TOKEN_API_PATHS (core/middleware.py): those never use them.
-    "core.middleware.SessionMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "core.middleware.CsrfViewMiddleware",
-    "core.middleware.AuthenticationMiddleware",
-    "core.middleware.MessageMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
-
-# The API surfaces whose views authenticate by bearer token only (no session fallback):
-# their bearer requests skip the browser middleware above. The Caliper surface
-# (events/api/urls.py); a surface joins once its views are checked to have no
-# SessionAuthentication.
-TOKEN_API_PATHS = r"^/(ims/caliper/|caliper/|events/1\.0/?$|jobs/)"
 
 ROOT_URLCONF = "timeback.urls"
 WSGI_APPLICATION = "timeback.wsgi.application"
