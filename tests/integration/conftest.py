@@ -38,6 +38,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from analytics.models import DailyActivity
+from events import publish
 from events.models import CaliperEvent, EventStatus, TimeSpentFact
 from gradebook.models import XpEntry
 from rostering.models import User
@@ -197,6 +198,7 @@ def _reset_broker_connections() -> None:
     the broker now configured. The pools live in kombu's process-wide registry, keyed by
     URL: closing one without clearing the registry would hand the closed pool back."""
     kombu.pools.reset()
+    publish._kept.clear()  # the producers kept by events.publish
     celery_app._pool = None
     amqp = celery_app.__dict__.get("amqp")
     if amqp is not None:

@@ -1,7 +1,7 @@
-"""The single-event POST's publish (events.publish, issue 16) writes the message Celery's
-`apply_async` writes: same headers, properties and body, on the same Redis list, so that
-the worker's task receives exactly what it received before. An upgrade of Celery or kombu
-that changes the message fails here."""
+"""The single-event POST's publish (events.publish, issue 16: Celery's message builder and a
+producer kept per process) writes the message Celery's `apply_async` writes: same headers,
+properties and body, on the same Redis list, so that the worker's task receives exactly
+what it received before."""
 
 import base64
 import json
@@ -41,11 +41,11 @@ def without_per_message(message: dict) -> dict:
     }
 
 
-def test_the_lean_publish_writes_the_message_apply_async_writes(broker):
+def test_the_kept_producer_writes_the_message_apply_async_writes(broker):
     ids = [101, 102, 103]
     argsrepr = f"[{len(ids)} event ids]"
     process_events.apply_async(args=[ids], retry=False, argsrepr=argsrepr)
-    assert publish.publish(process_events, [ids], argsrepr) is True
+    publish.publish(process_events, [ids], argsrepr)
 
     celerys, ours = queued(broker)
     assert without_per_message(ours) == without_per_message(celerys)
@@ -62,7 +62,7 @@ def test_the_lean_publish_writes_the_message_apply_async_writes(broker):
     assert ours["properties"]["delivery_tag"] != celerys["properties"]["delivery_tag"]
 
 
-def test_enqueue_takes_the_lean_path_when_the_broker_is_plain_redis(broker, monkeypatch):
+def test_enqueue_publishes_without_apply_async_when_the_broker_is_real(broker, monkeypatch):
     def refused(*args, **kwargs):
         raise AssertionError("apply_async was called")
 
@@ -74,14 +74,19 @@ def test_enqueue_takes_the_lean_path_when_the_broker_is_plain_redis(broker, monk
     assert message["body"][0] == [[7, 8]]
 
 
-def test_a_broker_with_options_the_lean_path_does_not_know_goes_through_celery(broker):
-    from timeback.celery import app
+def test_a_publish_that_fails_lets_its_producer_go_and_the_next_one_connects_again(
+    broker, monkeypatch
+):
+    enqueue([1])
+    (kept,) = [p for key, p in publish._kept.items() if key[2] == process_events.name]
 
-    saved = app.conf.broker_transport_options
-    app.conf.broker_transport_options = {**saved, "global_keyprefix": "elsewhere:"}
-    publish._plans.clear()  # the plan is made once per process and broker URL
-    try:
-        assert publish.publish(process_events, [[1]], "[1 event ids]") is False
-    finally:
-        app.conf.broker_transport_options = saved
-        publish._plans.clear()
+    def broken(*args, **kwargs):
+        raise ConnectionError("the broker went away")
+
+    monkeypatch.setattr(kept, "send", broken)
+    with pytest.raises(ConnectionError):
+        publish.publish(process_events, [[2]], "[1 event ids]")
+    assert kept not in publish._kept.values()
+
+    enqueue([3])
+    assert [m["body"][0] for m in queued(broker)] == [[[1]], [[3]]]
