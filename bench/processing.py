@@ -27,8 +27,10 @@ import argparse
 import importlib.util
 import os
 import sys
+import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -174,6 +176,222 @@ def in_process(args) -> None:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
 
 
+# --- real workers ------------------------------------------------------------------------
+
+LOCK_WAITS = """
+    SELECT wait_event, count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' GROUP BY wait_event
+"""
+
+
+def pending() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM events_caliperevent WHERE status = 'pending'")
+        return cursor.fetchone()[0]
+
+
+def lock_waits(waits: dict) -> None:
+    """One sample of the sessions waiting on a lock, added to `waits` by wait event."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_WAITS)
+        for event, count in cursor.fetchall():
+            waits[event] = waits.get(event, 0) + count
+
+
+def drain(args, broker: str, workers: int, seed: int) -> dict:
+    """Store the standard mix (tasks held back), start `workers` solo Celery workers, then
+    hand them the tasks (one per envelope, in order) and time them until nothing is
+    pending, sampling pg_stat_activity for lock waits every 50 ms."""
+    import redis
+
+    from events import queue
+
+    redis.Redis.from_url(broker).flushdb()
+    ingest.empty_event_store()
+    tasks = store(Mix(seed, args.students, args.lessons), args.events, args.envelope)
+    total = sum(map(len, tasks))
+    problems = []
+    started = [ingest.start_worker(broker, problems) for _ in range(workers)]
+    pg = ingest.postmaster_pid()
+    try:
+        cpu_before = sum(ingest.tree_cpu(w.pid) for w in started), ingest.tree_cpu(pg)
+        began = time.perf_counter()
+        for ids in tasks:
+            queue.enqueue(ids)
+        waits, samples, last_count = {}, 0, 0.0
+        while True:
+            lock_waits(waits)
+            samples += 1
+            now = time.perf_counter()
+            if now - last_count >= 0.5:
+                last_count = now
+                if pending() == 0:
+                    break
+                if any(w.poll() is not None for w in started):
+                    raise SystemExit("a worker exited before the events were processed")
+                if now - began > 600:
+                    raise SystemExit("not processed in 10 minutes")
+            time.sleep(0.05)
+        seconds = time.perf_counter() - began
+        cpu_after = sum(ingest.tree_cpu(w.pid) for w in started), ingest.tree_cpu(pg)
+    finally:
+        for worker in started:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return {
+        "events": total,
+        "seconds": seconds,
+        "rate": total / seconds,
+        "worker_us": (cpu_after[0] - cpu_before[0]) / total * 1e6,
+        "pg_us": (cpu_after[1] - cpu_before[1]) / total * 1e6,
+        "waits": waits,
+        "samples": samples,
+        "problems": problems,
+    }
+
+
+def workers_phase(args, broker: str) -> list[dict]:
+    answers = []
+    for round_ in range(args.rounds):
+        one = drain(args, broker, 1, seed=100 + round_)
+        two = drain(args, broker, 2, seed=200 + round_)
+        answers.append({"one": one, "two": two})
+        for name, run in (("one worker", one), ("two workers", two)):
+            waits = ", ".join(f"{k} {v}" for k, v in run["waits"].items()) or "none"
+            print(
+                f"round {round_ + 1}, {name}: {run['events']:,} events in {run['seconds']:.1f} s ="
+                f" {run['rate']:,.0f} events/s; CPU per event: worker {run['worker_us']:.0f} µs +"
+                f" PostgreSQL {run['pg_us']:.0f} µs; sessions waiting on a lock in"
+                f" {run['samples']} samples of pg_stat_activity: {waits}"
+            )
+            for line in run["problems"][:3]:
+                print(f"  !! {line[:200]}")
+        print(f"round {round_ + 1}: two workers ÷ one = {two['rate'] / one['rate']:.2f}")
+    return answers
+
+
+# --- mixed load --------------------------------------------------------------------------
+
+PAGES = ("/analytics/1.0/activity?limit=50", "/xp/1.0/users/{student}/entries?limit=50")
+
+
+def _poster(port, token, seed, args, deadline, results) -> None:
+    shape = Mix(seed, args.students, args.lessons)
+    first = accepted = 0
+    while time.time() < deadline:
+        body = shape.envelope(first, args.envelope)
+        first += args.envelope
+        accepted += ingest.post(port, token, body)["accepted"]
+    results.put(("posted", accepted))
+
+
+def _reader(port, token, number, args, deadline, results) -> None:
+    import http.client
+
+    reads, statuses = 0, {}
+    while time.time() < deadline:
+        student = f"bench-stu-{(number * 7 + reads) % args.students:04d}"
+        path = PAGES[reads % len(PAGES)].format(student=student)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = connection.getresponse()
+            response.read()
+            statuses[response.status] = statuses.get(response.status, 0) + 1
+        finally:
+            connection.close()
+        reads += 1
+    results.put(("read", reads, statuses))
+
+
+def load_phase(args, broker: str) -> dict:
+    """One worker while 8 clients POST 100-event envelopes of the mix and 8 read pages
+    through gunicorn (2 sync workers) for `--load` seconds; the backlog sampled every 5 s,
+    then the time to drain it."""
+    import multiprocessing
+
+    import redis
+    import requests
+
+    redis.Redis.from_url(broker).flushdb()
+    ingest.empty_event_store()
+    client_id, secret = ingest.ensure_catalogue(args.students, args.lessons)
+    port = ingest.free_port()
+    server = ingest.start_server(port, 2, broker)
+    problems = []
+    worker = ingest.start_worker(broker, problems)
+    try:
+        token = requests.post(
+            f"http://127.0.0.1:{port}/auth/1.0/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client_id, secret),
+            timeout=30,
+        ).json()["access_token"]
+        context = multiprocessing.get_context("fork")
+        results = context.Queue()
+        deadline = time.time() + args.load
+        clients = [
+            context.Process(target=_poster, args=(port, token, 1000 + n, args, deadline, results))
+            for n in range(8)
+        ] + [
+            context.Process(target=_reader, args=(port, token, n, args, deadline, results))
+            for n in range(8)
+        ]
+        for client in clients:
+            client.start()
+        began = time.perf_counter()
+        backlog = []
+        while time.time() < deadline:
+            time.sleep(min(5, max(0, deadline - time.time())))
+            backlog.append((round(time.perf_counter() - began), pending()))
+        answers = [results.get() for _ in clients]
+        for client in clients:
+            client.join()
+        load_seconds = time.perf_counter() - began
+        left = pending()
+        while pending():
+            if time.perf_counter() - began > load_seconds + 600:
+                raise SystemExit("the backlog did not drain in 10 minutes")
+            time.sleep(0.5)
+        drained = time.perf_counter() - began - load_seconds
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        server.terminate()
+        server.wait(timeout=30)
+    posted = sum(a[1] for a in answers if a[0] == "posted")
+    reads = [a for a in answers if a[0] == "read"]
+    statuses = {}
+    for _, _, seen in reads:
+        for status, n in seen.items():
+            statuses[status] = statuses.get(status, 0) + n
+    result = {
+        "seconds": load_seconds,
+        "arrived": posted / load_seconds,
+        "processed": (posted - left) / load_seconds,
+        "reads": sum(a[1] for a in reads) / load_seconds,
+        "statuses": statuses,
+        "backlog": backlog,
+        "left": left,
+        "drained": drained,
+        "problems": problems,
+    }
+    print(
+        f"under load ({args.load:.0f} s: 8 posters of {args.envelope}-event envelopes, 8 page"
+        f" readers, one worker): {result['arrived']:,.0f} events/s arriving,"
+        f" {result['processed']:,.0f} events/s processed, {result['reads']:,.0f} pages/s read"
+        f" ({statuses}); backlog (s, pending): {backlog}; {left:,} pending at the end,"
+        f" drained {drained:.1f} s after"
+    )
+    for line in problems[:3]:
+        print(f"  !! {line[:200]}")
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
@@ -183,13 +401,27 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--in-process", action="store_true")
     parser.add_argument("--profile")
+    parser.add_argument("--workers", action="store_true", help="one worker, then two")
+    parser.add_argument("--load", type=float, default=0, help="seconds of mixed load")
     args = parser.parse_args()
+    if not os.environ.get("REDIS_URL") and (args.workers or args.load):
+        raise SystemExit("Set REDIS_URL to a Redis database for the broker.")
+    broker = ""
+    if os.environ.get("REDIS_URL"):
+        broker = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path="/15"))
+    # Tasks this process hands over go to the workers' broker (the in-process phase calls
+    # the task itself, and holds back what ingestion would queue).
+    os.environ["CELERY_BROKER_URL"] = broker
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeback.settings")
-    os.environ.setdefault("CELERY_BROKER_URL", "")
     ingest.setup_django()
     ingest.ensure_catalogue(args.students, args.lessons)
+    print(ingest.pg_settings())
     if args.in_process:
         in_process(args)
+    if args.workers:
+        workers_phase(args, broker)
+    if args.load:
+        load_phase(args, broker)
 
 
 if __name__ == "__main__":
