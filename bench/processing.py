@@ -26,6 +26,7 @@ Phases (each empties the event store and ledger first, keeps the catalogue):
 import argparse
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 import uuid
@@ -179,8 +180,9 @@ def in_process(args) -> None:
 # --- real workers ------------------------------------------------------------------------
 
 LOCK_WAITS = """
-    SELECT wait_event, count(*) FROM pg_stat_activity
-    WHERE datname = current_database() AND wait_event_type = 'Lock' GROUP BY wait_event
+    SELECT wait_event, left(regexp_replace(query, '\\s+', ' ', 'g'), 70), count(*)
+    FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' GROUP BY 1, 2
 """
 
 
@@ -198,8 +200,22 @@ def lock_waits(waits: dict) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(LOCK_WAITS)
-        for event, count in cursor.fetchall():
+        for event, query, count in cursor.fetchall():
             waits[event] = waits.get(event, 0) + count
+            if os.environ.get("BENCH_SHOW_WAITS"):
+                waits[(event, query)] = waits.get((event, query), 0) + count
+
+
+def stop(processes) -> None:
+    """Stop the workers and servers this bench started (killed if they linger)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def drain(args, broker: str, workers: int, seed: int) -> dict:
@@ -239,9 +255,7 @@ def drain(args, broker: str, workers: int, seed: int) -> dict:
         seconds = time.perf_counter() - began
         cpu_after = sum(ingest.tree_cpu(w.pid) for w in started), ingest.tree_cpu(pg)
     finally:
-        for worker in started:
-            worker.terminate()
-            worker.wait(timeout=30)
+        stop(started)
     return {
         "events": total,
         "seconds": seconds,
@@ -359,10 +373,7 @@ def load_phase(args, broker: str) -> dict:
             time.sleep(0.5)
         drained = time.perf_counter() - began - load_seconds
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        server.terminate()
-        server.wait(timeout=30)
+        stop([worker, server])
     posted = sum(a[1] for a in answers if a[0] == "posted")
     reads = [a for a in answers if a[0] == "read"]
     statuses = {}
