@@ -290,7 +290,9 @@ def workers_phase(args, broker: str) -> list[dict]:
 
 # --- mixed load --------------------------------------------------------------------------
 
-PAGES = ("/analytics/1.0/activity?limit=50", "/xp/1.0/users/{student}/entries?limit=50")
+# Read-back pages of the bench's app (its students are not enrolled in a class: the
+# per-student pages would answer 404).
+PAGES = ("/analytics/1.0/activity?limit=50", "/gradebook/1.0/assessment-results?limit=50")
 
 
 def _poster(port, token, seed, args, deadline, results) -> None:
