@@ -218,13 +218,30 @@ def stop(processes) -> None:
             process.wait()
 
 
+def publish(broker: str, tasks: list[list[int]]) -> None:
+    """Queue the tasks on `broker` as ingestion would, also when this process runs tasks
+    eagerly (bench/peers.py sets Django up without a broker)."""
+    from celery import current_app
+
+    from events import queue
+
+    eager = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = False
+    try:
+        with current_app.connection_for_write(broker) as connection:
+            for ids in tasks:
+                queue.process_events.apply_async(
+                    args=[ids], connection=connection, argsrepr=f"[{len(ids)} event ids]"
+                )
+    finally:
+        current_app.conf.task_always_eager = eager
+
+
 def drain(args, broker: str, workers: int, seed: int) -> dict:
     """Store the standard mix (tasks held back), start `workers` solo Celery workers, then
     hand them the tasks (one per envelope, in order) and time them until nothing is
     pending, sampling pg_stat_activity for lock waits every 50 ms."""
     import redis
-
-    from events import queue
 
     redis.Redis.from_url(broker).flushdb()
     ingest.empty_event_store()
@@ -236,8 +253,7 @@ def drain(args, broker: str, workers: int, seed: int) -> dict:
     try:
         cpu_before = sum(ingest.tree_cpu(w.pid) for w in started), ingest.tree_cpu(pg)
         began = time.perf_counter()
-        for ids in tasks:
-            queue.enqueue(ids)
+        publish(broker, tasks)
         waits, samples, last_count = {}, 0, 0.0
         while True:
             lock_waits(waits)
