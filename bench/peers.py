@@ -577,6 +577,7 @@ def main():
                 [load()],
             )
         )
+        processing_phases(args, broker, table)
     table.print()
 
 
@@ -609,6 +610,44 @@ def print_logger_cpu(put1: list, put4: list, clients: int) -> None:
         f"  ours, logger PUT p99 at {clients} clients: "
         + ", ".join(f"{x:.1f} ms" for x in p99)
         + (" (goal ≤ 30 ms: met)" if max(p99) <= 30 else " (goal ≤ 30 ms: not met)")
+    )
+
+
+def processing_phases(args, broker: str, table: Table) -> None:
+    """Issue 16's processing goals on the standard mix (bench/processing.py): one worker's
+    events/s and CPU per event, two workers ÷ one with lock waits sampled from
+    pg_stat_activity, and one worker under 60 s of mixed load (8 posters, 8 page readers)."""
+    processing = _bench_module("processing")
+    shape = argparse.Namespace(
+        events=args.events, envelope=100, students=200, lessons=40, rounds=1, load=60.0
+    )
+    ingest.ensure_catalogue(shape.students, shape.lessons)
+    runs = processing.workers_phase(shape, broker)[0]
+    one, two = runs["one"], runs["two"]
+    table.add(
+        "processing, one worker, standard mix (events/s)",
+        [one["rate"]],
+        "target",
+        [2000.0],
+        "events/s",
+        [load()],
+    )
+    table.add(
+        "processing, two workers ÷ one (events/s)",
+        [two["rate"]],
+        "one worker",
+        [one["rate"]],
+        "events/s",
+        [load()],
+    )
+    loaded = processing.load_phase(shape, broker)
+    table.add(
+        "processing under 60 s load, processed ÷ arriving (events/s)",
+        [loaded["processed"]],
+        "arriving",
+        [loaded["arrived"]],
+        "events/s",
+        [load()],
     )
 
 

@@ -17,16 +17,22 @@ logger = logging.getLogger(__name__)
 # Named as when it lived in events.tasks: messages already on a broker still find it.
 @shared_task(
     name="events.tasks.process_events",
+    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(DatabaseError,),
     retry_backoff=True,
     max_retries=8,
 )
-def process_events(event_ids: list[int]) -> int:
+def process_events(self, event_ids: list[int]) -> int:
     """Process stored events by id (never payloads). A unique-key clash with a concurrent
-    worker raises and retries; the retry finds the work done and writes nothing."""
-    return pipeline.process(event_ids)
+    worker raises and retries; the retry finds the work done and writes nothing.
+
+    A worker also takes other pending events, up to pipeline.CLAIM_UP_TO in all (the
+    oldest, none another worker holds): the queue's later tasks then find their events done.
+    Run in process (no broker: the request or the sweep itself), it takes only its own."""
+    claim = 0 if self.request.is_eager else pipeline.CLAIM_UP_TO
+    return pipeline.process(event_ids, claim=claim)
 
 
 def enqueue(event_ids: list[int]) -> None:
