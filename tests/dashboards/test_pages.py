@@ -254,3 +254,44 @@ def test_settled_days_are_counted_once_and_today_is_counted_live(school, login):
     by_day = {d.day: d.accepted for d in report.ingestion}
     assert by_day[yesterday.date()] == 1
     assert by_day[today.date()] == 2
+
+
+# The mastery grid's cells as the class page's template wrote them one by one before the
+# grid was built in Python (issue 16); the page must show exactly the same markup.
+CELLS_BY_TEMPLATE = (
+    '{% for lesson, cells in report.grid %}<tr><th scope="row" class="lesson">{{ lesson.title }}'
+    '</th>{% for at in cells %}{% if at %}<td class="cell-yes" title="mastered '
+    "{{ at|date:'Y-m-d' }}\">✓<span class=\"visually-hidden\"> mastered {{ at|date:'Y-m-d' }}"
+    '</span></td>{% else %}<td class="cell-no">·<span class="visually-hidden"> not mastered'
+    "</span></td>{% endif %}{% endfor %}</tr>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"])
+def test_the_mastery_grid_shows_each_mastery_on_its_local_day_as_the_template_did(
+    school, login, zone
+):
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from gradebook.models import LessonMastery
+
+    # Masteries near midnight, so that the school's zone decides the day shown.
+    for n, mastery in enumerate(LessonMastery.objects.all()):
+        mastery.mastered_at = datetime(2026, 11, 2 + n % 5, 23 if n % 2 else 0, 30, tzinfo=UTC)
+        mastery.save()
+    school.klass.school.timezone = zone
+    school.klass.school.save()
+    page = login(school.guide).get(f"/classes/{school.klass.pk}/")
+    report = page.context["report"]
+    assert any(at for _, cells in report.grid() for at in cells)
+    with timezone.override(ZoneInfo(zone)):
+        expected = Template(CELLS_BY_TEMPLATE).render(Context({"report": report}))
+        built = "".join(
+            f'<tr><th scope="row" class="lesson">{lesson.title}</th>{cells}</tr>'
+            for lesson, cells in report.grid_html()
+        )
+    assert built == expected
+    assert expected in page.content.decode()
