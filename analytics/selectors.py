@@ -520,13 +520,17 @@ def outside_activities(app_id: int, since: date, limit: int = 50) -> list[Activi
                    array_agg(DISTINCT key) AS keys
             FROM acts GROUP BY activity ORDER BY activity LIMIT %(limit)s
         ), spent AS (
+            -- From the app's events outside the catalogue (the partial index
+            -- event_outside_catalogue) to their facts, which carry the event's lesson,
+            -- course and time: never a scan of every fact.
             SELECT COALESCE(e.raw->'object'->'activity'->>'id', e.raw->'object'->>'id')
                        AS activity,
                    SUM(f.active) AS active,
                    SUM(f.inactive + f.waste + f.anti_pattern) AS wasted
-            FROM {facts} f JOIN {events} e ON e.id = f.event_id
-            WHERE e.partner_app_id = %(app)s AND f.lesson_id IS NULL
-              AND f.course_id IS NOT NULL AND f.at >= %(since)s
+            FROM {events} e JOIN {facts} f ON f.event_id = e.id
+            WHERE e.partner_app_id = %(app)s AND e.lesson_id IS NULL
+              AND e.course_id IS NOT NULL AND e.event_time >= %(since)s
+              AND f.lesson_id IS NULL AND f.course_id IS NOT NULL AND f.at >= %(since)s
             GROUP BY 1
         )
         SELECT p.activity, p.students, p.attempts,

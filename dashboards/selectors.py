@@ -12,15 +12,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Min, Q, Sum, Window
+from django.db import connection
+from django.db.models import Count, Max, Q, Subquery, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lag, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from analytics import figures as shared
 from analytics.diagnosis import Flag
+from analytics.models import DailyActivity
 from analytics.selectors import (
     ActivityFigures,
     CourseInsight,
@@ -764,32 +766,41 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     # A subquery in each read below, not a query of its own (the page counts its queries).
     courses = Course.objects.filter(partner_app=app).values("pk")
     outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
-    activity = rollups(courses=courses, start=outcome_start, end=today)
-    totals = activity.aggregate(
-        xp=Sum("xp"), active=Sum("active_seconds"), wasted=Sum("wasted_seconds")
-    )
+    # One pass over the window's rollups, per student; the app's totals are their sums.
     per_student = (
-        activity.values("student_id")
+        rollups(courses=courses, start=outcome_start, end=today)
+        .values("student_id")
         .annotate(
+            xp=Sum("xp"),
             active=Sum("active_seconds"),
+            wasted=Sum("wasted_seconds"),
             answered=Sum("items_answered"),
             correct=Sum("items_correct"),
         )
-        .values_list("active", "answered", "correct")
+        .values_list("xp", "active", "wasted", "answered", "correct")
     )
     active_students = 0
     accuracies = []
-    for active, answered, correct in per_student:
+    totals = {"xp": Decimal(0), "active": 0, "wasted": 0}
+    for xp, active, wasted, answered, correct in per_student:
+        totals["xp"] += xp
+        totals["active"] += active
+        totals["wasted"] += wasted
         active_students += 1 if active else 0
         if answered:
             accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
-    # The newest flagged claims, each row carrying the count of all of them (one query).
+    # The newest flagged claims, each row carrying the count of all of them (one query; both
+    # read the partial index xpflag_app_flagged_newest, the count without the rows).
+    flagged_claims = XpFlag.objects.filter(partner_app=app, flagged=True)
     flagged = list(
-        XpFlag.objects.filter(partner_app=app, flagged=True)
-        .select_related("student", "course")
-        .annotate(total=Window(Count("pk")))
+        flagged_claims.select_related("student", "course")
+        .annotate(
+            total=Subquery(
+                flagged_claims.values("partner_app").annotate(n=Count("*")).values("n")[:1]
+            )
+        )
         .order_by("-occurred_on", "-pk")[:FLAGGED_SHOWN]
     )
     lessons = _lesson_outcomes(courses, outcome_start)
@@ -812,9 +823,9 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         active_students=active_students,
         lessons=lessons,
         accuracy_buckets=buckets,
-        xp=totals["xp"] or Decimal(0),
-        active_seconds=totals["active"] or 0,
-        wasted_seconds=totals["wasted"] or 0,
+        xp=totals["xp"],
+        active_seconds=totals["active"],
+        wasted_seconds=totals["wasted"],
         flagged_count=flagged[0].total if flagged else 0,
         flagged=flagged,
         parked=parked_events(app) if unprocessed.get(EventStatus.PARKED) else [],
@@ -946,9 +957,10 @@ def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
 def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
     """Per lesson of the app's courses: how many enrolled students ever mastered it, and
     the days taken by the masteries since `since`. A lesson's time to mastery runs from the
-    student's previous mastery in the course (from their first day of activity for their
-    first lesson): lessons are studied in sequence, and this needs only mastery rows and
-    rollups, not the raw events. Five queries; the rows read are bounded by the window."""
+    student's previous mastery in the course, however long ago (from their first day of
+    activity for their first lesson): lessons are studied in sequence, and this needs only
+    mastery rows and rollups, not the raw events. Four queries; the rows read are bounded
+    by the window and the catalogue, whatever the history."""
     lessons = list(
         CourseComponent.objects.filter(
             course_id__in=course_ids, kind=ComponentKind.LESSON, status=Status.ACTIVE
@@ -965,27 +977,13 @@ def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
     mastered = dict(
         LessonMastery.objects.filter(course_id__in=course_ids)
         .values("lesson_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # index-only: lessonmastery_course_lesson
         .values_list("lesson_id", "n")
     )
-    recent = list(
-        LessonMastery.objects.filter(course_id__in=course_ids)
-        .annotate(
-            previous=Window(
-                Lag("mastered_at"),
-                partition_by=[F("student_id"), F("course_id")],
-                order_by=F("mastered_at").asc(),
-            )
-        )
-        .filter(mastered_at__gte=_day_start(since))
-        .values_list("student_id", "course_id", "lesson_id", "mastered_at", "previous")
-    )
-    firsts = {(s, c) for s, c, _, _, previous in recent if previous is None}
-    first_active = _first_days(firsts)
+    recent = _recent_masteries(course_ids, since)
     durations = defaultdict(list)
-    for student_id, course_id, lesson_id, at, previous in recent:
+    for lesson_id, at, previous, first in recent:
         if previous is None:
-            first = first_active.get((student_id, course_id))
             previous = _day_start(first) if first else at
         durations[lesson_id].append(max(0.0, (at - previous).total_seconds() / 86400))
     return [
@@ -999,14 +997,30 @@ def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
     ]
 
 
-def _first_days(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], date]:
-    """The first day of activity of each (student, course). One query."""
-    students = {s for s, _ in pairs}
-    courses = {c for _, c in pairs}
-    rows = (
-        rollups(students=students, courses=courses)
-        .values("student_id", "course_id")
-        .annotate(first=Min("day"))
-        .values_list("student_id", "course_id", "first")
-    )
-    return {(s, c): day for s, c, day in rows if (s, c) in pairs}
+def _recent_masteries(course_ids, since: date) -> list[tuple]:
+    """(lesson id, mastered at, the student's previous mastery in the course, the student's
+    first day in the course when there is none) of each lesson mastery since `since`. One
+    statement that reads the window's masteries (index lessonmastery_course_time) and, per
+    mastery, one index probe for the previous one (the latest before it, ties by id) and,
+    only for a first mastery, one for the first rollup day: older history is not read."""
+    masteries = connection.ops.quote_name(LessonMastery._meta.db_table)
+    days = connection.ops.quote_name(DailyActivity._meta.db_table)
+    courses_sql, params = course_ids.query.sql_with_params()
+    sql = f"""
+        SELECT m.lesson_id, m.mastered_at, p.at,
+               CASE WHEN p.at IS NULL THEN (
+                   SELECT d.day FROM {days} d
+                   WHERE d.student_id = m.student_id AND d.course_id = m.course_id
+                   ORDER BY d.day LIMIT 1) END
+        FROM {masteries} m
+        LEFT JOIN LATERAL (
+            SELECT e.mastered_at AS at FROM {masteries} e
+            WHERE e.student_id = m.student_id AND e.course_id = m.course_id
+              AND (e.mastered_at < m.mastered_at OR (e.mastered_at = m.mastered_at AND e.id < m.id))
+            ORDER BY e.mastered_at DESC, e.id DESC LIMIT 1
+        ) p ON true
+        WHERE m.course_id IN ({courses_sql}) AND m.mastered_at >= %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, _day_start(since)])
+        return cursor.fetchall()
