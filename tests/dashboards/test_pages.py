@@ -295,3 +295,56 @@ def test_the_mastery_grid_shows_each_mastery_on_its_local_day_as_the_template_di
         )
     assert built == expected
     assert expected in page.content.decode()
+
+
+def test_time_to_mastery_runs_from_the_previous_mastery_even_one_before_the_window(school, login):
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from dashboards.selectors import lessons_of
+    from gradebook.models import LessonMastery
+
+    student = school.students[0]
+    first, second = lessons_of(school.course)[:2]
+    LessonMastery.objects.filter(student=student).delete()
+    for lesson, days_ago in ((first, 40), (second, 10)):
+        LessonMastery.objects.create(
+            student=student,
+            lesson=lesson,
+            course=school.course,
+            mastered_at=datetime.combine(TODAY - timedelta(days=days_ago), clock(10), UTC),
+            source_key=f"m-{lesson.pk}",
+        )
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    outcomes = {o.lesson.pk: o for o in report.lessons}
+    # Thirty days after the first lesson (mastered before the page's thirty days), not
+    # counted from the student's first day of work; the first lesson is outside the window.
+    assert 30.0 in outcomes[second.pk].days_to_mastery
+    assert outcomes[first.pk].mastered == LessonMastery.objects.filter(lesson=first).count()
+
+
+def test_the_flagged_count_is_every_flagged_claim_of_the_app_beyond_those_listed(school, login):
+    from datetime import timedelta
+
+    from tests.factories import PartnerAppFactory
+
+    other = PartnerAppFactory(name="Other")
+    for n in range(45):
+        for app, flagged in ((school.app, n % 3 != 0), (other, True)):
+            XpFlag.objects.create(
+                source_key=f"s-{app.pk}-{n}",
+                student=school.students[n % 2],
+                course=school.course,
+                partner_app=app,
+                reported_xp=90,
+                active_seconds=60,
+                flagged=flagged,
+                occurred_on=TODAY - timedelta(days=n * 5),
+            )
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    assert report.flagged_count == 30  # 45 claims, a third of them plausible
+    assert len(report.flagged) == 20
+    assert [f.occurred_on for f in report.flagged] == sorted(
+        (f.occurred_on for f in report.flagged), reverse=True
+    )
+    assert report.flagged[0].source_key == f"s-{school.app.pk}-1"
