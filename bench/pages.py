@@ -748,6 +748,7 @@ def measure_pages(pages, requests: int, warmup: int) -> dict:
         gc.collect()
         gc.freeze()
         walls, cpus = [], []
+        backend, backend_start = _backend_cpu(connection)
         for _ in range(requests):
             wall, cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
@@ -755,14 +756,34 @@ def measure_pages(pages, requests: int, warmup: int) -> dict:
             walls.append(time.perf_counter() - wall)
             assert response.status_code == 200
         gc.unfreeze()
+        backend_end = _backend_cpu(connection)
+        postgres = (
+            (backend_end[1] - backend_start) / requests * 1000
+            if backend_end[0] == backend and backend_start is not None
+            else None
+        )
         walls.sort()
         answer[name] = {
             "p50": statistics.median(walls) * 1000,
             "p95": walls[max(0, int(len(walls) * 0.95) - 1)] * 1000,
             "cpu": statistics.fmean(cpus) * 1000,
+            "postgres": postgres,
             "queries": len(queries),
         }
     return answer
+
+
+def _backend_cpu(connection) -> tuple[int, float | None]:
+    """(pid, CPU seconds used) of the PostgreSQL backend serving Django's connection, read
+    from /proc (None when the server is not on this machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return pid, None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _counting(queries, execute, sql, *args):
@@ -796,6 +817,12 @@ def run(
     from rostering import zones
 
     settings.DEBUG = False
+    # One connection for the whole run (as a gunicorn worker keeps one), so that its
+    # backend's CPU can be read before and after each page's requests.
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = None
     roster = build_roster(students)
     pages = people(roster)
     end = timezone.now().astimezone(zones.default_zone()).date()
@@ -811,10 +838,15 @@ def run(
         for page, f in figures[size].items():
             if not page.startswith("_"):
                 log(
-                    f"  {size:,}: {page} p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, "
-                    f"CPU {f['cpu']:.1f} ms, {f['queries']} queries"
+                    f"  {size:,}: {page} p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, CPU "
+                    f"{f['cpu']:.1f} ms Python + {_ms(f['postgres'])} PostgreSQL, "
+                    f"{f['queries']} queries"
                 )
     return figures
+
+
+def _ms(value) -> str:
+    return "n/a" if value is None else f"{value:.1f} ms"
 
 
 def table(figures: dict) -> str:
@@ -825,7 +857,7 @@ def table(figures: dict) -> str:
     head = (
         "| page | "
         + " | ".join(f"p50 / p95 at {figures[s]['_events'] / 1e6:.2g} M events" for s in sizes)
-        + " | CPU ms (Python) | queries | ratio p50 | goal | met? |"
+        + " | CPU per request, Python + PostgreSQL (ms) | queries | ratio p50 | goal | met? |"
     )
     lines = [head, "|" + "---|" * (len(sizes) + 6)]
     for page, target in GOALS.items():
@@ -837,7 +869,10 @@ def table(figures: dict) -> str:
                 f"{figures[s][page]['p50']:.1f} / {figures[s][page]['p95']:.1f} ms" for s in sizes
             )
             + " | "
-            + " → ".join(f"{figures[s][page]['cpu']:.1f}" for s in sizes)
+            + " → ".join(
+                f"{figures[s][page]['cpu']:.1f} + {_ms(figures[s][page]['postgres'])[:-3]}"
+                for s in sizes
+            )
             + " | "
             + " → ".join(str(figures[s][page]["queries"]) for s in sizes)
             + f" | {ratio:.2f} × | p95 < {target} ms, ≤ {FLAT} × | {'yes' if met else 'no'} |"
@@ -870,7 +905,13 @@ def main():
             serialization.NoEncryption(),
         ).decode()
     setup_django()
-    figures = run(args.sizes, students=args.students, requests=args.requests, warmup=args.warmup)
+    figures = run(
+        args.sizes[:1] if args.measure_only else args.sizes,
+        students=args.students,
+        requests=args.requests,
+        warmup=args.warmup,
+        generate_history=not args.measure_only,
+    )
     print(table(figures))
 
 
