@@ -839,22 +839,53 @@ def events_per_event_day(
     app: PartnerApp, since: date, today: date, rejected: dict[date, int]
 ) -> list[IngestionDay]:
     """Accepted events per UTC day of their event time in [since, today] (an app that sends
-    a history at once sees it on the days it happened), an index-only count
-    (event_app_time), beside `rejected` per day (_rejections_per_day)."""
-    end = _day_start(today + timedelta(days=1))
-    accepted = dict(
-        CaliperEvent.objects.filter(
-            partner_app=app, event_time__gte=_day_start(since), event_time__lt=end
-        )
-        .annotate(day=TruncDate("event_time"))
-        .values("day")
-        .annotate(n=Count("*"))
-        .values_list("day", "n")
-    )
+    a history at once sees it on the days it happened), beside `rejected` per day
+    (_rejections_per_day)."""
+    accepted = accepted_per_event_day(app, since, today)
     return [
         IngestionDay(d, accepted.get(d, 0), rejected.get(d, 0))
         for d in (since + timedelta(days=n) for n in range((today - since).days + 1))
     ]
+
+
+def accepted_per_event_day(app: PartnerApp, since: date, today: date) -> dict[date, int]:
+    """Events stored per UTC day of their event time in [since, today]. Any day of event
+    time can still grow (a history sent late), but an event's `received_at` never changes:
+    the events received before a settled hour (an hour or more ago, as in
+    `accepted_per_day`) are counted once and cached with that hour, and each view counts
+    only those received since the cached hour, adding to the cache the ones that have
+    settled since. One query: over two weeks of an app's events when nothing is cached,
+    over the last hours' arrivals after that (two weeks of a 2,000-student school's app are
+    ~200,000 events: a 100 ms count, issue 16)."""
+    settled = (timezone.now() - SETTLED_AFTER).replace(minute=0, second=0, microsecond=0)
+    key = f"dashboards:event-days:{app.pk}:{app.created_at.timestamp()}:{since}:{today}"
+    cached = cache.get(key)
+    if cached is not None and cached[0] > settled:  # a clock moved back: count anew
+        cached = None
+    counted_from, base = cached if cached is not None else (None, {})
+    events = CaliperEvent.objects.filter(
+        partner_app=app,
+        event_time__gte=_day_start(since),
+        event_time__lt=_day_start(today + timedelta(days=1)),
+    )
+    if counted_from is not None:
+        events = events.filter(received_at__gte=counted_from)
+    rows = (
+        events.annotate(day=TruncDate("event_time"))
+        .values("day")
+        .annotate(
+            settled=Count("pk", filter=Q(received_at__lt=settled)),
+            fresh=Count("pk", filter=Q(received_at__gte=settled)),
+        )
+        .values_list("day", "settled", "fresh")
+    )
+    base = dict(base)
+    counts = dict(base)
+    for day, settled_count, fresh_count in rows:
+        base[day] = base.get(day, 0) + settled_count
+        counts[day] = base[day] + fresh_count
+    cache.set(key, (settled, base), timeout=2 * 24 * 3600)
+    return counts
 
 
 def _rejections_per_day(
