@@ -507,12 +507,13 @@ class ClassReport:
         cell cost more than the rest of the page (issue 16). The same markup the template
         wrote per cell; the day is the local day of the zone in force (the school's, as the
         page renders)."""
+        zone = timezone.get_current_timezone()  # once: each lookup is a context-local read
         rows = []
         for lesson, cells in self.grid():
             html = []
             for at in cells:
                 if at:
-                    day = timezone.localtime(at).strftime("%Y-%m-%d")
+                    day = at.astimezone(zone).date().isoformat()
                     html.append(
                         f'<td class="cell-yes" title="mastered {day}">✓<span '
                         f'class="visually-hidden"> mastered {day}</span></td>'
