@@ -673,14 +673,16 @@ class LessonOutcome:
     lesson: CourseComponent
     mastered: int
     enrolled: int
-    days_to_mastery: list[float]  # sorted
+    # The nearest-rank quartiles (figures.quantile) of the days taken by the window's
+    # masteries, computed where the masteries lie: {0.25: days, 0.5: ..., 0.75: ...}.
+    quartiles: dict = field(default_factory=dict)
 
     @property
     def completion_percent(self) -> Decimal | None:
         return figures.percent(self.mastered, self.enrolled)
 
     def quantile(self, q: float):
-        return figures.quantile(self.days_to_mastery, q)
+        return self.quartiles.get(q)
 
     @property
     def median_days(self):
@@ -1012,47 +1014,73 @@ def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
         .annotate(n=Count("*"))  # index-only: lessonmastery_course_lesson
         .values_list("lesson_id", "n")
     )
-    recent = _recent_masteries(course_ids, since)
-    durations = defaultdict(list)
-    for lesson_id, at, previous, first in recent:
-        if previous is None:
-            previous = _day_start(first) if first else at
-        durations[lesson_id].append(max(0.0, (at - previous).total_seconds() / 86400))
+    quartiles = _mastery_quartiles(course_ids, since)
     return [
         LessonOutcome(
             lesson=lesson,
             mastered=mastered.get(lesson.pk, 0),
             enrolled=enrolled.get(lesson.course_id, 0),
-            days_to_mastery=sorted(durations[lesson.pk]),
+            quartiles=quartiles.get(lesson.pk, {}),
         )
         for lesson in lessons
     ]
 
 
-def _recent_masteries(course_ids, since: date) -> list[tuple]:
-    """(lesson id, mastered at, the student's previous mastery in the course, the student's
-    first day in the course when there is none) of each lesson mastery since `since`. One
-    statement that reads the window's masteries (index lessonmastery_course_time) and, per
-    mastery, one index probe for the previous one (the latest before it, ties by id) and,
-    only for a first mastery, one for the first rollup day: older history is not read."""
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+def _mastery_quartiles(course_ids, since: date) -> dict[int, dict[float, float]]:
+    """{lesson id: {q: days}} for q in QUARTILES: the nearest-rank quantiles
+    (dashboards.figures.quantile: rank round(q × (n − 1)), half to even) of the days each
+    lesson mastery since `since` took, from the student's previous mastery in the course
+    (the latest before it, ties by id) or, for a first mastery, from the start of their
+    first day in the course. One statement that reads the window's masteries (index
+    lessonmastery_course_time) with one index probe each for the previous mastery and,
+    for a first one only, one for the first rollup day; only three rows a lesson come out.
+    """
     masteries = connection.ops.quote_name(LessonMastery._meta.db_table)
     days = connection.ops.quote_name(DailyActivity._meta.db_table)
     courses_sql, params = course_ids.query.sql_with_params()
+    rank = (
+        "CASE WHEN %(q)s * (n - 1) - floor(%(q)s * (n - 1)) = 0.5"
+        " THEN floor(%(q)s * (n - 1)) + floor(%(q)s * (n - 1))::bigint %%%% 2"
+        " ELSE round(%(q)s * (n - 1)) END"
+    )
+    ranks = " OR ".join(f"k = {rank % {'q': q}}" for q in QUARTILES)
     sql = f"""
-        SELECT m.lesson_id, m.mastered_at, p.at,
-               CASE WHEN p.at IS NULL THEN (
-                   SELECT d.day FROM {days} d
-                   WHERE d.student_id = m.student_id AND d.course_id = m.course_id
-                   ORDER BY d.day LIMIT 1) END
-        FROM {masteries} m
-        LEFT JOIN LATERAL (
-            SELECT e.mastered_at AS at FROM {masteries} e
-            WHERE e.student_id = m.student_id AND e.course_id = m.course_id
-              AND (e.mastered_at < m.mastered_at OR (e.mastered_at = m.mastered_at AND e.id < m.id))
-            ORDER BY e.mastered_at DESC, e.id DESC LIMIT 1
-        ) p ON true
-        WHERE m.course_id IN ({courses_sql}) AND m.mastered_at >= %s
+        WITH taken AS (
+            SELECT m.lesson_id,
+                   GREATEST(0, EXTRACT(EPOCH FROM m.mastered_at - COALESCE(
+                       p.at,
+                       (SELECT d.day FROM {days} d
+                        WHERE d.student_id = m.student_id AND d.course_id = m.course_id
+                        ORDER BY d.day LIMIT 1)::timestamp AT TIME ZONE 'UTC',
+                       m.mastered_at))) AS seconds
+            FROM {masteries} m
+            LEFT JOIN LATERAL (
+                SELECT e.mastered_at AS at FROM {masteries} e
+                WHERE e.student_id = m.student_id AND e.course_id = m.course_id
+                  AND (e.mastered_at < m.mastered_at
+                       OR (e.mastered_at = m.mastered_at AND e.id < m.id))
+                ORDER BY e.mastered_at DESC, e.id DESC LIMIT 1
+            ) p ON true
+            WHERE m.course_id IN ({courses_sql}) AND m.mastered_at >= %s
+        ), ranked AS (
+            SELECT lesson_id, seconds,
+                   row_number() OVER (PARTITION BY lesson_id ORDER BY seconds) - 1 AS k,
+                   count(*) OVER (PARTITION BY lesson_id) AS n
+            FROM taken
+        )
+        SELECT lesson_id, n, k, seconds FROM ranked WHERE {ranks}
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, _day_start(since)])
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    by_rank = defaultdict(dict)
+    for lesson_id, n, k, seconds in rows:
+        by_rank[lesson_id][k] = (n, float(seconds) / 86400)
+    answer = {}
+    for lesson_id, found in by_rank.items():
+        n = next(iter(found.values()))[0]
+        answer[lesson_id] = {q: found[max(0, min(n - 1, round(q * (n - 1))))][1] for q in QUARTILES}
+    return answer

@@ -307,6 +307,7 @@ def test_time_to_mastery_runs_from_the_previous_mastery_even_one_before_the_wind
     student = school.students[0]
     first, second = lessons_of(school.course)[:2]
     LessonMastery.objects.filter(student=student).delete()
+    LessonMastery.objects.filter(lesson=second).delete()
     for lesson, days_ago in ((first, 40), (second, 10)):
         LessonMastery.objects.create(
             student=student,
@@ -319,7 +320,8 @@ def test_time_to_mastery_runs_from_the_previous_mastery_even_one_before_the_wind
     outcomes = {o.lesson.pk: o for o in report.lessons}
     # Thirty days after the first lesson (mastered before the page's thirty days), not
     # counted from the student's first day of work; the first lesson is outside the window.
-    assert 30.0 in outcomes[second.pk].days_to_mastery
+    assert outcomes[second.pk].median_days == 30.0
+    assert outcomes[second.pk].p25_days == outcomes[second.pk].p75_days == 30.0
     assert outcomes[first.pk].mastered == LessonMastery.objects.filter(lesson=first).count()
 
 
@@ -348,3 +350,36 @@ def test_the_flagged_count_is_every_flagged_claim_of_the_app_beyond_those_listed
         (f.occurred_on for f in report.flagged), reverse=True
     )
     assert report.flagged[0].source_key == f"s-{school.app.pk}-1"
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13])
+def test_time_to_mastery_quartiles_are_the_nearest_rank_quantiles_of_the_days(school, login, count):
+    """Computed where the masteries lie (one row per quartile), they are
+    dashboards.figures.quantile of the sorted days, for every count's rounding."""
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from dashboards import figures
+    from dashboards.selectors import lessons_of
+    from gradebook.models import LessonMastery
+    from tests.factories import StudentFactory
+
+    first, second = lessons_of(school.course)[:2]
+    LessonMastery.objects.filter(lesson__in=[first, second]).delete()
+    days = []
+    for n in range(count):
+        student = StudentFactory(sourced_id=f"q-{n}", org=school.klass.school)
+        taken = timedelta(days=n % 4, hours=(7 * n) % 13, minutes=n)
+        start = datetime.combine(TODAY - timedelta(days=20), clock(8), UTC)
+        for lesson, at in ((first, start), (second, start + taken)):
+            LessonMastery.objects.create(
+                student=student, lesson=lesson, course=school.course, mastered_at=at,
+                source_key=f"q-{n}-{lesson.pk}",
+            )  # fmt: skip
+        days.append(taken.total_seconds() / 86400)
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    outcome = next(o for o in report.lessons if o.lesson.pk == second.pk)
+    days.sort()
+    assert outcome.p25_days == figures.quantile(days, 0.25)
+    assert outcome.median_days == figures.quantile(days, 0.5)
+    assert outcome.p75_days == figures.quantile(days, 0.75)
