@@ -838,7 +838,7 @@ def run(
         for page, f in figures[size].items():
             if not page.startswith("_"):
                 log(
-                    f"  {size:,}: {page} p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, CPU "
+                    f"  {figures[size]['_events']:,} events: {page} p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms, CPU "
                     f"{f['cpu']:.1f} ms Python + {_ms(f['postgres'])} PostgreSQL, "
                     f"{f['queries']} queries"
                 )
