@@ -15,7 +15,7 @@ queryset or ids) to narrow what is read. `None` means "no narrowing".
 - `diagnosis_thresholds()`, `time_back_of(...)`: the settings-driven rules.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -168,9 +168,16 @@ def insights_for_students(
     student_ids: Iterable[int], today: date, courses=None, calendar=goals.SCHOOL_DAYS
 ) -> dict[int, StudentInsights]:
     """Insights of each student, over the courses they are enrolled in as students or have
-    activity in (narrowed to `courses` when given). Five queries whatever the number of
-    students, courses or days of history: enrollments, rollups, courses with activity but
-    no enrollment (only when there are some), and course progress (two).
+    activity in (narrowed to `courses` when given). Four queries whatever the number of
+    students, courses or days of history: enrollments, course progress (two) and the
+    history (`_history`: the rows of the diagnosis window, every goal-met day, each course's
+    last active day). Students with activity in a course they are not enrolled in cost four
+    more: that course, its progress (two), and the history judged again with its goals.
+
+    The history is judged in the database: the rows read into Python are those of the
+    diagnosis window, so a page costs about the same after a year of history as after a
+    week (docs/performance.md, issue 16). `_JUDGE_SQL` is `analytics.goals.judge_day` in SQL
+    (tests check the two agree).
 
     `today` is a local day of the students' school and `calendar` its school days
     (rostering.zones.calendar_of; Monday to Friday by default): rollup days are local days."""
@@ -178,22 +185,34 @@ def insights_for_students(
     if not student_ids:
         return {}
     goals_by_pair, course_info = _goals_and_courses(student_ids, courses)
-    rows = _rows_by_student(student_ids, courses)
-    _add_unenrolled_courses(rows, goals_by_pair, course_info)
-    progress = course_progress(goals_by_pair)
-    for pair, course_progress_of_pair in progress.items():
-        if course_progress_of_pair.complete and pair in goals_by_pair:
-            # A course the student has completed asks nothing more of them.
-            goals_by_pair[pair] = goals.NOTHING_ASKED
+    progress = _progress(goals_by_pair)
+    start, _ = diagnosis_window(today)
+    history = (student_ids, courses, start, today)
+    rows, met_days, last_active = _history(goals_by_pair, *history)
+    unenrolled = set(last_active) - set(goals_by_pair)
+    if unenrolled:
+        # Courses with activity but no (active) enrollment count too, with the course's
+        # goals: their days are judged again with them.
+        _add_unenrolled_courses(unenrolled, goals_by_pair, course_info)
+        progress.update(
+            _progress({pair: goals_by_pair[pair] for pair in unenrolled}, goals_by_pair)
+        )
+        rows, met_days, last_active = _history(goals_by_pair, *history)
     thresholds = diagnosis_thresholds()
     courses_of = defaultdict(list)
     for s, c in goals_by_pair:
         courses_of[s].append(c)
+    last_of = defaultdict(list)
+    for (s, _), day in last_active.items():
+        if day is not None:
+            last_of[s].append(day)
     return {
         s: _insights(
             s,
             today,
             rows.get(s, []),
+            met_days.get(s, []),
+            max(last_of[s], default=None),
             sorted(courses_of[s], key=lambda c: course_info[c][0]),
             goals_by_pair,
             course_info,
@@ -243,39 +262,140 @@ def _goals_and_courses(student_ids, courses):
     return goals_by_pair, course_info
 
 
-def _rows_by_student(student_ids, courses) -> dict[int, list]:
-    """Each student's rollup rows as named tuples (same attribute names as DailyActivity):
-    a class's history is thousands of rows, and model instances cost several times more
-    to build than the query costs to run."""
-    rows = defaultdict(list)
-    for row in rollups(students=student_ids, courses=courses).values_list(
-        "student_id", "course_id", "day", *figures.ROLLUP_MEASURES, named=True
-    ):
-        rows[row.student_id].append(row)
-    return rows
+def _progress(pairs: dict, goals_by_pair: dict | None = None) -> dict:
+    """Course progress of the pairs (two queries); a course the student has completed asks
+    nothing more of them (its goals in `goals_by_pair`, default `pairs`, become
+    NOTHING_ASKED)."""
+    goals_by_pair = pairs if goals_by_pair is None else goals_by_pair
+    progress = course_progress(pairs)
+    for pair, course_progress_of_pair in progress.items():
+        if course_progress_of_pair.complete and pair in goals_by_pair:
+            goals_by_pair[pair] = goals.NOTHING_ASKED
+    return progress
 
 
-def _add_unenrolled_courses(rows, goals_by_pair, course_info) -> None:
+def _add_unenrolled_courses(pairs, goals_by_pair, course_info) -> None:
     """Courses a student has activity in without an (active) enrollment still count, with
     the course's goals. At most one query, none when every course is known."""
-    missing = {r.course_id for rs in rows.values() for r in rs} - set(course_info)
+    missing = {c for _, c in pairs} - set(course_info)
     if missing:
         for c in Course.objects.filter(pk__in=missing).values(
             "pk", "sourced_id", "title", "metadata"
         ):
             course_info[c["pk"]] = (c["sourced_id"], c["title"], c["metadata"])
-    for student_rows in rows.values():
-        for r in student_rows:
-            key = (r.student_id, r.course_id)
-            if key not in goals_by_pair and r.course_id in course_info:
-                goals_by_pair[key] = goals.goals_from_metadata(course_info[r.course_id][2])
+    for key in pairs:
+        if key not in goals_by_pair and key[1] in course_info:
+            goals_by_pair[key] = goals.goals_from_metadata(course_info[key[1]][2])
+
+
+def _history(goals_by_pair, student_ids, courses, start: date, today: date):
+    """({student: rollup rows of [start, today] as named tuples (DailyActivity's attribute
+    names)}, {student: goal-met days, oldest first}, {(student, course): the last day
+    showing learning, None when no row does} for every pair with rollup rows). One
+    statement: the rows of the window come out as they are; the whole history is judged
+    where it lies, and only the goal-met days (a day is met when every course the student
+    worked in met its goals, analytics.goals: a pair without goals here is judged by the
+    defaults) and each pair's last active day come out."""
+    pairs = list(goals_by_pair.items())
+    course_filter, course_params = "", []
+    if courses is not None:
+        if isinstance(courses, QuerySet):
+            sql, params = courses.values("pk").query.sql_with_params()
+            course_filter, course_params = f"AND d.course_id IN ({sql})", list(params)
+        else:
+            course_filter, course_params = "AND d.course_id = ANY(%s)", [[int(c) for c in courses]]
+    measures = ", ".join(f"d.{name}" for name in figures.ROLLUP_MEASURES)
+    default = goals.Goals()
+    nulls = ", ".join(["NULL"] * len(figures.ROLLUP_MEASURES))
+    sql = f"""
+        WITH g (student_id, course_id, xp, lessons, minutes, accuracy, units) AS (
+            SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
+                                 %s::numeric[], %s::numeric[], %s::numeric[])
+        ), r AS (
+            SELECT d.student_id, d.course_id, d.day, {measures}, {_JUDGE_SQL} AS met,
+                   ({" OR ".join(f"d.{name} > 0" for name in figures.ACTIVITY_FIELDS)}) AS active
+            FROM {_table(DailyActivity)} d
+            LEFT JOIN g ON g.student_id = d.student_id AND g.course_id = d.course_id
+            WHERE d.student_id = ANY(%s) {course_filter}
+        )
+        SELECT 0, student_id, course_id, day, {", ".join(figures.ROLLUP_MEASURES)}, NULL
+        FROM r WHERE day >= %s AND day <= %s
+        UNION ALL
+        SELECT 1, student_id, NULL, NULL, {nulls}, array_agg(day ORDER BY day)
+        FROM (SELECT student_id, day FROM r GROUP BY student_id, day HAVING bool_and(met)) m
+        GROUP BY student_id
+        UNION ALL
+        SELECT 2, student_id, course_id, MAX(day) FILTER (WHERE active), {nulls}, NULL
+        FROM r GROUP BY student_id, course_id
+    """
+    params = [
+        [s for (s, _), _ in pairs],
+        [c for (_, c), _ in pairs],
+        *(
+            [getattr(g, name) for _, g in pairs]
+            for name in (
+                "daily_xp",
+                "daily_lessons",
+                "daily_active_minutes",
+                "daily_accuracy",
+                "daily_mastered_units",
+            )
+        ),
+        default.daily_xp,
+        default.daily_lessons,
+        default.daily_active_minutes,
+        default.daily_accuracy,
+        default.daily_mastered_units,
+        list(student_ids),
+        *course_params,
+        start,
+        today,
+    ]
+    rows, met_days, last_active = defaultdict(list), {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for kind, student_id, course_id, day, *measures_, met in cursor.fetchall():
+            if kind == 0:
+                rows[student_id].append(WindowRow(student_id, course_id, day, *measures_))
+            elif kind == 1:
+                met_days[student_id] = met
+            else:
+                last_active[(student_id, course_id)] = day
+    return rows, met_days, last_active
+
+
+# analytics.goals.judge_day of a rollup row `d` against its pair's goals `g` (the defaults
+# when the pair has none), in SQL. Divisions are written as products, so that the database
+# compares exactly what judge_day computes: minutes = seconds / 60, accuracy = 100 ×
+# correct / answered (no accuracy asked of a day without answers).
+_JUDGE_SQL = """(
+    d.xp >= COALESCE(g.xp, %s)
+    AND d.lessons_mastered >= COALESCE(g.lessons, %s)
+    AND d.active_seconds >= 60 * COALESCE(g.minutes, %s)
+    AND (d.items_answered <= 0
+         OR 100 * d.items_correct >= COALESCE(g.accuracy, %s) * d.items_answered)
+    AND d.mastered_units >= COALESCE(g.units, %s)
+)"""
+
+WindowRow = namedtuple("WindowRow", ["student_id", "course_id", "day", *figures.ROLLUP_MEASURES])
 
 
 def _insights(
-    student_id, today, rows, course_ids, goals_by_pair, course_info, progress, thresholds, calendar
+    student_id,
+    today,
+    rows,
+    met_days,
+    last_activity,
+    course_ids,
+    goals_by_pair,
+    course_info,
+    progress,
+    thresholds,
+    calendar,
 ):
+    """One student's insights from the rows of the diagnosis window (today's among them),
+    the goal-met days and the last day of learning."""
     by_course_day = {(r.course_id, r.day): figures_of(r) for r in rows}
-    met_days = _met_days(student_id, rows, goals_by_pair, by_course_day)
     start, end = diagnosis_window(today)
     school_days = sum(
         goals.is_school_day(start + timedelta(days=i), calendar)
@@ -313,20 +433,10 @@ def _insights(
         time_back=time_back_of(len(school_met)),
         courses=per_course,
         flags=_diagnose(window_rows, school_days, thresholds),
-        last_activity=figures.last_activity(rows),
+        last_activity=last_activity,
         judged=_window(window_rows, school_days),
         window=(start, end),
     )
-
-
-def _met_days(student_id, rows, goals_by_pair, by_course_day) -> list[date]:
-    """Days on which every course the student worked in met its goals."""
-    met: dict[date, bool] = {}
-    for r in rows:
-        course_goals = goals_by_pair.get((student_id, r.course_id), goals.Goals())
-        verdict = goals.judge_day(by_course_day[(r.course_id, r.day)], course_goals)
-        met[r.day] = met.get(r.day, True) and verdict.met
-    return sorted(d for d, ok in met.items() if ok)
 
 
 def _diagnose(rows, school_days: int, thresholds) -> list[diagnosis.Flag]:
@@ -410,13 +520,17 @@ def outside_activities(app_id: int, since: date, limit: int = 50) -> list[Activi
                    array_agg(DISTINCT key) AS keys
             FROM acts GROUP BY activity ORDER BY activity LIMIT %(limit)s
         ), spent AS (
+            -- From the app's events outside the catalogue (the partial index
+            -- event_outside_catalogue) to their facts, which carry the event's lesson,
+            -- course and time: never a scan of every fact.
             SELECT COALESCE(e.raw->'object'->'activity'->>'id', e.raw->'object'->>'id')
                        AS activity,
                    SUM(f.active) AS active,
                    SUM(f.inactive + f.waste + f.anti_pattern) AS wasted
-            FROM {facts} f JOIN {events} e ON e.id = f.event_id
-            WHERE e.partner_app_id = %(app)s AND f.lesson_id IS NULL
-              AND f.course_id IS NOT NULL AND f.at >= %(since)s
+            FROM {events} e JOIN {facts} f ON f.event_id = e.id
+            WHERE e.partner_app_id = %(app)s AND e.lesson_id IS NULL
+              AND e.course_id IS NOT NULL AND e.event_time >= %(since)s
+              AND f.lesson_id IS NULL AND f.course_id IS NOT NULL AND f.at >= %(since)s
             GROUP BY 1
         )
         SELECT p.activity, p.students, p.attempts,

@@ -168,3 +168,59 @@ def test_activities_outside_the_catalogue_get_their_own_figures(school, login, s
     assert (figures.active_seconds, figures.wasted_seconds) == (420, 60)
     assert (figures.questions, figures.correct, figures.mastered_units) == (10, 9, Decimal(1))
     assert ACTIVITY in page.content.decode()
+
+
+def test_the_events_chart_counts_stay_exact_as_new_events_arrive_and_settle(school, login):
+    """The chart's per-day counts are cached for events received an hour or more ago and
+    topped up with later arrivals (dashboards.selectors.accepted_per_event_day): each view
+    answers what a full count answers."""
+    from datetime import timedelta
+
+    import time_machine
+
+    learnt = datetime(2026, 11, 12, 10, tzinfo=UTC)
+
+    def store(n, received_at, event_time=learnt):
+        CaliperEvent.objects.bulk_create(
+            CaliperEvent(
+                partner_app=school.app,
+                event_id=f"e-{received_at.isoformat()}-{event_time.isoformat()}-{i}",
+                type="ViewEvent",
+                action="Viewed",
+                event_time=event_time,
+                received_at=received_at,
+                raw={},
+                status="processed",
+            )
+            for i in range(n)
+        )
+
+    def charted():
+        page = page_of(school, login)
+        return {d.day: d.accepted for d in page.context["report"].event_days}
+
+    def counted():
+        days = {}
+        for event in CaliperEvent.objects.filter(partner_app=school.app):
+            days[event.event_time.date()] = days.get(event.event_time.date(), 0) + 1
+        return days
+
+    def same():
+        chart = charted()
+        assert {d: n for d, n in chart.items() if n} == {
+            d: n for d, n in counted().items() if d in chart
+        }
+        return chart
+
+    store(40, NOW - timedelta(hours=3))  # settled before the first view
+    assert same()[learnt.date()] >= 40
+    store(5, NOW)  # arrives after: counted fresh
+    before = same()[learnt.date()]
+    with time_machine.travel(NOW + timedelta(hours=3), tick=False):
+        # The five settle into the cache; two more arrive, one on a day of its own.
+        store(1, NOW + timedelta(hours=3))
+        store(1, NOW + timedelta(hours=3), event_time=learnt - timedelta(days=2))
+        after = same()
+        assert after[learnt.date()] == before + 1
+        assert after[(learnt - timedelta(days=2)).date()] >= 1
+        assert same() == after  # a view from the cache alone

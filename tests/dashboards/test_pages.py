@@ -254,3 +254,132 @@ def test_settled_days_are_counted_once_and_today_is_counted_live(school, login):
     by_day = {d.day: d.accepted for d in report.ingestion}
     assert by_day[yesterday.date()] == 1
     assert by_day[today.date()] == 2
+
+
+# The mastery grid's cells as the class page's template wrote them one by one before the
+# grid was built in Python (issue 16); the page must show exactly the same markup.
+CELLS_BY_TEMPLATE = (
+    '{% for lesson, cells in report.grid %}<tr><th scope="row" class="lesson">{{ lesson.title }}'
+    '</th>{% for at in cells %}{% if at %}<td class="cell-yes" title="mastered '
+    "{{ at|date:'Y-m-d' }}\">✓<span class=\"visually-hidden\"> mastered {{ at|date:'Y-m-d' }}"
+    '</span></td>{% else %}<td class="cell-no">·<span class="visually-hidden"> not mastered'
+    "</span></td>{% endif %}{% endfor %}</tr>{% endfor %}"
+)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/Los_Angeles"])
+def test_the_mastery_grid_shows_each_mastery_on_its_local_day_as_the_template_did(
+    school, login, zone
+):
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    from gradebook.models import LessonMastery
+
+    # Masteries near midnight, so that the school's zone decides the day shown.
+    for n, mastery in enumerate(LessonMastery.objects.all()):
+        mastery.mastered_at = datetime(2026, 11, 2 + n % 5, 23 if n % 2 else 0, 30, tzinfo=UTC)
+        mastery.save()
+    school.klass.school.timezone = zone
+    school.klass.school.save()
+    page = login(school.guide).get(f"/classes/{school.klass.pk}/")
+    report = page.context["report"]
+    assert any(at for _, cells in report.grid() for at in cells)
+    with timezone.override(ZoneInfo(zone)):
+        expected = Template(CELLS_BY_TEMPLATE).render(Context({"report": report}))
+        built = "".join(
+            f'<tr><th scope="row" class="lesson">{lesson.title}</th>{cells}</tr>'
+            for lesson, cells in report.grid_html()
+        )
+    assert built == expected
+    assert expected in page.content.decode()
+
+
+def test_time_to_mastery_runs_from_the_previous_mastery_even_one_before_the_window(school, login):
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from dashboards.selectors import lessons_of
+    from gradebook.models import LessonMastery
+
+    student = school.students[0]
+    first, second = lessons_of(school.course)[:2]
+    LessonMastery.objects.filter(student=student).delete()
+    LessonMastery.objects.filter(lesson=second).delete()
+    for lesson, days_ago in ((first, 40), (second, 10)):
+        LessonMastery.objects.create(
+            student=student,
+            lesson=lesson,
+            course=school.course,
+            mastered_at=datetime.combine(TODAY - timedelta(days=days_ago), clock(10), UTC),
+            source_key=f"m-{lesson.pk}",
+        )
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    outcomes = {o.lesson.pk: o for o in report.lessons}
+    # Thirty days after the first lesson (mastered before the page's thirty days), not
+    # counted from the student's first day of work; the first lesson is outside the window.
+    assert outcomes[second.pk].median_days == 30.0
+    assert outcomes[second.pk].p25_days == outcomes[second.pk].p75_days == 30.0
+    assert outcomes[first.pk].mastered == LessonMastery.objects.filter(lesson=first).count()
+
+
+def test_the_flagged_count_is_every_flagged_claim_of_the_app_beyond_those_listed(school, login):
+    from datetime import timedelta
+
+    from tests.factories import PartnerAppFactory
+
+    other = PartnerAppFactory(name="Other")
+    for n in range(45):
+        for app, flagged in ((school.app, n % 3 != 0), (other, True)):
+            XpFlag.objects.create(
+                source_key=f"s-{app.pk}-{n}",
+                student=school.students[n % 2],
+                course=school.course,
+                partner_app=app,
+                reported_xp=90,
+                active_seconds=60,
+                flagged=flagged,
+                occurred_on=TODAY - timedelta(days=n * 5),
+            )
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    assert report.flagged_count == 30  # 45 claims, a third of them plausible
+    assert len(report.flagged) == 20
+    assert [f.occurred_on for f in report.flagged] == sorted(
+        (f.occurred_on for f in report.flagged), reverse=True
+    )
+    assert report.flagged[0].source_key == f"s-{school.app.pk}-1"
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13])
+def test_time_to_mastery_quartiles_are_the_nearest_rank_quantiles_of_the_days(school, login, count):
+    """Computed where the masteries lie (one row per quartile), they are
+    dashboards.figures.quantile of the sorted days, for every count's rounding."""
+    from datetime import time as clock
+    from datetime import timedelta
+
+    from dashboards import figures
+    from dashboards.selectors import lessons_of
+    from gradebook.models import LessonMastery
+    from tests.factories import StudentFactory
+
+    first, second = lessons_of(school.course)[:2]
+    LessonMastery.objects.filter(lesson__in=[first, second]).delete()
+    days = []
+    for n in range(count):
+        student = StudentFactory(sourced_id=f"q-{n}", org=school.klass.school)
+        taken = timedelta(days=n % 4, hours=(7 * n) % 13, minutes=n)
+        start = datetime.combine(TODAY - timedelta(days=20), clock(8), UTC)
+        for lesson, at in ((first, start), (second, start + taken)):
+            LessonMastery.objects.create(
+                student=student, lesson=lesson, course=school.course, mastered_at=at,
+                source_key=f"q-{n}-{lesson.pk}",
+            )  # fmt: skip
+        days.append(taken.total_seconds() / 86400)
+    report = login(school.developer).get(f"/developers/apps/{school.app.pk}/").context["report"]
+    outcome = next(o for o in report.lessons if o.lesson.pk == second.pk)
+    days.sort()
+    assert outcome.p25_days == figures.quantile(days, 0.25)
+    assert outcome.median_days == figures.quantile(days, 0.5)
+    assert outcome.p75_days == figures.quantile(days, 0.75)
