@@ -179,6 +179,8 @@ class Meter:
     """Exclusive wall, CPU, backend CPU and queries per phase: a phase nested in another
     (the processing an ingest triggers without a broker) is taken out of its parent's."""
 
+    FIELDS = ("wall", "cpu", "pg", "queries")
+
     def __init__(self, backend_pid: int):
         self.stat = Path(f"/proc/{backend_pid}/stat")
         self.queries = 0
@@ -204,7 +206,7 @@ class Meter:
                 end = self.read()
                 nested = self.stack.pop()
                 spent = [b - a for a, b in zip(start, end, strict=True)]
-                totals = self.phases[phase]
+                totals = self.phases.setdefault(phase, dict.fromkeys(self.FIELDS, 0.0))
                 for key, value, inner_part in zip(totals, spent, nested, strict=True):
                     totals[key] += value - inner_part
                 if self.stack:

@@ -326,28 +326,29 @@ def record_results(results: list[dict]) -> None:
     line_items = AssessmentLineItem.objects.in_bulk(list(wanted), field_name="sourced_id")
     missing = {key: r for key, r in wanted.items() if key not in line_items}
     line_items |= _new_line_items(missing)
+    # One JSON document (core.bulk), not a model instance and eleven placeholders per row.
     now = timezone.now()
-    AssessmentResult.objects.bulk_create(
+    bulk.insert_rows(
+        AssessmentResult,
         [
-            AssessmentResult(
-                sourced_id=r["sourced_id"],
-                line_item=line_items[r.get("line_item_id") or line_item_id(r["lesson"])],
-                student_id=r["student_id"],
-                course_id=_course_of(r),
-                lesson=r["lesson"],
-                score=r["score"],
-                score_status=r["score_status"],
-                score_date=r["score_date"],
-                metadata=r["metadata"],
-                learning_objective_set=r.get("learning_objective_set") or [],
-                date_last_modified=now,
-            )
+            {
+                "sourced_id": r["sourced_id"],
+                "line_item_id": line_items[r.get("line_item_id") or line_item_id(r["lesson"])].pk,
+                "student_id": r["student_id"],
+                "course_id": _course_of(r),
+                "lesson": r["lesson"],
+                "score": r["score"],
+                "score_status": r["score_status"],
+                "score_date": r["score_date"],
+                "metadata": r["metadata"],
+                "learning_objective_set": r.get("learning_objective_set") or [],
+                "date_last_modified": now,
+            }
             for r in results
         ],
-        update_conflicts=True,
-        unique_fields=["sourced_id"],
+        conflict=("sourced_id",),
         # What record_result's update_or_create sets, and the save's dateLastModified.
-        update_fields=[
+        update=(
             "line_item",
             "student",
             "course",
@@ -358,7 +359,7 @@ def record_results(results: list[dict]) -> None:
             "metadata",
             "learning_objective_set",
             "date_last_modified",
-        ],
+        ),
     )
     notify_results_recorded(r["sourced_id"] for r in results)
 
