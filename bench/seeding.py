@@ -27,6 +27,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -104,7 +105,7 @@ def _var_dir() -> str:
     return str(path)
 
 
-def seed_once(database_url: str, *, days: int, students: int) -> dict:
+def seed_once(database_url: str, *, days: int, students: int, senders: int | None = None) -> dict:
     """Seed a fresh copy of the migrated template in a child process; answers its figures."""
     _admin(
         database_url,
@@ -122,6 +123,7 @@ def seed_once(database_url: str, *, days: int, students: int) -> dict:
             "--child",
             f"--days={days}",
             f"--students={students}",
+            *([f"--senders={senders}"] if senders else []),
         ],
         cwd=ROOT,
         env=env,
@@ -141,10 +143,10 @@ def report(figures: dict) -> str:
     verdict = "meets" if total["wall"] <= GOAL_SECONDS else "misses"
     lines = [
         f"seed_demo on an empty database, {figures['days']} days, {figures['students']} "
-        f"students, {figures['events']:,} events: {total['wall']:.1f} s wall ({verdict} the "
+        f"students, {figures['events']:,} events, {figures.get('senders', 1)} sender(s): {total['wall']:.1f} s wall ({verdict} the "
         f"{GOAL_SECONDS:.0f} s goal, {total['wall'] / GOAL_SECONDS:.2f} × it); CPU: Python "
-        f"{total['cpu']:.1f} s + PostgreSQL backend {total['pg']:.1f} s; "
-        f"{total['queries']:,} queries; {figures['load']}",
+        f"{total['cpu']:.1f} s + PostgreSQL server {total['pg']:.1f} s; "
+        f"{int(total['queries']):,} queries; {figures['load']}",
     ]
     for name in PHASES:
         p = figures["phases"].get(name)
@@ -152,22 +154,30 @@ def report(figures: dict) -> str:
             continue
         lines.append(
             f"  {name:<13} {p['wall']:6.2f} s wall, CPU Python {p['cpu']:6.2f} s + "
-            f"PostgreSQL {p['pg']:6.2f} s, {p['queries']:6,} queries"
+            f"PostgreSQL {p['pg']:6.2f} s, {int(p['queries']):6,} queries"
         )
     return "\n".join(lines)
 
 
-def run(database_url: str | None = None, *, rounds: int = 1, days: int = 60, students: int = 30):
+def run(
+    database_url: str | None = None,
+    *,
+    rounds: int = 1,
+    days: int = 60,
+    students: int = 30,
+    senders: list[int | None] = (None,),
+):
     """Time `seed_demo` on an empty database `rounds` times; prints each round and answers
     the list of figures (the lead's bench prints them against the goal)."""
     database_url = database_url or os.environ["DATABASE_URL"]
     prepare_template(database_url)
     results = []
     for _ in range(rounds):
-        figures = seed_once(database_url, days=days, students=students)
-        figures["load"] = load()
-        print(report(figures), flush=True)
-        results.append(figures)
+        for count in senders:  # alternating, when several counts are asked
+            figures = seed_once(database_url, days=days, students=students, senders=count)
+            figures["load"] = load()
+            print(report(figures), flush=True)
+            results.append(figures)
     _admin(database_url, f"DROP DATABASE IF EXISTS {TARGET}", f"DROP DATABASE IF EXISTS {TEMPLATE}")
     return results
 
@@ -177,54 +187,91 @@ def run(database_url: str | None = None, *, rounds: int = 1, days: int = 60, stu
 
 class Meter:
     """Exclusive wall, CPU, backend CPU and queries per phase: a phase nested in another
-    (the processing an ingest triggers without a broker) is taken out of its parent's."""
+    (the processing an ingest triggers without a broker) is taken out of its parent's.
+    Per thread (the demo's senders run side by side): each thread's own CPU
+    (`time.thread_time`), its own connection's backend and queries, so phases add up to
+    the work done, while their wall times overlap."""
 
     FIELDS = ("wall", "cpu", "pg", "queries")
 
-    def __init__(self, backend_pid: int):
-        self.stat = Path(f"/proc/{backend_pid}/stat")
-        self.queries = 0
-        self.phases = {
-            name: dict.fromkeys(("wall", "cpu", "pg", "queries"), 0.0) for name in PHASES
-        }
-        self.stack: list[list[float]] = []
+    def __init__(self):
+        self.local = threading.local()
+        self.lock = threading.Lock()
+        self.phases = {name: dict.fromkeys(self.FIELDS, 0.0) for name in PHASES}
+
+    def _backend(self) -> Path:
+        from django.db import connection
+
+        connection.ensure_connection()  # a sender's thread opens its own
+        if getattr(self.local, "connection", None) is not connection.connection:
+            self.local.connection = connection.connection
+            self.local.stat = Path(f"/proc/{connection.connection.info.backend_pid}/stat")
+        return self.local.stat
 
     def read(self) -> list[float]:
-        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        fields = self._backend().read_text().rsplit(")", 1)[1].split()
         pg = (int(fields[11]) + int(fields[12])) / TICK
-        return [time.perf_counter(), time.process_time(), pg, float(self.queries)]
+        queries = float(getattr(self.local, "queries", 0))
+        return [time.perf_counter(), time.thread_time(), pg, queries]
 
     def wrap(self, module, name: str, phase: str) -> None:
         inner = getattr(module, name)
 
         def timed(*args, **kwargs):
+            stack = self.local.__dict__.setdefault("stack", [])
             start = self.read()
-            self.stack.append([0.0, 0.0, 0.0, 0.0])  # what nested phases took
+            stack.append([0.0, 0.0, 0.0, 0.0])  # what nested phases took
             try:
                 return inner(*args, **kwargs)
             finally:
                 end = self.read()
-                nested = self.stack.pop()
+                nested = stack.pop()
                 spent = [b - a for a, b in zip(start, end, strict=True)]
-                totals = self.phases.setdefault(phase, dict.fromkeys(self.FIELDS, 0.0))
-                for key, value, inner_part in zip(totals, spent, nested, strict=True):
-                    totals[key] += value - inner_part
-                if self.stack:
-                    parent = self.stack[-1]
+                with self.lock:
+                    totals = self.phases.setdefault(phase, dict.fromkeys(self.FIELDS, 0.0))
+                    for key, value, inner_part in zip(self.FIELDS, spent, nested, strict=True):
+                        totals[key] += value - inner_part
+                if stack:
                     for i, value in enumerate(spent):
-                        parent[i] += value
+                        stack[-1][i] += value
 
         setattr(module, name, timed)
 
     def count(self, execute, sql, params, many, context):
-        self.queries += 1
+        self.local.queries = getattr(self.local, "queries", 0) + 1
         return execute(sql, params, many, context)
 
+    def install(self) -> None:
+        """Count the queries of every connection, the senders' threads' too."""
+        from django.db import connections
+        from django.db.backends.signals import connection_created
 
-def child(days: int, students: int) -> None:
+        def counted(sender, connection, **kwargs):
+            if self.count not in connection.execute_wrappers:
+                connection.execute_wrappers.append(self.count)
+
+        connection_created.connect(counted, weak=False)
+        for connection in connections.all(initialized_only=True):
+            counted(None, connection)
+
+
+def server_cpu() -> float:
+    """CPU seconds of the PostgreSQL server so far, its ended backends included (the
+    senders' connections are closed before the end)."""
+    from ingest import postmaster_pid, tree_cpu
+
+    pid = postmaster_pid()
+    return tree_cpu(pid) if pid else 0.0
+
+
+def child(days: int, students: int, senders: int | None) -> None:
     import django
 
     django.setup()
+    from timeback.management.commands import seed_demo
+
+    if senders is not None:  # the A/B of one sender against several
+        seed_demo.SENDERS = senders
     from django.core.management import call_command
     from django.db import connection
 
@@ -237,10 +284,9 @@ def child(days: int, students: int) -> None:
     import rostering.demo
     from events.models import CaliperEvent
 
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        meter = Meter(cursor.fetchone()[0])
+    sys.path.insert(0, str(HERE))
+    meter = Meter()
+    meter.install()
     meter.wrap(rostering.demo, "seed_demo", "roster")
     meter.wrap(rostering.demo, "_course_and_class", "catalogue")
     meter.wrap(events.demo, "top_up", "history")
@@ -250,18 +296,15 @@ def child(days: int, students: int) -> None:
     meter.wrap(events.demo_holes, "seed", "holes")
     meter.wrap(outcomes.demo, "write_and_import", "test results")
     meter.wrap(sys.modules[__name__], "_seed", "other")
-    with connection.execute_wrapper(meter.count):
-        start = meter.read()
-        _seed(call_command, days, students)
-        end = meter.read()
-    total = dict(
-        zip(
-            ("wall", "cpu", "pg", "queries"),
-            (b - a for a, b in zip(start, end, strict=True)),
-            strict=True,
-        )
-    )
+    connection.ensure_connection()
+    started = [time.perf_counter(), time.process_time(), server_cpu()]
+    _seed(call_command, days, students)
+    ended = [time.perf_counter(), time.process_time(), server_cpu()]
+    wall, cpu, pg = (b - a for a, b in zip(started, ended, strict=True))
+    queries = sum(p["queries"] for p in meter.phases.values())
+    total = {"wall": wall, "cpu": cpu, "pg": pg, "queries": queries}
     figures = {
+        "senders": seed_demo.SENDERS,
         "days": days,
         "students": students,
         "events": CaliperEvent.objects.count(),
@@ -280,13 +323,19 @@ def main():
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--days", type=int, default=60)
     parser.add_argument("--students", type=int, default=30)
+    parser.add_argument(
+        "--senders",
+        default=None,
+        help="senders of the history (default: seed_demo's); '1,2' alternates the two",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         sys.path.insert(0, str(ROOT))
-        child(args.days, args.students)
+        child(args.days, args.students, int(args.senders) if args.senders else None)
     else:
-        run(rounds=args.rounds, days=args.days, students=args.students)
+        counts = [int(n) for n in args.senders.split(",")] if args.senders else [None]
+        run(rounds=args.rounds, days=args.days, students=args.students, senders=counts)
 
 
 if __name__ == "__main__":
