@@ -182,6 +182,33 @@ def run(
     return results
 
 
+def add_to(table, database_url: str | None = None, *, rounds: int = 1) -> list[dict]:
+    """For bench/peers.py: time the seeding `rounds` times and add its row to the peers'
+    table (`Table.add`), against the 30 s goal (lower is better), with the CPU printed:
+
+        import seeding
+        seeding.add_to(table, os.environ["DATABASE_URL"], rounds=args.rounds)
+    """
+    results = run(database_url, rounds=rounds)
+    table.add(
+        "demo seeding, 60 days of history on an empty database (s)",
+        [r["total"]["wall"] for r in results],
+        "goal",
+        [GOAL_SECONDS] * len(results),
+        "s",
+        [r["load"] for r in results],
+        higher_is_better=False,
+    )
+    print(
+        "  demo seeding, CPU: "
+        + " | ".join(
+            f"Python {r['total']['cpu']:.1f} s + PostgreSQL {r['total']['pg']:.1f} s"
+            for r in results
+        )
+    )
+    return results
+
+
 # --- child: seed_demo with its phases timed --------------------------------------------
 
 
