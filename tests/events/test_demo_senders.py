@@ -4,6 +4,7 @@ its envelopes naming its students only. What the pipeline derives must be exactl
 sender's envelopes give."""
 
 from datetime import date
+from importlib import import_module
 
 import pytest
 from django.apps import apps
@@ -99,6 +100,9 @@ def senders_per_envelope(envelopes) -> set[int]:
 @pytest.mark.django_db(transaction=True)
 def test_several_senders_derive_what_one_sender_derives(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
+    # Transactional tests elsewhere flush what migrations wrote: put the sandbox org back
+    # with the data migration's own (idempotent) function, as tests/e2e's demo does.
+    import_module("rostering.migrations.0003_partner_sandbox_org").create_sandbox_org(apps, None)
     monkeypatch.setattr(history, "ENVELOPE_EVENTS", 100)  # several envelopes per sender
     demo.seed_demo(students=STUDENTS, today=LAST)
 
