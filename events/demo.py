@@ -22,10 +22,12 @@ ingestion as it happened, today).
 import random
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import orjson
+from django.db import connections
 from django.db.models import Max, Min
 
 from gradebook import credit
@@ -124,9 +126,11 @@ def top_up(
     days: int,
     today: date,
     seed: int = 7,
+    clients: int = 1,
 ) -> SimulationResult:
     """Bring the history up to yesterday: `days` days when there is none yet, else the
-    days after its last one (at most `days` of them), ingested envelope by envelope."""
+    days after its last one (at most `days` of them), ingested envelope by envelope (by
+    `clients` senders at once, see `simulate`)."""
     yesterday = today - timedelta(days=1)
     span = history_span(app)
     if span is None:
@@ -148,6 +152,7 @@ def top_up(
         start=start,
         progress=progress,
         seed=seed,
+        clients=clients,
     )
 
 
@@ -182,9 +187,20 @@ def simulate(
     start: date | None = None,
     progress: Progress | None = None,
     seed: int = 7,
+    clients: int = 1,
 ) -> SimulationResult:
     """The days `first`..`last` of a history that began on `start` (default `first`), from
-    `progress` (default: nobody has started), ingested envelope by envelope."""
+    `progress` (default: nobody has started), ingested envelope by envelope.
+
+    `clients` > 1: the students are dealt to that many senders, each its own thread and
+    database connection, that ingest their envelopes at the same time, as several apps
+    (or devices) would; without a broker each ingest processes its envelope in its sender,
+    so processing runs side by side too, as with as many workers. A sender's envelopes
+    name its students only, so two batches never touch the same student's ledger, masteries
+    or rollups (nor wait on each other's locks); what the pipeline derives does not depend
+    on how events are grouped or ordered (docs/architecture.md#the-event-pipeline), so the
+    outcome is the one sender's, with other envelopes. The roster must be committed for
+    the other connections to see it."""
     result = SimulationResult()
     for n, _ in enumerate(students):
         name = profile_of(n).name
@@ -194,14 +210,31 @@ def simulate(
     result.first, result.last = first, last
     lessons = lessons_of(courses)
     progress = progress or Progress()
-    batch = []
+    clients = max(1, min(clients, len(students)))
+    sender_of = {USERS + s.sourced_id: n % clients for n, s in enumerate(students)}
+    batches: list[list[dict]] = [[] for _ in range(clients)]
+    envelopes: list[list[tuple[bytes, int]]] = [[] for _ in range(clients)]
     for day in _days(first, last):
-        batch.extend(day_events(students, courses, lessons, day, start or first, progress, seed))
-        while len(batch) >= ENVELOPE_EVENTS:
-            _send(app, batch[:ENVELOPE_EVENTS], result)
-            batch = batch[ENVELOPE_EVENTS:]
-    if batch:
-        _send(app, batch, result)
+        for event in day_events(students, courses, lessons, day, start or first, progress, seed):
+            # What no demo student sent (the app's mistakes) goes with the first sender.
+            sender = sender_of.get((event.get("actor") or {}).get("id"), 0)
+            batches[sender].append(event)
+            if len(batches[sender]) == ENVELOPE_EVENTS:
+                envelopes[sender].append(_envelope(batches[sender]))
+                batches[sender] = []
+    for sender, batch in enumerate(batches):
+        if batch:
+            envelopes[sender].append(_envelope(batch))
+    if clients == 1:
+        _send_all(app, envelopes[0], result)
+        return result
+    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="demo-sender") as pool:
+        parts = list(pool.map(lambda bodies: _sender(app, bodies), envelopes))
+    for part in parts:
+        result.events += part.events
+        result.accepted += part.accepted
+        result.duplicates += part.duplicates
+        result.rejected += part.rejected
     return result
 
 
@@ -210,7 +243,7 @@ def _days(first: date, last: date) -> Iterator[date]:
         yield first + timedelta(days=offset)
 
 
-def _send(app: PartnerApp, events: list[dict], result: SimulationResult) -> None:
+def _envelope(events: list[dict]) -> tuple[bytes, int]:
     body = orjson.dumps(
         {
             "sensor": SENSOR,
@@ -219,14 +252,29 @@ def _send(app: PartnerApp, events: list[dict], result: SimulationResult) -> None
             "data": events,
         }
     )
+    return body, len(events)
+
+
+def _sender(app: PartnerApp, envelopes: list[tuple[bytes, int]]) -> SimulationResult:
+    """One sender's thread: its envelopes in order, on its own connection (closed after)."""
+    result = SimulationResult()
     try:
-        answer = services.ingest(app=app, body=body)
-    except EnvelopeError as error:  # a bug in the simulation, not a client's mistake
-        raise RuntimeError(f"the demo built an invalid envelope: {error}") from error
-    result.events += len(events)
-    result.accepted += answer.accepted
-    result.duplicates += answer.duplicates
-    result.rejected += len(answer.rejected)
+        _send_all(app, envelopes, result)
+    finally:
+        connections.close_all()  # this thread's connections only
+    return result
+
+
+def _send_all(app: PartnerApp, envelopes: list[tuple[bytes, int]], result) -> None:
+    for body, count in envelopes:
+        try:
+            answer = services.ingest(app=app, body=body)
+        except EnvelopeError as error:  # a bug in the simulation, not a client's mistake
+            raise RuntimeError(f"the demo built an invalid envelope: {error}") from error
+        result.events += count
+        result.accepted += answer.accepted
+        result.duplicates += answer.duplicates
+        result.rejected += len(answer.rejected)
 
 
 def day_events(students, courses, lessons, day, start, progress: Progress, seed) -> list[dict]:

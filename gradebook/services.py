@@ -369,9 +369,8 @@ def record_results(results: list[dict]) -> None:
     for r in results:
         wanted.setdefault(r.get("line_item_id") or line_item_id(r["lesson"]), r)
     line_items = AssessmentLineItem.objects.in_bulk(list(wanted), field_name="sourced_id")
-    for sourced_id, r in wanted.items():
-        if sourced_id not in line_items:
-            line_items[sourced_id] = _line_item(sourced_id, r)
+    missing = {key: r for key, r in wanted.items() if key not in line_items}
+    line_items |= _new_line_items(missing)
     now = timezone.now()
     # One statement carrying the rows as one JSON document (core.bulk): bulk_create's
     # placeholder per value was most of the cost of a batch's results.
@@ -411,24 +410,36 @@ def record_results(results: list[dict]) -> None:
     notify_results_recorded(r["sourced_id"] for r in results)
 
 
-def _line_item(sourced_id: str, result: dict) -> AssessmentLineItem:
-    """The line item a result of `record_results` names, created on first use: the lesson's
-    (line_item_for_lesson), or an activity's attempts line item (`line_item_id` and
-    `line_item_title` given), titled from the activity."""
-    lesson = result["lesson"]
-    if not result.get("line_item_id"):
-        return line_item_for_lesson(lesson, result["app"])
-    title = result.get("line_item_title") or (lesson.title if lesson else sourced_id)
-    item, _ = AssessmentLineItem.objects.get_or_create(
-        sourced_id=sourced_id,
-        defaults={
-            "title": title[:255],
-            "course_id": _course_of(result),
-            "lesson": lesson,
-            "partner_app": result["app"],
-        },
-    )
-    return item
+def _new_line_items(missing: dict[str, dict]) -> dict[str, AssessmentLineItem]:
+    """The line items results of `record_results` name that do not exist yet, created: a
+    lesson's (line_item_for_lesson), or an activity's attempts line item (`line_item_id` and
+    `line_item_title` given), titled from the activity. The attempts line items, one per
+    activity (a batch of new activities names hundreds), are inserted in one statement and
+    read back in one (a line item a concurrent writer created first is kept as it is, as
+    get_or_create would), instead of a SELECT and an INSERT each."""
+    made = {}
+    activities = []
+    for sourced_id, result in missing.items():
+        lesson = result["lesson"]
+        if not result.get("line_item_id"):
+            made[sourced_id] = line_item_for_lesson(lesson, result["app"])
+            continue
+        title = result.get("line_item_title") or (lesson.title if lesson else sourced_id)
+        activities.append(
+            AssessmentLineItem(
+                sourced_id=sourced_id,
+                title=title[:255],
+                course_id=_course_of(result),
+                lesson=lesson,
+                partner_app=result["app"],
+            )
+        )
+    if activities:
+        AssessmentLineItem.objects.bulk_create(activities, ignore_conflicts=True)
+        made |= AssessmentLineItem.objects.in_bulk(
+            [item.sourced_id for item in activities], field_name="sourced_id"
+        )
+    return made
 
 
 def _course_of(result: dict):

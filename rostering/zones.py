@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -42,22 +43,25 @@ def student_zone_sql(user_column: str) -> tuple[str, list]:
 
 def local_days(moments: Sequence[tuple[int | None, datetime]]) -> list[date]:
     """The local day of each (student id, aware moment) in their school's zone, in order:
-    one statement for them all."""
+    one statement for them all. The pairs travel as one JSON document (orjson writes a
+    thousand in well under a millisecond), not as three placeholders each that psycopg
+    would merge into the statement in Python (a pipeline batch's thousand events cost
+    ~25 ms that way)."""
     if not moments:
         return []
     days: list[date] = []
+    zone, zone_params = student_zone_sql("k.s")
+    sql = (
+        f"SELECT (k.at AT TIME ZONE {zone})::date FROM ROWS FROM ("
+        "json_to_recordset(%s::json) AS (s bigint, at timestamptz)"
+        ") WITH ORDINALITY AS k(s, at, i) ORDER BY k.i"
+    )
     for start in range(0, len(moments), CHUNK):
         chunk = moments[start : start + CHUNK]
-        zone, zone_params = student_zone_sql("k.s")
-        rows = ", ".join(["(%s::integer, %s::bigint, %s::timestamptz)"] * len(chunk))
-        params = [v for i, (s, at) in enumerate(chunk) for v in (i, s, at)]
+        document = orjson.dumps([{"s": s, "at": at} for s, at in chunk]).decode()
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT k.i, (k.at AT TIME ZONE {zone})::date"
-                f" FROM (VALUES {rows}) AS k(i, s, at) ORDER BY k.i",
-                [*zone_params, *params],
-            )
-            days += [day for _, day in cursor.fetchall()]
+            cursor.execute(sql, [*zone_params, document])
+            days += [day for (day,) in cursor.fetchall()]
     return days
 
 

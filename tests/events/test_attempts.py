@@ -208,3 +208,70 @@ def test_a_new_attempt_at_another_time_still_adds(catalogue, send, app_api):
         1,
         2,
     ]
+
+
+def exercises(prefix, *, student="stu-1"):
+    """Three new activities (two lessons) as one app sends them: each its own line item."""
+    events = []
+    for n, lesson in enumerate(("lesson-1", "lesson-2", "lesson-1")):
+        event = activity(
+            student,
+            lesson,
+            at=START + timedelta(minutes=n),
+            xpEarned=5 + n,
+            totalQuestions=10,
+            correctQuestions=6 + n,
+        )
+        exercise = f"https://app.example/{prefix}/exercise-{n}"
+        event["object"].update(id=exercise, activity={"id": exercise, "name": f"Exercise {n}"})
+        event["object"]["process"] = True
+        events.append(event)
+    return events
+
+
+def line_items_and_results(prefix):
+    """{exercise: (its line item's fields, its results' fields)} of the prefix's exercises."""
+    found = {}
+    for n in range(3):
+        key = caliper_line_item(f"https://app.example/{prefix}/exercise-{n}")
+        item = AssessmentLineItem.objects.get(sourced_id=key)
+        results = sorted(
+            (r.student.sourced_id, r.score, r.score_status, r.metadata["attempt"], r.lesson_id)
+            for r in AssessmentResult.objects.filter(line_item=item)
+        )
+        found[n] = (
+            (item.title, item.course.sourced_id, item.lesson.sourced_id, item.partner_app_id),
+            results,
+        )
+    return found
+
+
+def test_new_activities_of_one_batch_get_the_line_items_and_results_sent_one_by_one_get(
+    catalogue, send
+):
+    send(*exercises("batch"))
+    for event in exercises("alone"):
+        send(event)
+
+    batch, alone = line_items_and_results("batch"), line_items_and_results("alone")
+    assert batch == alone
+    assert [fields[0] for fields, _ in batch.values()] == ["Exercise 0", "Exercise 1", "Exercise 2"]
+    assert [len(results) for _, results in batch.values()] == [1, 1, 1]
+
+
+def test_a_line_item_that_exists_already_is_reused_as_it_is_by_a_batch(catalogue, send, world):
+    key = caliper_line_item("https://app.example/batch/exercise-1")
+    AssessmentLineItem.objects.create(
+        sourced_id=key, title="Named by the app", course=catalogue, partner_app=world.math.app
+    )
+
+    send(*exercises("batch"), *exercises("batch", student="stu-2"))
+
+    item = AssessmentLineItem.objects.get(sourced_id=key)
+    assert item.title == "Named by the app"
+    assert sorted(
+        AssessmentResult.objects.filter(line_item=item).values_list(
+            "student__sourced_id", flat=True
+        )
+    ) == ["stu-1", "stu-2"]
+    assert AssessmentLineItem.objects.filter(sourced_id__startswith="caliper_").count() == 3
