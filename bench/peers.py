@@ -16,6 +16,11 @@ Sides, each on this machine and 127.0.0.1 only:
 - Kolibri 0.19.5, its own server and SQLite (a provisioned home kept in the cache, copied
   fresh for each run), learners logged in through /api/auth/session/ with CSRF, content
   sessions of synthetic UUID content ids (no content import).
+Then the goals without a peer: processing on the standard mix (bench/processing.py: one
+worker against 2,000 events/s, two workers ÷ one with lock waits, 60 s of mixed load), the
+demo's seeding against 30 s (bench/seeding.py, `--no-seeding` to skip) and the pages at
+0.5 M and 5 M events (bench/pages.py in a database of its own, `--pages` with no size to
+skip: generating 5 M events takes minutes).
 Ralph and Kolibri are installed from the package index into their own virtualenvs under
 $TIMEBACK_BENCH_CACHE (default ~/.cache/timeback-bench) on first use.
 
@@ -519,6 +524,14 @@ def main():
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--no-processing", action="store_true")
     parser.add_argument("--no-peers", action="store_true", help="ours and COPY only")
+    parser.add_argument("--no-seeding", action="store_true", help="skip the demo's seeding")
+    parser.add_argument(
+        "--pages",
+        type=int,
+        nargs="*",
+        default=[500_000, 5_000_000],
+        help="history sizes (events) the pages are measured at; none to skip",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
         "REDIS_URL"
@@ -578,7 +591,38 @@ def main():
             )
         )
         processing_phases(args, broker, table)
+    if not args.no_seeding:
+        seeding = _bench_module("seeding")
+        seeding.add_to(table, os.environ["DATABASE_URL"], rounds=1)
     table.print()
+    if args.pages:
+        pages_phase(args.pages)
+
+
+def pages_phase(sizes: list[int]) -> None:
+    """Issue 16's pages at scale (bench/pages.py): a school's history generated at each
+    size into a database of its own (`timeback_bench_pages`, emptied and refilled), the
+    guide's class page, a student's page and the developer page measured at each; prints
+    its own table (p50/p95, the ratio between sizes, the goals)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    admin = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        if not connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = 'timeback_bench_pages'"
+        ).fetchone():
+            connection.execute("CREATE DATABASE timeback_bench_pages")
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(urlsplit(url)._replace(path="/timeback_bench_pages")),
+    }
+    print(f"\npages at {', '.join(f'{n:,}' for n in sizes)} events (bench/pages.py); load {load()}")
+    subprocess.run(
+        [sys.executable, str(HERE / "pages.py"), "--sizes", *map(str, sizes)], env=env, check=True
+    )
 
 
 def logger_round(ours: Ours, kolibri: Kolibri | None, clients: int, puts: int):
