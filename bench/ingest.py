@@ -589,7 +589,7 @@ def main():
             f"http://127.0.0.1:{port}/auth/1.0/token",
             data={"grant_type": "client_credentials"},
             auth=(client_id, secret),
-            timeout=10,
+            timeout=120,  # the workers import Django on their first request: slow under load
         )
         token = answer.json()["access_token"]
         for _ in range(4 * args.server_workers):  # warm-up: each worker's first requests
