@@ -112,14 +112,16 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
     seen_ids = set()
     retries = refs.retries
     for event in parsed:
-        errors = event.errors or refs.problems(event, app) or _key_problems(event)
+        errors = event.errors or refs.problems(event, app)
+        if not errors:
+            row = _row(event, refs)
+            errors = _key_problems(row)
         if errors:
             checked.rejections.append(_rejection(event, errors))
         elif event.id in seen_ids:
             checked.duplicates += 1
         else:
             seen_ids.add(event.id)
-            row = _row(event, refs)
             row["activity_key"] = retries.key_of(event, row["activity_key"])
             checked.rows.append(row)
     return checked
@@ -199,15 +201,15 @@ def event_limits() -> caliper.Limits:
 KEY_LENGTH = CaliperEvent._meta.get_field("run_key").max_length
 
 
-def _key_problems(event) -> list[str]:
+def _key_problems(row: dict) -> list[str]:
     """A run key made of the student and the object may outgrow its column even when each
     id is within bounds."""
-    if len(run_key(event)) > KEY_LENGTH:
+    if len(row["run_key"]) > KEY_LENGTH:
         return [
             f"run: the student and object ids together are longer than {KEY_LENGTH} "
             "characters; send a shorter object id or extensions.runId"
         ]
-    if len(activity_key(event)) > KEY_LENGTH:
+    if len(row["activity_key"]) > KEY_LENGTH:
         return [f"object.activity.id: longer than {KEY_LENGTH} characters"]
     return []
 
@@ -248,6 +250,9 @@ def _resolve_sql(with_retries: bool) -> str:
 
 RESOLVE_SQL = _resolve_sql(False)
 RESOLVE_WITH_RETRIES_SQL = _resolve_sql(True)
+
+
+_UNKNOWN = object()  # an argument the caller did not give (None is an answer)
 
 
 class References:
@@ -296,11 +301,13 @@ class References:
         (docs/events.md#resolving-references)."""
         return next((ref for ref in event.lesson_refs if ref in self.lessons), None)
 
-    def course_of(self, event):
-        """(pk, owning app id) of the named course, else of the lesson's course."""
+    def course_of(self, event, lesson=_UNKNOWN):
+        """(pk, owning app id) of the named course, else of the lesson's course (`lesson`:
+        the event's `lesson_of`, when the caller has it already)."""
         if event.course_ref:
             return self.courses.get(event.course_ref)
-        lesson = self.lesson_of(event)
+        if lesson is _UNKNOWN:
+            lesson = self.lesson_of(event)
         if lesson is not None:
             _, course_id, app_id = self.lessons[lesson]
             return course_id, app_id
@@ -322,8 +329,10 @@ class References:
             ]
         return []
 
-    def unresolved(self, event) -> list[str]:
+    def unresolved(self, event, lesson=_UNKNOWN) -> list[str]:
         """Why the event cannot be processed yet (empty: it can)."""
+        if lesson is _UNKNOWN:
+            lesson = self.lesson_of(event)
         return references.unresolved(
             event.type,
             student_ref=event.student_ref or "",
@@ -331,20 +340,20 @@ class References:
             course_ref=event.course_ref or "",
             course_known=event.course_ref in self.courses,
             lesson_refs=event.lesson_refs,
-            lesson_known=self.lesson_of(event) is not None,
+            lesson_known=lesson is not None,
         )
 
-    def status(self, event) -> str:
+    def status(self, event, lesson=_UNKNOWN) -> str:
         if event.type not in PROCESSED_TYPES:
             return EventStatus.STORED
-        return EventStatus.PARKED if self.unresolved(event) else EventStatus.PENDING
+        return EventStatus.PARKED if self.unresolved(event, lesson) else EventStatus.PENDING
 
 
 def _row(event, refs: References) -> dict:
     """An event's columns but those of its envelope (the app, the envelope id, the time
     received), which the store statement adds."""
-    lesson_ref = refs.lesson_of(event)
-    course = refs.course_of(event)
+    lesson_ref = refs.lesson_of(event)  # once: the course and the status need it too
+    course = refs.course_of(event, lesson_ref)
     return {
         "event_id": event.id,
         "type": event.type,
@@ -359,7 +368,7 @@ def _row(event, refs: References) -> dict:
         "lesson_id": refs.lessons[lesson_ref][0] if lesson_ref else None,
         "run_key": run_key(event),
         "activity_key": activity_key(event),
-        "status": refs.status(event),
+        "status": refs.status(event, lesson_ref),
     }
 
 
