@@ -88,3 +88,23 @@ def test_a_student_with_stored_events_cannot_be_deleted_without_a_database_const
     with pytest.raises(ProtectedError):
         student.delete()
     assert CaliperEvent.objects.get().student_id == student.pk
+
+
+def test_each_stored_event_keeps_its_body_as_sent_and_its_envelopes_app_id_and_time(
+    world, catalogue
+):
+    """The store statement passes the app, the envelope id and the time received once for
+    the envelope, and each event's columns in one JSON document."""
+    sent = [activity(xpEarned=5.5, totalQuestions=10), time_spent(active=61, inactive=3)]
+    sent[0]["extensions"] = {"note": 'quote " and backslash \\ and é', "n": [1, 2.5, None]}
+    answer = services.ingest(app=world.math.app, body=orjson.dumps(envelope(*sent)))
+    stored = Envelope.objects.get(pk=answer.envelope_id)
+    rows = CaliperEvent.objects.filter(envelope_id=answer.envelope_id).order_by("pk")
+    assert [row.raw for row in rows] == sent
+    assert {(row.partner_app_id, row.received_at) for row in rows} == {
+        (world.math.app.pk, stored.received_at)
+    }
+    assert [(row.type, row.student.sourced_id, row.lesson.sourced_id) for row in rows] == [
+        ("ActivityEvent", "stu-1", "lesson-1"),
+        ("TimeSpentEvent", "stu-1", "lesson-1"),
+    ]
