@@ -501,7 +501,9 @@ def server_cursor():
     """A cursor that binds its parameters on the server (psycopg's `Cursor`, not the
     `ClientCursor` Django uses by default): a 100-event envelope's ~100 KB document goes
     as it is instead of being quoted into the query text by the driver. Wrapped like any
-    Django cursor, so that errors map to Django's and tests can count the queries."""
+    Django cursor (`connection.cursor()`'s steps: the health check of a kept connection,
+    errors mapped to Django's, queries counted by tests)."""
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
         cursor = connection._prepare_cursor(psycopg.Cursor(connection.connection))
