@@ -1,9 +1,10 @@
 """Ingestion: a Caliper envelope in, accepted events durably stored, rejected ones explained.
 
 Accept fast (docs/architecture.md#the-event-pipeline): parse once with orjson, validate with the
-compiled schemas of `events.caliper`, resolve references with one query per kind for the whole
-envelope, store every event of the envelope in one multi-row `INSERT ... ON CONFLICT DO NOTHING
-RETURNING`, and enqueue one task (ids only) after commit.
+compiled schemas of `events.caliper`, resolve references (and retried attempts) with one query
+for the whole envelope, store every event of the envelope, the envelope and its rejections in
+one statement (`INSERT ... SELECT ... FROM jsonb_to_recordset(...) ON CONFLICT DO NOTHING
+RETURNING`), and enqueue one task (ids only) after commit.
 """
 
 import logging
@@ -138,8 +139,8 @@ class RetriedAttempts:
     SDK's own rule instead: an ActivityEvent asking for a result whose student, activity and
     event time are those of an attempt already stored is that attempt again, whatever
     `generated.attempt` it carries (within one envelope, numbered attempts stay apart: the
-    SDK sends one submission per envelope). One query per envelope, through the
-    (app, event time) index."""
+    SDK sends one submission per envelope). Read with the envelope's references (one query),
+    through the (app, event time) index."""
 
     def __init__(self, stored: list[tuple]):
         # (pk, student ref, event time, activity key) of the stored ActivityEvents of the
