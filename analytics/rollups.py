@@ -13,6 +13,7 @@ gradebook.signals.learning_changed, and analytics.receivers answers it:
   lost.
 """
 
+import functools
 from datetime import date
 
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import locks
+from core.db import prepared_cursor
 from events.models import TimeSpentFact
 from gradebook.models import (
     ItemResult,
@@ -34,24 +36,32 @@ from .models import DailyActivity, StaleRollup
 
 
 def recompute(keys: set[tuple]) -> None:
+    """Derive the keys' rows again from their sources and write them, in two statements
+    whatever the number of keys: the keys' locks, then one prepared statement (core.db)
+    that derives every key's values and upserts them. The derivation runs after the locks,
+    with its own snapshot, so it sees whatever the locks' last holders committed: a lock
+    taken inside the deriving statement would leave it reading from before the wait."""
+    keys = sorted(set(keys))
     if not keys:
         return
     # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
     # nothing catches a failure here to carry on, and a savepoint is two round trips more.
     with transaction.atomic(savepoint=False):
         _lock(keys)
-        values = _derive(keys)
-        DailyActivity.objects.bulk_create(
-            [
-                DailyActivity(
-                    student_id=s, course_id=c, day=d, updated_at=timezone.now(), **values[(s, c, d)]
-                )
-                for s, c, d in keys
-            ],
-            update_conflicts=True,
-            unique_fields=["student", "course", "day"],
-            update_fields=[*EMPTY, "updated_at"],
-        )
+        with prepared_cursor() as cursor:
+            cursor.execute(_upsert_sql(), [timezone.now(), *_values_params(keys)])
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    table = connection.ops.quote_name(DailyActivity._meta.db_table)
+    columns = ", ".join(EMPTY)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in [*EMPTY, "updated_at"])
+    return (
+        f"INSERT INTO {table} (student_id, course_id, day, {columns}, updated_at)"
+        f" SELECT v.*, %s::timestamptz FROM ({_values_sql()}) AS v"
+        f" ON CONFLICT (student_id, course_id, day) DO UPDATE SET {updates}"
+    )
 
 
 EMPTY = {
@@ -66,93 +76,90 @@ EMPTY = {
 }
 
 
+def _lock_names(keys):
+    return (f"rollup:{s}:{c}:{d}" for s, c, d in keys)
+
+
 def _lock(keys) -> None:
     """Serialise recomputation per key across workers (advisory locks of core.locks,
     taken in a fixed order so two workers cannot deadlock)."""
-    locks.xact_lock(locks.ROLLUPS, (f"rollup:{s}:{c}:{d}" for s, c, d in keys))
+    locks.xact_lock(locks.ROLLUPS, _lock_names(keys))
 
 
 def _derive(keys) -> dict:
-    """Each key's rollup values, read from its sources in one statement per chunk of keys:
-    for each key, one indexed aggregate per source (a few keys, as a request or a worker's
-    task brings, cost one round trip instead of one query per source)."""
-    keys = list(keys)
-    values = {}
-    for start in range(0, len(keys), DERIVE_CHUNK):
-        chunk = keys[start : start + DERIVE_CHUNK]
-        with connection.cursor() as cursor:
-            cursor.execute(_derive_sql(len(chunk)), _derive_params(chunk))
-            for position, *sums in cursor.fetchall():
-                values[chunk[position]] = _rollup_values(*sums)
-    return values
+    """Each key's rollup values as recompute writes them, read from the sources (without
+    writing or locking): {(student, course, day): {measure: value}}."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    with prepared_cursor() as cursor:
+        cursor.execute(_values_sql(), _values_params(keys))
+        return {(s, c, d): dict(zip(EMPTY, values, strict=True)) for s, c, d, *values in cursor}
 
 
-DERIVE_CHUNK = 500
+# How a key's measures come from the sums of its sources (the `sums` of _values_sql), in
+# the order of EMPTY. Questions count whether answered one by one (AssessmentItemEvents) or
+# reported as an activity's or a result's totals (totalQuestions/correctQuestions). Apps
+# often send both for the same work, so the day takes the larger of the two with its own
+# correct count rather than their sum. Attempts in a progress-tracking ("logger") session
+# (docs/logger.md) add to it; the logger's time is active time too (its seconds are a float
+# sum, rounded half to even as Python's round() did when this rule was Python).
+_REPORTED_WINS = "COALESCE(reported, 0) > answered"
+MEASURES = (
+    "COALESCE(xp, 0)",
+    "(COALESCE(active, 0) + round(COALESCE(logged, 0)::float8))::bigint",
+    "COALESCE(wasted, 0)",
+    "COALESCE(inactive, 0)",
+    f"(CASE WHEN {_REPORTED_WINS} THEN reported ELSE answered END) + attempts",
+    f"COALESCE(CASE WHEN {_REPORTED_WINS} THEN reported_right ELSE correct END, 0)"
+    " + COALESCE(right_, 0)",
+    "lessons",
+    "COALESCE(units, 0)",
+)
 
 
-def _rollup_values(
-    xp,
-    active,
-    wasted,
-    inactive,
-    answered,
-    correct,
-    lessons,
-    units,
-    reported,
-    reported_right,
-    logged,
-    attempts,
-    right,
-) -> dict:
-    # Questions count whether answered one by one (AssessmentItemEvents) or reported as an
-    # activity's or a result's totals (totalQuestions/correctQuestions). Apps often send both
-    # for the same work, so the day takes the larger of the two with its own correct count
-    # rather than their sum. Attempts in a progress-tracking ("logger") session (docs/logger.md)
-    # add to it; the logger's time is active time too.
-    if (reported or 0) > answered:
-        answered, correct = reported, reported_right
-    return {
-        "xp": xp or 0,
-        "active_seconds": (active or 0) + round(logged or 0),
-        "wasted_seconds": wasted or 0,
-        "inactive_seconds": inactive or 0,
-        "items_answered": answered + attempts,
-        "items_correct": (correct or 0) + (right or 0),
-        "lessons_mastered": lessons,
-        "mastered_units": units or 0,
-    }
-
-
-def _derive_sql(count: int) -> str:
-    row = "(%s::integer, %s::bigint, %s::bigint, %s::date)"
+@functools.cache
+def _values_sql() -> str:
+    """One statement that answers (student, course, day, *measures of EMPTY) for every key:
+    the keys travel as three arrays (the statement is the same whatever their number), and
+    each key's sums are indexed aggregates of its sources."""
     # A lesson counts on the local day of the student's school it was mastered on (k.z, the
     # zone of rostering.zones); the other sources store that day as occurred_on.
     mastered_on = (
         "t.mastered_at >= (k.d::timestamp AT TIME ZONE k.z)"
         " AND t.mastered_at < ((k.d + 1)::timestamp AT TIME ZONE k.z)"
     )
-    sums = [
-        _of(XpEntry, "SUM(t.amount)"),
-        _of(TimeSpentFact, "SUM(t.active)"),
-        _of(TimeSpentFact, "SUM(t.inactive + t.waste + t.anti_pattern)"),
-        _of(TimeSpentFact, "SUM(t.inactive)"),
-        _of(ItemResult, "COUNT(*)"),
-        _of(ItemResult, "SUM(CASE WHEN t.correct THEN 1 ELSE 0 END)"),
-        _of(LessonMastery, "COUNT(*)", day=mastered_on),
-        _of(MasteryCredit, "SUM(t.units)"),
-        _of(MasteryCredit, "SUM(t.questions)"),
-        _of(MasteryCredit, "SUM(t.correct_questions)"),
-        _of(SessionTime, "SUM(t.seconds)"),
-        _of(AttemptLog, "COUNT(*)"),
-        _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
-    ]
-    rows = ", ".join([row] * count)
-    zone, _ = zones.student_zone_sql("v.s")
+    sums = {
+        "xp": _of(XpEntry, "SUM(t.amount)"),
+        "active": _of(TimeSpentFact, "SUM(t.active)"),
+        "wasted": _of(TimeSpentFact, "SUM(t.inactive + t.waste + t.anti_pattern)"),
+        "inactive": _of(TimeSpentFact, "SUM(t.inactive)"),
+        "answered": _of(ItemResult, "COUNT(*)"),
+        "correct": _of(ItemResult, "SUM(CASE WHEN t.correct THEN 1 ELSE 0 END)"),
+        "lessons": _of(LessonMastery, "COUNT(*)", day=mastered_on),
+        "units": _of(MasteryCredit, "SUM(t.units)"),
+        "reported": _of(MasteryCredit, "SUM(t.questions)"),
+        "reported_right": _of(MasteryCredit, "SUM(t.correct_questions)"),
+        "logged": _of(SessionTime, "SUM(t.seconds)"),
+        "attempts": _of(AttemptLog, "COUNT(*)"),
+        "right_": _of(AttemptLog, "SUM(CASE WHEN t.correct = 1 THEN 1 ELSE 0 END)"),
+    }
+    zone, _ = zones.student_zone_sql("u.s")
     return (
-        f"WITH v(i, s, c, d) AS (VALUES {rows}), k AS (SELECT v.*, {zone} AS z FROM v)"
-        f" SELECT k.i, {', '.join(sums)} FROM k"
+        "SELECT s, c, d, " + ", ".join(MEASURES) + " FROM ("
+        "SELECT k.s, k.c, k.d, "
+        + ", ".join(f"{sql} AS {name}" for name, sql in sums.items())
+        + " FROM (SELECT u.s, u.c, u.d, "
+        + zone
+        + " AS z FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS u(s, c, d)) AS k"
+        ") AS sums ORDER BY s, c, d"
     )
+
+
+def _values_params(keys) -> list:
+    _, zone_params = zones.student_zone_sql("u.s")
+    students, courses, days = (list(column) for column in zip(*keys, strict=True))
+    return [*zone_params, students, courses, days]
 
 
 def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
@@ -160,11 +167,6 @@ def _of(model, aggregate: str, day: str = "t.occurred_on = k.d") -> str:
         f"(SELECT {aggregate} FROM {connection.ops.quote_name(model._meta.db_table)} t"
         f" WHERE t.student_id = k.s AND t.course_id = k.c AND {day})"
     )
-
-
-def _derive_params(keys) -> list:
-    _, zone_params = zones.student_zone_sql("v.s")
-    return [value for position, key in enumerate(keys) for value in (position, *key)] + zone_params
 
 
 def mark_stale(keys) -> None:

@@ -580,6 +580,38 @@ def main():
     table.print()
 
 
+def logger_round(ours: Ours, kolibri: Kolibri | None, clients: int, puts: int):
+    """One round of the logger phase: ours, then Kolibri's, each with the CPU its server
+    spent per PUT (ours: gunicorn and PostgreSQL; Kolibri: its server process, SQLite
+    inside), which depends less on the machine's load than the rates do."""
+    requests = ours.logger_puts(clients, puts)
+    meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
+    a = drive(ours.port, requests)
+    a["cpu"] = meter.per(a["requests"])
+    b = None
+    if kolibri:
+        requests = kolibri.puts(clients, puts)
+        meter = ingest.CpuMeter(kolibri.server.pid, None)
+        b = drive(kolibri.port, requests)
+        b["cpu"] = meter.per(b["requests"]).replace("web", "Kolibri")
+    return a, b
+
+
+def print_logger_cpu(put1: list, put4: list, clients: int) -> None:
+    """CPU per logger PUT of each side, and the p99 goal at `clients` clients (issue 16:
+    ≤ 30 ms)."""
+    rounds = put1 + put4
+    print("  ours, CPU per logger PUT: " + " | ".join(a["cpu"] for a, _, _ in rounds))
+    if all(b is not None for _, b, _ in rounds):
+        print("  Kolibri, CPU per logger PUT: " + " | ".join(b["cpu"] for _, b, _ in rounds))
+    p99 = [a["p99"] for a, _, _ in put4]
+    print(
+        f"  ours, logger PUT p99 at {clients} clients: "
+        + ", ".join(f"{x:.1f} ms" for x in p99)
+        + (" (goal ≤ 30 ms: met)" if max(p99) <= 30 else " (goal ≤ 30 ms: not met)")
+    )
+
+
 def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, table: Table):
     clients, rounds = args.clients, args.rounds
     first, single, bulk_copy, many = ([] for _ in range(4))
@@ -626,13 +658,9 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
             many.append((a, b, load()))
     for _ in range(rounds):
         # logger PUT with one interaction, 1 client then 4
-        a = drive(ours.port, ours.logger_puts(1, args.puts // 3))
-        b = drive(kolibri.port, kolibri.puts(1, args.puts // 3)) if kolibri else None
-        put1.append((a, b, load()))
+        put1.append((*logger_round(ours, kolibri, 1, args.puts // 3), load()))
     for _ in range(rounds):
-        a = drive(ours.port, ours.logger_puts(clients, args.puts))
-        b = drive(kolibri.port, kolibri.puts(clients, args.puts)) if kolibri else None
-        put4.append((a, b, load()))
+        put4.append((*logger_round(ours, kolibri, clients, args.puts), load()))
     ours.bulk_events = len(bulk_copy) * args.events
 
     print()
@@ -720,6 +748,7 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
             [x for *_, x in put4],
             higher_is_better=False,
         )
+    print_logger_cpu(put1, put4, clients)
 
 
 if __name__ == "__main__":

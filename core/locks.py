@@ -59,17 +59,30 @@ def key_of(value: Key) -> int:
 def xact_lock(space: KeySpace, values: Iterable[Key], *, shared: bool = False) -> None:
     """Take the space's advisory locks on `values` until the transaction ends, waiting for
     any holder. Shared locks do not wait on each other, only on exclusive ones."""
+    statement = xact_lock_statement(space, values, shared=shared)
+    if statement is None:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+
+
+def xact_lock_statement(
+    space: KeySpace, values: Iterable[Key], *, shared: bool = False
+) -> tuple[str, list] | None:
+    """The statement (SQL, params) `xact_lock` runs, for a caller that sends it ahead of
+    other statements in one round trip (each statement of a multi-statement query gets its
+    own snapshot, so what follows the lock sees what the lock's last holder committed);
+    None when there is nothing to lock."""
     keys = sorted({key_of(value) for value in values})
     if not keys:
-        return
+        return None
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        # One statement for all the keys; PostgreSQL evaluates volatile output expressions
-        # in ORDER BY order, so the locks are taken in ascending order.
-        cursor.execute(
-            f"SELECT {function}(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-            [space.id, keys],
-        )
+    # One statement for all the keys; PostgreSQL evaluates volatile output expressions
+    # in ORDER BY order, so the locks are taken in ascending order.
+    return (
+        f"SELECT {function}(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
+        [space.id, keys],
+    )
 
 
 def is_held(space: KeySpace, value: Key) -> bool:

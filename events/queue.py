@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from . import pipeline
+from .publish import publish
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,12 @@ def enqueue(event_ids: list[int]) -> None:
     """Hand the stored events to a worker. Storage already happened, so a broker outage
     loses nothing: the sweep re-queues whatever stays pending."""
     try:
+        # The plain case in one LPUSH (events.publish); anything else through Celery.
         # argsrepr: what the worker logs of the arguments; left to Celery, it is a
         # `saferepr` of every id, half the cost of an envelope's enqueue.
-        process_events.apply_async(
-            args=[event_ids], retry=False, argsrepr=f"[{len(event_ids)} event ids]"
-        )
+        argsrepr = f"[{len(event_ids)} event ids]"
+        if not publish(process_events, [event_ids], argsrepr):
+            process_events.apply_async(args=[event_ids], retry=False, argsrepr=argsrepr)
     except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
         logger.warning(
             "Could not enqueue %d events (%s); the sweep will pick them up.", len(event_ids), error

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -73,6 +73,51 @@ def credit_xp(
         partner_app_id=partner_app_id,
         occurred_on=occurred_on,
         caused_by_event=caused_by_event,
+    )
+
+
+def credit_xp_statement(
+    *,
+    source_key: str,
+    target,
+    credited,
+    entries: int,
+    kind: str,
+    student_id: int,
+    course_id: int,
+    lesson_id: int | None,
+    partner_app_id: int | None,
+    occurred_on: date,
+) -> tuple[str, list] | None:
+    """`credit_xp` for a caller that read the source's credit so far itself (`credited`, the
+    sum of its entries, and `entries`, their number) under a lock that keeps every other
+    writer of the source out: the statement (SQL, params) that writes the ledger entry
+    bringing the source to `target`, for the caller to send with its own writes in one round
+    trip (the logger: a try's source is written only under the try's lock); None when the
+    total is already right. The same rule and refusal as credit_xp."""
+    delta = rules.correction(target=target, credited=credited or 0)
+    if delta == 0:
+        return None
+    if target < 0:
+        group = (student_id, course_id, partner_app_id)
+        _refuse_corrections_beyond_credit({group: (delta, target)}, field="metadata")
+    table = connection.ops.quote_name(XpEntry._meta.db_table)
+    return (
+        f"INSERT INTO {table} (source_key, seq, amount, kind, student_id, course_id,"
+        " lesson_id, partner_app_id, occurred_on, caused_by_event, created_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, %s)",
+        [
+            source_key,
+            entries,
+            delta,
+            kind,
+            student_id,
+            course_id,
+            lesson_id,
+            partner_app_id,
+            occurred_on,
+            timezone.now(),
+        ],
     )
 
 

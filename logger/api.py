@@ -205,9 +205,7 @@ class ContentSessionUpdateView(LoggerView):
         body = UpdateSessionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        sessions = selectors.sessions_of(self.caller())
-        if data.get("user_id"):
-            sessions = sessions.filter(student__sourced_id=data["user_id"])
+        sessions = selectors.sessions_of(self.caller(), data.get("user_id"))
         update = services.Update(
             progress=data.get("progress"),
             progress_delta=data.get("progress_delta"),

@@ -12,21 +12,23 @@ pipeline, so the dashboards cannot tell the two sources apart:
 and the touched (student, course, day) rollups are rebuilt in the same transaction.
 """
 
+import json
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import groupby
 
-from django.db import connection, transaction
-from django.db.models import DateField
-from django.db.models.expressions import RawSQL
+from django.db import transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
+from core.db import prepared_cursor
 from gradebook import credit
-from gradebook.services import credit_xp, record_lesson_mastery
+from gradebook.models import XpEntry
+from gradebook.services import credit_xp_statement, record_lesson_mastery
 from gradebook.signals import notify_learning_changed
 from rostering import zones
-from rostering.models import PartnerApp, User
+from rostering.models import Course, PartnerApp, User
 
 from . import mastery
 from .models import (
@@ -38,7 +40,7 @@ from .models import (
     mastery_log_id,
     summary_log_id,
 )
-from .selectors import ATTEMPT_FIELDS, Content, past_attempts
+from .selectors import ATTEMPT_FIELDS, Content, SessionScope, past_attempts
 
 EXERCISE = "exercise"
 QUIZ_KIND = "quiz"
@@ -178,43 +180,74 @@ def _refuse_finished_quiz(mastery_log: MasteryLog | None) -> None:
 # --- update -----------------------------------------------------------------------------
 
 
-# What an update may change (the rest of the rows is fixed at the start): saving only these
-# spares serializing the JSON fields that do not change.
-SESSION_FIELDS_UPDATED = ["progress", "time_spent", "end_timestamp", "last_request_key"]
-SUMMARY_FIELDS_UPDATED = [
-    "progress",
-    "time_spent",
-    "extra_fields",
-    "end_timestamp",
-    "completion_timestamp",
-]
-TRY_FIELDS_UPDATED = ["time_spent", "attempt_count", "correct", "complete", "completion_timestamp"]
+@dataclass
+class _Session:
+    """The fields of a locked content session an update reads or writes."""
+
+    id: object
+    summary_id: object
+    mastery_log_id: object
+    student_id: int
+    course_id: int
+    lesson_id: int | None
+    partner_app_id: int | None
+    progress: float
+    time_spent: float
+    last_request_key: str
+    local_today: date  # the local day of the student's school at the update (rostering.zones)
+
+
+@dataclass
+class _Summary:
+    id: object
+    progress: float
+    time_spent: float
+    completion_timestamp: datetime | None
+    extra_fields: dict | None = None  # written only when the update sends it
+
+
+@dataclass
+class _Try:
+    """The session's try (mastery log), locked, with what the update needs from around it:
+    the attempts of the criterion's window, most recent first, and the XP credited so far."""
+
+    id: object
+    mastery_criterion: dict
+    mastery_level: int = 0
+    time_spent: float = 0.0
+    attempt_count: int = 0
+    correct: float = 0.0
+    complete: bool = False
+    completion_timestamp: datetime | None = None
+    window: list = field(default_factory=list)  # (id, item, correct), most recent first
+    credited: object = None
+    entries: int = 0
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.mastery_criterion.get("type") == QUIZ_KIND
 
 
 @transaction.atomic
-def update_session(sessions, session_id, update: Update, *, request_key: str = "", now=None):
+def update_session(
+    sessions: SessionScope, session_id, update: Update, *, request_key: str = "", now=None
+):
     """PUT contentsession/{id}. `sessions` are the sessions the caller may update. The
     session, its summary and its try are locked, so concurrent updates apply one by one; an
-    update that repeats the Idempotency-Key of the previous one changes nothing."""
+    update that repeats the Idempotency-Key of the previous one changes nothing.
+
+    Three round trips for an update with new answers: the locked session and summary; the
+    locked try with its window of attempts and its XP so far; one statement for every write
+    (new attempts, the day's session time, the ledger entry, the three logs). Then the
+    signal's receivers (the daily rollup, the outcomes' staleness)."""
     now = now or timezone.now()
-    zone, zone_params = zones.student_zone_sql(f"{ContentSessionLog._meta.db_table}.student_id")
-    session = (
-        sessions.select_for_update(of=("self", "summary"))
-        .select_related("summary")
-        # The local day of the student's school at `now`, read by the locking query itself.
-        .annotate(
-            local_today=RawSQL(
-                f"(%s::timestamptz AT TIME ZONE {zone})::date", [now, *zone_params], DateField()
-            )
-        )
-        .filter(pk=session_id)
-        .first()
-    )
-    if session is None:
+    locked = _lock_session(sessions, session_id, now)
+    if locked is None:
         raise LoggerError("session_id", f"No content session {session_id}.", status=404)
-    summary, mastery_log = session.summary, _locked_try(session)
+    session, summary, criterion = locked
     if request_key and request_key == session.last_request_key:
         return {"complete": summary.progress >= 1}
+    mastery_log = _lock_try(session, criterion)
     _refuse_finished_quiz(mastery_log)
     if update.interactions and mastery_log is None:
         raise LoggerError("interactions", "This session is not an assessment (no mastery model).")
@@ -222,78 +255,160 @@ def update_session(sessions, session_id, update: Update, *, request_key: str = "
     _apply_progress(session, update)
     if not _is_exercise(mastery_log):
         _apply_progress(summary, update)
-    time_written = _add_time(session, summary, mastery_log, update.time_spent_delta, now)
+    writes = []
+    if update.time_spent_delta:
+        writes.append(_add_time(session, summary, mastery_log, update.time_spent_delta))
     if update.extra_fields is not None:
         summary.extra_fields = update.extra_fields
-    attempts = _record_interactions(session, mastery_log, update.interactions, now)
-    mastered = _evaluate(session, summary, mastery_log, now) if mastery_log else False
+    attempts, new = _record_interactions(session, mastery_log, update.interactions, now)
+    if new:
+        writes.append(_insert_attempts(new))
+    mastered = (
+        _evaluate(session, summary, mastery_log, attempts, new, now) if mastery_log else False
+    )
 
     if summary.progress >= 1 and summary.completion_timestamp is None:
         summary.completion_timestamp = now
-    session.end_timestamp = summary.end_timestamp = now
     session.last_request_key = request_key
-    changed = [(session, SESSION_FIELDS_UPDATED), (summary, SUMMARY_FIELDS_UPDATED)]
-    if mastery_log is not None:
-        changed.append((mastery_log, TRY_FIELDS_UPDATED))
-    _save_together(changed, time_written)
+    learned = bool(update.time_spent_delta or attempts)
+    if mastery_log is not None and learned:
+        xp = _try_xp_statement(session, mastery_log)
+        if xp is not None:
+            writes.append(xp)
+    writes += _log_updates(session, summary, mastery_log, now)
+    _run_together(writes)
 
-    _feed_the_engine(session, update, attempts, mastered, now)
+    _feed_the_engine(session, learned, mastered, now)
     answer = {"complete": summary.progress >= 1}
     if update.interactions:
         answer["attempts"] = [{f: getattr(a, f) for f in ATTEMPT_FIELDS} for a in attempts]
     return answer
 
 
-def _today(session, now) -> date:
-    """The local day of the student's school (rostering.zones) at `now`, read once per update
-    (update_session reads it with the session)."""
-    if session.__dict__.get("local_today") is not None:
-        return session.local_today
-    cached = session.__dict__.get("_local_today")
-    if cached is None or cached[0] != now:
-        cached = session.__dict__["_local_today"] = (now, zones.local_day(session.student_id, now))
-    return cached[1]
+_SESSIONS = ContentSessionLog._meta.db_table
+_SUMMARIES = ContentSummaryLog._meta.db_table
+_TRIES = MasteryLog._meta.db_table
+_ATTEMPTS = AttemptLog._meta.db_table
+_TIMES = SessionTime._meta.db_table
 
 
-def _save_together(changed: list[tuple], also: tuple[str, list] | None = None) -> None:
-    """`instance.save(update_fields=fields)` of each (instance, fields), and the statement
-    `also`, in one statement (all but the last as data-modifying WITH queries): one round
-    trip instead of four. The logs have no save() of their own and no signal receivers."""
-    quote = connection.ops.quote_name
-    parts, params = [], []
-    if also is not None:
-        parts.append(also[0])
-        params.extend(also[1])
-    for instance, fields in changed:
-        meta = instance._meta
-        sets = []
-        for name in fields:
-            field = meta.get_field(name)
-            sets.append(f"{quote(field.column)} = %s")
-            params.append(field.get_db_prep_save(getattr(instance, field.attname), connection))
-        parts.append(
-            f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {quote(meta.pk.column)} = %s"
-        )
-        params.append(meta.pk.get_db_prep_value(instance.pk, connection))
-    *first, last = parts
-    sql = "".join(
-        ("WITH " if i == 0 else ", ") + f"u{i} AS ({part})" for i, part in enumerate(first)
+def _lock_session(sessions: SessionScope, session_id, now):
+    """The session (if the caller may update it) and its summary, locked; the criterion of
+    its try (fixed when the try starts, so the version from before a lock wait is right);
+    the local day of the student's school at `now`. One statement."""
+    zone, zone_params = zones.student_zone_sql(f'"{_SESSIONS}".student_id')
+    s = f'"{_SESSIONS}"'
+    sql = (
+        f"SELECT {s}.id, {s}.summary_id, {s}.mastery_log_id, {s}.student_id, {s}.course_id,"
+        f" {s}.lesson_id, {s}.partner_app_id, {s}.progress, {s}.time_spent,"
+        f" {s}.last_request_key, (%s::timestamptz AT TIME ZONE {zone})::date,"
+        " su.id, su.progress, su.time_spent, su.completion_timestamp, m.mastery_criterion"
+        f' FROM {s} JOIN "{_SUMMARIES}" su ON su.id = {s}.summary_id'
+        f' LEFT JOIN "{_TRIES}" m ON m.id = {s}.mastery_log_id'
+        f" WHERE {s}.id = %s AND ({sessions.condition})"
+        f" FOR UPDATE OF {s}, su"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [now, *zone_params, session_id, *sessions.params])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    criterion = row[15]
+    if isinstance(criterion, str):  # Django reads jsonb as text, for JSONField to decode
+        criterion = json.loads(criterion)
+    return _Session(*row[:11]), _Summary(*row[11:15]), criterion
+
+
+def _lock_try(session: _Session, criterion: dict | None) -> _Try | None:
+    """The session's try, locked, read after the summary's lock is held: a row joined to the
+    session's locking query would be the version from before a wait (PostgreSQL re-reads
+    only the rows it locks), and a concurrent update's attempts would be numbered twice.
+    Every writer of a try, of its attempts and of its XP source holds its summary's lock,
+    so the window and the credit read here with it are current too. One statement."""
+    if session.mastery_log_id is None:
+        return None
+    window = mastery.parse(criterion).window
+    sql = (
+        "SELECT m.mastery_level, m.time_spent, m.attempt_count, m.correct, m.complete,"
+        " m.completion_timestamp, x.total, x.entries,"
+        " (SELECT array_agg(ARRAY[w.id::text, w.item, w.correct::text] ORDER BY w.number DESC)"
+        f'  FROM (SELECT a.id, a.item, a.correct, a.number FROM "{_ATTEMPTS}" a'
+        "   WHERE a.mastery_log_id = m.id ORDER BY a.number DESC LIMIT %s) w)"
+        f' FROM "{_TRIES}" m, LATERAL (SELECT SUM(e.amount) AS total, COUNT(*) AS entries'
+        f'  FROM "{XpEntry._meta.db_table}" e WHERE e.source_key = %s) x'
+        " WHERE m.id = %s FOR UPDATE OF m"
+    )
+    source = credit.logger_try_key(session.mastery_log_id)
+    with prepared_cursor() as cursor:
+        cursor.execute(sql, [window, source, session.mastery_log_id])
+        level, spent, count, correct, complete, completed, total, entries, recent = (
+            cursor.fetchone()
+        )
+    return _Try(
+        id=session.mastery_log_id,
+        mastery_criterion=criterion,
+        mastery_level=level,
+        time_spent=spent,
+        attempt_count=count,
+        correct=correct,
+        complete=complete,
+        completion_timestamp=completed,
+        window=[(a_id, item, float(right)) for a_id, item, right in recent or ()],
+        credited=total,
+        entries=entries,
+    )
+
+
+def _run_together(statements: list[tuple[str, list]]) -> None:
+    """The statements in one, all but the last as data-modifying WITH queries: one round
+    trip for every write of an update."""
+    *first, (last, last_params) = statements
+    params = [value for _, part in first for value in part] + list(last_params)
+    sql = "".join(
+        ("WITH " if i == 0 else ", ") + f"w{i} AS ({part})" for i, (part, _) in enumerate(first)
+    )
+    with prepared_cursor() as cursor:
         cursor.execute(f"{sql} {last}".strip(), params)
 
 
-def _locked_try(session: ContentSessionLog) -> MasteryLog | None:
-    """The session's try, read after the summary's lock is held: a row joined to the locking
-    query would be the version from before the wait (PostgreSQL re-reads only the rows it
-    locks), and a concurrent update's attempts would be numbered twice."""
-    if session.mastery_log_id is None:
-        return None
-    session.mastery_log = MasteryLog.objects.select_for_update().get(pk=session.mastery_log_id)
-    return session.mastery_log
+def _log_updates(session: _Session, summary: _Summary, mastery_log: _Try | None, now) -> list:
+    """The updates of the three logs (only what an update may change: the rest is fixed at
+    the start)."""
+    summary_sets = "progress = %s, time_spent = %s, end_timestamp = %s, completion_timestamp = %s"
+    summary_params = [summary.progress, summary.time_spent, now, summary.completion_timestamp]
+    if summary.extra_fields is not None:
+        summary_sets += ", extra_fields = %s"
+        summary_params.append(Jsonb(summary.extra_fields))
+    updates = [
+        (
+            f'UPDATE "{_SESSIONS}" SET progress = %s, time_spent = %s, end_timestamp = %s,'
+            " last_request_key = %s WHERE id = %s",
+            [session.progress, session.time_spent, now, session.last_request_key, session.id],
+        ),
+        (
+            f'UPDATE "{_SUMMARIES}" SET {summary_sets} WHERE id = %s',
+            [*summary_params, summary.id],
+        ),
+    ]
+    if mastery_log is not None:
+        updates.append(
+            (
+                f'UPDATE "{_TRIES}" SET time_spent = %s, attempt_count = %s, correct = %s,'
+                " complete = %s, completion_timestamp = %s WHERE id = %s",
+                [
+                    mastery_log.time_spent,
+                    mastery_log.attempt_count,
+                    mastery_log.correct,
+                    mastery_log.complete,
+                    mastery_log.completion_timestamp,
+                    mastery_log.id,
+                ],
+            )
+        )
+    return updates
 
 
-def _is_exercise(mastery_log: MasteryLog | None) -> bool:
+def _is_exercise(mastery_log: _Try | None) -> bool:
     """An exercise's progress is the server's to compute; a quiz's and other content's
     progress is what the client reports (a quiz is submitted by reaching 1)."""
     return mastery_log is not None and not mastery_log.is_quiz
@@ -311,58 +426,67 @@ def normalized_progress(value: float) -> float:
     return max(0.0, min(1.0, math.ceil(round(value * 1000, 6)) / 1000))
 
 
-def _add_time(session, summary, mastery_log, seconds: float, now) -> tuple[str, list] | None:
+def _add_time(session, summary, mastery_log, seconds: float) -> tuple[str, list]:
     """Add the seconds to the logs; answer the statement that adds them to the day's
     session time (run with the logs' updates, in one round trip)."""
-    if not seconds:
-        return None
     session.time_spent += seconds
     summary.time_spent += seconds
     if mastery_log is not None:
         mastery_log.time_spent += seconds
     # The session row is locked, so this increment cannot race with another update of the
     # session; the local day of the update (rostering.zones) is the day the time was spent.
-    table = SessionTime._meta.db_table
     return (
-        f"INSERT INTO {table} (session_id, occurred_on, student_id, course_id, seconds)"
+        f'INSERT INTO "{_TIMES}" (session_id, occurred_on, student_id, course_id, seconds)'
         " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (session_id, occurred_on)"
-        f" DO UPDATE SET seconds = {table}.seconds + EXCLUDED.seconds",
-        [session.pk, _today(session, now), session.student_id, session.course_id, seconds],
+        f' DO UPDATE SET seconds = "{_TIMES}".seconds + EXCLUDED.seconds',
+        [session.id, session.local_today, session.student_id, session.course_id, seconds],
     )
 
 
-def _record_interactions(session, mastery_log, interactions, now) -> list[AttemptLog]:
+def _record_interactions(session, mastery_log, interactions, now) -> tuple[list, list]:
     """Kolibri's rule: consecutive interactions with the same item are one attempt; the
     first creates it unless it names an attempt (`id`) or asks to `replace` the latest
-    attempt at the item; the others update it."""
-    attempts = []
+    attempt at the item; the others update it. Answers the attempts touched, in order, and
+    those of them that are new (inserted with the update's other writes; an existing one is
+    saved here)."""
+    attempts, new = [], []
     numbered = list(enumerate(interactions))
     for _, group in groupby(numbered, key=lambda pair: pair[1]["item"]):
         group = list(group)
         position, first = group[0]
         attempt = _existing_attempt(mastery_log, first, position)
+        existing = False
         if attempt is None:
             attempt = _new_attempt(session, mastery_log, first, now)
+            new.append(attempt)
             group = group[1:]
+        else:
+            existing = True
         for _, interaction in group:
             before = attempt.correct
             _update_attempt(attempt, interaction, now)
             mastery_log.correct += attempt.correct - before
-        attempt.save()
+        if existing:
+            attempt.save()
         attempts.append(attempt)
-    return attempts
+    return attempts, new
 
 
 def _existing_attempt(mastery_log, interaction, position) -> AttemptLog | None:
     if interaction.get("id") is not None:
-        attempt = mastery_log.attempts.filter(pk=interaction["id"]).first()
+        attempt = AttemptLog.objects.filter(
+            mastery_log_id=mastery_log.id, pk=interaction["id"]
+        ).first()
         if attempt is None:
             raise LoggerError(
                 f"interactions[{position}].id", "No such attempt in this try of the session."
             )
         return attempt
     if interaction.get("replace"):
-        return mastery_log.attempts.filter(item=interaction["item"]).order_by("-number").first()
+        attempts = AttemptLog.objects.filter(
+            mastery_log_id=mastery_log.id, item=interaction["item"]
+        )
+        return attempts.order_by("-number").first()
     return None
 
 
@@ -371,8 +495,8 @@ def _new_attempt(session, mastery_log, interaction, now) -> AttemptLog:
     mastery_log.correct += interaction["correct"]
     complete = interaction.get("complete", False)
     return AttemptLog(
-        mastery_log=mastery_log,
-        session=session,
+        mastery_log_id=mastery_log.id,
+        session_id=session.id,
         student_id=session.student_id,
         course_id=session.course_id,
         number=mastery_log.attempt_count,
@@ -380,7 +504,7 @@ def _new_attempt(session, mastery_log, interaction, now) -> AttemptLog:
         start_timestamp=now - timedelta(seconds=interaction["time_spent"]),
         end_timestamp=now,
         completion_timestamp=now if complete else None,
-        occurred_on=_today(session, now),
+        occurred_on=session.local_today,
         time_spent=interaction["time_spent"],
         complete=complete,
         correct=interaction["correct"],
@@ -389,6 +513,46 @@ def _new_attempt(session, mastery_log, interaction, now) -> AttemptLog:
         answer=interaction.get("answer"),
         simple_answer=interaction.get("simple_answer", ""),
         interaction_history=[_history_entry(interaction)],
+    )
+
+
+_ATTEMPT_COLUMNS = (
+    "id",
+    "mastery_log_id",
+    "session_id",
+    "student_id",
+    "course_id",
+    "number",
+    "item",
+    "start_timestamp",
+    "end_timestamp",
+    "completion_timestamp",
+    "occurred_on",
+    "time_spent",
+    "complete",
+    "correct",
+    "hinted",
+    "error",
+    "answer",
+    "simple_answer",
+    "interaction_history",
+)
+
+
+def _insert_attempts(attempts: list[AttemptLog]) -> tuple[str, list]:
+    """One INSERT of the new attempts (every column, as AttemptLog.save() wrote them; a
+    missing answer is SQL NULL, as the JSONField stores None)."""
+    params = []
+    for attempt in attempts:
+        values = [getattr(attempt, column) for column in _ATTEMPT_COLUMNS]
+        values[-3] = None if attempt.answer is None else Jsonb(attempt.answer)
+        values[-1] = Jsonb(attempt.interaction_history)
+        params += values
+    row = "(" + ", ".join(["%s"] * len(_ATTEMPT_COLUMNS)) + ")"
+    return (
+        f'INSERT INTO "{_ATTEMPTS}" ({", ".join(_ATTEMPT_COLUMNS)})'
+        f" VALUES {', '.join([row] * len(attempts))}",
+        params,
     )
 
 
@@ -423,22 +587,35 @@ def _history_entry(interaction) -> dict:
     }
 
 
-def _evaluate(session, summary, mastery_log, now) -> bool:
-    """Score the try on the server. Answers whether this update met its mastery."""
+def _evaluate(session, summary, mastery_log, attempts, new, now) -> bool:
+    """Score the try on the server. Answers whether this update met its mastery. The window
+    was read before this update's writes: its attempts are laid over it (a new one is the
+    most recent; a changed one replaces the version read)."""
     if mastery_log.complete:
         return False
     criterion = mastery.parse(mastery_log.mastery_criterion)
-    recent = [
-        mastery.Attempt(a["item"], a["correct"])
-        for a in past_attempts(mastery_log, criterion.window)
-    ]
+    added = {id(a) for a in new}
+    # An attempt fetched twice in one update (named by two interactions) was saved twice:
+    # the last version is the stored one.
+    changed = {str(a.id): a for a in attempts if id(a) not in added}
+    recent = [mastery.Attempt(a.item, a.correct) for a in reversed(new)]
+    for attempt_id, item, correct in mastery_log.window:
+        attempt = changed.get(attempt_id)
+        recent.append(
+            mastery.Attempt(attempt.item, attempt.correct)
+            if attempt
+            else mastery.Attempt(item, correct)
+        )
+    recent = recent[: criterion.window]
     if criterion.type == mastery.QUIZ:
         submitted = summary.progress >= 1
         met = mastery.is_met(
             criterion,
             recent,
             submitted=submitted,
-            pass_fraction=credit.quiz_pass_fraction(session.course.metadata),
+            pass_fraction=credit.quiz_pass_fraction(
+                Course.objects.values_list("metadata", flat=True).get(pk=session.course_id)
+            ),
         )
         finished = submitted
     else:
@@ -450,17 +627,12 @@ def _evaluate(session, summary, mastery_log, now) -> bool:
     return met
 
 
-def _feed_the_engine(session, update, attempts, mastered, now) -> None:
-    """Time, XP and mastery of this update into the gradebook, and the touched daily
-    rollups rebuilt (docs/logger.md: the same pipeline as Caliper events)."""
-    today = _today(session, now)
-    key = (session.student_id, session.course_id, today)
-    keys = set()
-    if update.time_spent_delta or attempts:
-        keys.add(key)
-    if session.mastery_log_id is not None and keys:
-        if _credit_try_xp(session, today):
-            keys.add(key)
+def _feed_the_engine(session, learned: bool, mastered: bool, now) -> None:
+    """Mastery of this update into the gradebook, and the touched daily rollups rebuilt
+    (docs/logger.md: the same pipeline as Caliper events); its time and XP were written
+    with the logs."""
+    key = (session.student_id, session.course_id, session.local_today)
+    keys = {key} if learned else set()
     if mastered and session.lesson_id is not None:
         moved_from = record_lesson_mastery(
             student_id=session.student_id,
@@ -481,26 +653,26 @@ def _feed_the_engine(session, update, attempts, mastered, now) -> None:
     notify_learning_changed(keys)
 
 
-def _credit_try_xp(session: ContentSessionLog, today) -> bool:
+def _try_xp_statement(session: _Session, try_: _Try) -> tuple[str, list] | None:
     """The computed XP (docs/xp-and-mastery.md#computed-xp) of the session's try, from what is
     stored on it (so the order of updates does not matter and nothing is counted twice): its time,
-    the accuracy of its attempts, and its number as the attempt. Answers whether the ledger
-    changed."""
-    try_ = session.mastery_log
+    the accuracy of its attempts, and its number as the attempt. Answers the ledger entry's
+    statement when the ledger changes."""
     earned = credit.try_credit(
         time_spent=try_.time_spent,
         correct=try_.correct,
         attempts=try_.attempt_count,
         try_number=try_.mastery_level,
     )
-    entry = credit_xp(
-        source_key=credit.logger_try_key(try_.pk),
+    return credit_xp_statement(
+        source_key=credit.logger_try_key(try_.id),
         target=earned.xp,
+        credited=try_.credited,
+        entries=try_.entries,
         kind=earned.kind,
         student_id=session.student_id,
         course_id=session.course_id,
         lesson_id=session.lesson_id,
         partner_app_id=session.partner_app_id,
-        occurred_on=today,
+        occurred_on=session.local_today,
     )
-    return entry is not None

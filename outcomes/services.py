@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core import locks
+from core.db import prepared_cursor
 from rostering.models import Course, PartnerApp
 
 from . import selectors
@@ -68,13 +69,19 @@ def mark_stale(keys) -> None:
     if not students:
         return
     first, last = min(days) - SLACK, max(days) + SLACK
-    apps = Course.objects.filter(pk__in={c for _, c, _ in keys}).values("partner_app_id")
-    hit = (
-        GrowthObservation.objects.filter(student_id__in=students, app_id__in=apps)
-        .filter(start_date__lte=last, end_date__gte=first)
-        .values_list("app_id", "student_id", "start_date", "end_date")
-        .distinct()
-    )
+    # Raw and prepared (core.db): this runs in every writer's transaction, a logger PUT's
+    # too, where building the same query with the ORM was a quarter of the request's CPU.
+    observations = connection.ops.quote_name(GrowthObservation._meta.db_table)
+    courses = connection.ops.quote_name(Course._meta.db_table)
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT o.app_id, o.student_id, o.start_date, o.end_date FROM {observations} o"
+            " WHERE o.student_id = ANY(%s::bigint[]) AND o.app_id IN"
+            f" (SELECT c.partner_app_id FROM {courses} c WHERE c.id = ANY(%s::bigint[]))"
+            " AND o.start_date <= %s::date AND o.end_date >= %s::date",
+            [sorted(students), sorted({c for _, c, _ in keys}), last, first],
+        )
+        hit = cursor.fetchall()
     touched = {
         app_id
         for app_id, student_id, start, end in hit

@@ -7,6 +7,7 @@ from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -54,6 +55,25 @@ EXAMPLE_ENVELOPE = {
 }
 
 
+class CaliperNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation, with the answer for what Caliper senders send (no Accept,
+    `*/*` or `application/json`; no query string, so no `?format=`) given at once: the one
+    JSON renderer with `application/json`, what DRF's loop over the Accept list picks for
+    those. Anything else goes through DRF's (a 406 for `text/html`, a 404 for a format
+    the view does not render). ~60 µs of a single-event POST (issue 16)."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        if (
+            format_suffix is None
+            and len(renderers) == 1
+            and renderers[0].media_type == "application/json"
+            and request.META.get("HTTP_ACCEPT", "*/*") in ("*/*", "application/json")
+            and not request.META.get("QUERY_STRING")
+        ):
+            return renderers[0], "application/json"
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class RawJSONParser(BaseParser):
     """Accepts application/json without parsing: the service parses once, with orjson."""
 
@@ -75,6 +95,7 @@ class CaliperEventsView(TimebackAPIView):
     permission_classes = [IsTokenAuthenticated, HasScope]
     parser_classes = [RawJSONParser]
     required_scopes = {"POST": [scopes.EVENTS_WRITE], "GET": [scopes.EVENTS_WRITE]}
+    content_negotiation_class = CaliperNegotiation
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
@@ -121,6 +142,7 @@ class CaliperValidateView(TimebackAPIView):
     permission_classes = [IsTokenAuthenticated, HasScope]
     parser_classes = [RawJSONParser]
     required_scopes = {"POST": [scopes.EVENTS_WRITE]}
+    content_negotiation_class = CaliperNegotiation
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,

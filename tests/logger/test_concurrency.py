@@ -77,3 +77,49 @@ def test_concurrent_updates_lose_no_time_and_no_attempt(logger_course):
     assert (try_.attempt_count, try_.time_spent) == (20, 60)
     assert sorted(AttemptLog.objects.values_list("number", flat=True)) == list(range(1, 21))
     assert ContentSummaryLog.objects.get().time_spent == 60
+
+
+def test_concurrent_updates_through_two_sessions_of_one_try_credit_and_roll_up_exactly(
+    logger_course,
+):
+    from analytics import rollups
+    from analytics.models import DailyActivity
+    from gradebook import credit
+    from gradebook.models import XpEntry
+
+    student = User.objects.get(sourced_id="stu-1")
+    sessions = [services.start_session(exercise(student))["session_id"] for _ in range(2)]
+    scope = selectors.sessions_of(selectors.Caller(student=student, app=None))
+
+    def update(index):
+        for n in range(6):
+            interaction = {"item": f"t{index}-{n}", "correct": 1.0, "time_spent": 1, "answer": {}}
+            services.update_session(
+                scope,
+                sessions[index % 2],
+                services.Update(time_spent_delta=7, interactions=[interaction]),
+            )
+
+    in_threads(4, update)
+
+    # Each update read the try's window and XP so far after its locks: no attempt numbered
+    # twice, the ledger's entries numbered 0, 1, 2... and summing to what the final try earns.
+    try_ = MasteryLog.objects.get()
+    assert (try_.attempt_count, try_.time_spent, try_.correct) == (24, 168, 24)
+    assert sorted(AttemptLog.objects.values_list("number", flat=True)) == list(range(1, 25))
+    entries = XpEntry.objects.filter(source_key=credit.logger_try_key(try_.pk))
+    assert sorted(entries.values_list("seq", flat=True)) == list(range(entries.count()))
+    earned = credit.try_credit(
+        time_spent=try_.time_spent,
+        correct=try_.correct,
+        attempts=try_.attempt_count,
+        try_number=try_.mastery_level,
+    )
+    assert sum(e.amount for e in entries) == earned.xp
+    # The day's rollup, written by whichever update locked it last, is the fresh derivation.
+    row = DailyActivity.objects.get()
+    fresh = rollups._derive({(row.student_id, row.course_id, row.day)})
+    assert {f: getattr(row, f) for f in rollups.EMPTY} == fresh[
+        (row.student_id, row.course_id, row.day)
+    ]
+    assert row.items_answered == 24

@@ -216,19 +216,46 @@ def test_a_partner_needs_events_write_to_log(make_partner, logger_course):
 
 
 def test_an_update_with_one_interaction_takes_a_bounded_number_of_queries(
-    browser, django_assert_max_num_queries
+    browser, django_assert_num_queries
 ):
     session = start(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
     for i in range(30):
         put(browser, session, {"interactions": [answer(f"q{i}", correct=0)]})
 
-    # Session login (2), the transaction's savepoint (2, inside the test's transaction), the
-    # locked session and try (2), the attempt, the window, one statement for the session
-    # time and the three logs' updates, the XP ledger read, the rollup's lock, read and
-    # write, and one more since the schools' time zones (the local day); 19 before the
-    # logs' updates went into one statement.
-    with django_assert_max_num_queries(14):
+    # Session login (2) and the transaction's savepoint (2, inside the test's transaction),
+    # then the update's own six: the locked session and summary; the locked try with its
+    # window and XP so far; one statement for every write (the attempt, the session time,
+    # the ledger entry, the three logs); the rollup's lock, then its derive-and-write; the
+    # outcomes' staleness read. 19 before the writes went into one statement, 14 before
+    # the reads around the try did.
+    with django_assert_num_queries(10):
         put(browser, session, {"time_spent_delta": 10, "interactions": [answer("last")]})
+
+
+def test_an_update_costs_the_same_queries_whatever_the_history_of_the_try(
+    browser, django_assert_num_queries
+):
+    session = start(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
+    put(browser, session, {"interactions": [answer("q0", correct=0)]})
+    with django_assert_num_queries(10) as short:
+        put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a", correct=0)]})
+    for batch in range(6):
+        put(
+            browser,
+            session,
+            {"interactions": [answer(f"b{batch}-{i}", correct=0) for i in range(100)]},
+        )
+
+    with django_assert_num_queries(10) as long:
+        answered = put(
+            browser, session, {"time_spent_delta": 5, "interactions": [answer("b", correct=1)]}
+        )
+
+    assert AttemptLog.objects.count() == 603
+    assert [q["sql"] for q in long.captured_queries] == [q["sql"] for q in short.captured_queries]
+    assert answered["attempts"][0]["item"] == "b"
+    # The window is read with a LIMIT of the criterion's n, not the whole history.
+    assert any("LIMIT" in q["sql"] for q in long.captured_queries)
 
 
 def test_the_start_answer_reads_a_bounded_window_of_a_long_history(

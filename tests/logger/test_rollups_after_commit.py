@@ -124,17 +124,16 @@ def test_a_marker_keeps_the_time_its_rollup_first_went_stale(
 
 
 def test_a_put_with_one_interaction_then_takes_a_bounded_number_of_queries(
-    browser, logger_course, queued, django_assert_max_num_queries
+    browser, logger_course, queued, django_assert_num_queries
 ):
     session = browser.post(START, exercise_start(), format="json").json()["session_id"]
     browser.put(f"{START}/{session}", {"interactions": [answer("q0", correct=0)]}, format="json")
 
-    # Session login (2), the transaction's savepoint (2, inside the test's transaction), the
-    # locked session and try (2), the attempt, the window, one statement for the time and
-    # the three row updates, the XP ledger read (nothing earned: all wrong), the stale
-    # marker, and one more since the schools' time zones (the local day); no rollup
+    # Session login (2), the transaction's savepoint (2, inside the test's transaction),
+    # the locked session and summary, the locked try with its window and XP so far, one
+    # statement for every write, the stale marker, the outcomes' staleness read; no rollup
     # aggregates.
-    with django_assert_max_num_queries(12):
+    with django_assert_num_queries(9):
         response = browser.put(
             f"{START}/{session}",
             {"time_spent_delta": 10, "interactions": [answer("q1", correct=0)]},
