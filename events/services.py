@@ -9,15 +9,14 @@ RETURNING`), and enqueue one task (ids only) after commit.
 
 import logging
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import orjson
-import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.db import prepared_cursor
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
 from . import caliper
@@ -281,7 +280,7 @@ class References:
         if wanted:
             refs["t"] = list({p.event_time for p in wanted})
             refs["r"] = list({p.student_ref for p in wanted})
-        with server_cursor() as cursor:
+        with prepared_cursor() as cursor:
             cursor.execute(
                 RESOLVE_WITH_RETRIES_SQL if wanted else RESOLVE_SQL,
                 {"refs": orjson.dumps(refs).decode(), "app": app.pk},
@@ -463,7 +462,9 @@ def _insert_from_json(model, types: dict[str, str], placeholder: str) -> str:
     (17 per event) spent most of an envelope's insert in the driver, splitting a query that
     is never the same twice and quoting each value; `json_to_recordset` (not jsonb) parsed
     every event's body twice, once in the document and once into its jsonb column (~15 µs
-    of PostgreSQL CPU per event more)."""
+    of PostgreSQL CPU per event more). Run by `core.db.prepared_cursor`: bound on the
+    server (the ~100 KB document is not quoted into the query text) and planned once per
+    connection."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(name) for name in types)
     values = ", ".join(ENVELOPE_COLUMNS.get(name, quote(name)) for name in types)
@@ -497,21 +498,6 @@ def _store_sql(with_rejections: bool) -> str:
 STORE_SQL = {False: _store_sql(False), True: _store_sql(True)}
 
 
-@contextmanager
-def server_cursor():
-    """A cursor that binds its parameters on the server (psycopg's `Cursor`, not the
-    `ClientCursor` Django uses by default): a 100-event envelope's ~100 KB document goes
-    as it is instead of being quoted into the query text by the driver. Wrapped like any
-    Django cursor (`connection.cursor()`'s steps: the health check of a kept connection,
-    errors mapped to Django's, queries counted by tests)."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(psycopg.Cursor(connection.connection))
-    with cursor:
-        yield cursor
-
-
 def store(app: PartnerApp, envelope_id: uuid.UUID, checked: CheckedEnvelope) -> dict[str, int]:
     """Store the envelope's events, the envelope (its counts) and its rejections in one
     statement; answer {event id: row id} of the events actually inserted (a row whose
@@ -528,7 +514,7 @@ def store(app: PartnerApp, envelope_id: uuid.UUID, checked: CheckedEnvelope) -> 
     }
     if checked.rejections:
         params["rejections"] = orjson.dumps(checked.rejections).decode()
-    with server_cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(STORE_SQL[bool(checked.rejections)], params)
         return {event_id: pk for pk, event_id in cursor.fetchall()}
 
