@@ -8,6 +8,11 @@ token, and a real Celery worker on Redis, then prints figures:
     DATABASE_URL=postgres://postgres@127.0.0.1:55432/timeback_bench_ingest \\
     REDIS_URL=redis://127.0.0.1:56379/15 .venv/bin/python bench/ingest.py
 
+`--in-process N` only measures the CPU of N 100-event envelopes in this process (the
+service alone, then through the view with Django's test client) and PostgreSQL's backend
+CPU, which the machine's load moves far less than the rates; `--profile FILE` adds a
+cProfile of the service's envelopes.
+
 `--events 1000000 --single-events 2000 --poll 5` is the long run (about 27 minutes on 2
 cores, most of it processing). `make test` stops the shared servers when it ends: to keep
 it from doing so mid-run, prefix the command with
@@ -545,6 +550,82 @@ def process_all(broker: str, total: int, tail: int, poll: float) -> dict:
     }
 
 
+# --- in process -------------------------------------------------------------------------
+
+
+def in_process(envelopes: int, size: int, profile: str | None) -> None:
+    """CPU per event of `envelopes` new envelopes of `size` events: the ingestion service
+    alone (`events.services.ingest`), then the whole request (Django's test client through
+    the view, token included); this process's CPU and its PostgreSQL backend's (read from
+    /proc: the server must run on this machine), and the statements per envelope. The
+    on-commit hand-off publishes to the broker of CELERY_BROKER_URL (no worker runs)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client as DjangoClient
+    from django.test.utils import CaptureQueriesContext
+
+    from events import services
+    from rostering.models import PartnerApp
+
+    client_id, secret = ensure_catalogue(200, 20)
+    app = PartnerApp.objects.get(name=APP_NAME)
+    shape = Shape(random.getrandbits(64), 200, 20)
+    bodies = iter([shape.envelope(n * size, size) for n in range(3 * envelopes + 20)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def backend_cpu() -> float:
+        fields = _stat(backend)
+        return (int(fields[11]) + int(fields[12])) / TICK
+
+    def measure(send, count: int, profiler=None) -> str:
+        python, pg = time.process_time(), backend_cpu()
+        if profiler:
+            profiler.enable()
+        for _ in range(count):
+            send(next(bodies))
+        if profiler:
+            profiler.disable()
+        events = count * size
+        return (
+            f"Python {(time.process_time() - python) / events * 1e6:.1f} µs + PostgreSQL "
+            f"{(backend_cpu() - pg) / events * 1e6:.1f} µs per event"
+        )
+
+    def service(body: bytes) -> None:
+        answer = services.ingest(app=app, body=body)
+        assert answer.accepted == size, answer.body()
+
+    browser = DjangoClient()
+    token = browser.post(
+        "/auth/1.0/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def request(body: bytes) -> None:
+        response = browser.post(PATH, body, content_type="application/json", headers=headers)
+        assert response.status_code == 200 and response.json()["accepted"] == size, response
+
+    for _ in range(5):  # warm-up: imports, connection, caches
+        service(next(bodies))
+        request(next(bodies))
+    with CaptureQueriesContext(connection) as queries:
+        service(next(bodies))
+    print(pg_settings() + "; " + load())
+    print(f"{size}-event envelopes, in process, {envelopes} each:")
+    print(f"  service: {measure(service, envelopes)}; {len(queries)} statements per envelope")
+    print(f"  request: {measure(request, envelopes)}")
+    if profile:
+        profiler = cProfile.Profile(time.process_time)
+        measure(service, envelopes, profiler)
+        profiler.dump_stats(profile)
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+
+
 # --- main -----------------------------------------------------------------------------
 
 
@@ -565,6 +646,10 @@ def main():
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between samples")
     parser.add_argument("--rounds", type=int, default=2, help="ingestion/COPY alternations")
     parser.add_argument("--no-processing", action="store_true", help="stop after ingestion")
+    parser.add_argument(
+        "--in-process", type=int, metavar="N", help="only: CPU per event of N envelopes in process"
+    )
+    parser.add_argument("--profile", metavar="FILE", help="with --in-process: cProfile to FILE")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
@@ -576,6 +661,11 @@ def main():
 
     redis.Redis.from_url(broker).flushdb()
 
+    if args.in_process:
+        os.environ["CELERY_BROKER_URL"] = broker  # read by the settings django.setup() loads
+        setup_django()
+        empty_event_store()
+        return in_process(args.in_process, args.envelope, args.profile)
     setup_django()
     empty_event_store()
     client_id, secret = ensure_catalogue(args.students, args.lessons)
@@ -589,7 +679,7 @@ def main():
             f"http://127.0.0.1:{port}/auth/1.0/token",
             data={"grant_type": "client_credentials"},
             auth=(client_id, secret),
-            timeout=10,
+            timeout=120,  # the workers import Django on their first request: slow under load
         )
         token = answer.json()["access_token"]
         for _ in range(4 * args.server_workers):  # warm-up: each worker's first requests

@@ -65,13 +65,14 @@ def has_nul(raw: object) -> bool:
     return False
 
 
-# The body-level check below, on the bytes orjson parsed: JSON strings (escapes removed
-# first, so that a quote inside a string cannot end it) are cut out, the brackets left are
-# the document's structure, and each pass removes its innermost pairs: the number of passes
-# is its nesting depth. An envelope is the object (1), its data array (2), then the events.
+# The body-level check below, on the bytes orjson parsed: escapes are removed (so that a
+# quote inside a string cannot end it), then every byte but quotes and brackets, then the
+# strings (what lies between a pair of quotes); the brackets left are the document's
+# structure, and each pass removes its innermost pairs: the number of passes is its
+# nesting depth. An envelope is the object (1), its data array (2), then the events.
 _ESCAPE = re.compile(rb"\\.")
 _INNERMOST = re.compile(rb"[\[{][\]}]")
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
 _ENVELOPE_LEVELS = 2
 
 
@@ -80,13 +81,16 @@ def body_within(body: bytes, max_depth: int) -> bool:
     than `max_depth`, which then need not be checked event by event; False when it may (each
     event is then walked by :func:`shape_errors`). An event that passes here passes there:
     a NUL can only be written `\\u0000` in JSON (a raw NUL byte is not valid JSON), and an
-    event's nesting is at most the body's less the envelope's two levels. About 10 µs per
-    event, a fifth of walking every event's values in Python."""
+    event's nesting is at most the body's less the envelope's two levels. About 3 µs per
+    event of a 100-event envelope, a quarter of walking every event's values in Python."""
     if b"\\u0000" in body:
         return False
     if b"\\" in body:
         body = _ESCAPE.sub(b"", body)
-    structure = b"".join(body.split(b'"')[::2]).translate(None, _NOT_BRACKET)
+    # Quotes and brackets only (a sixth of the bytes), then every other piece between
+    # quotes: what is outside the strings.
+    pieces = body.translate(None, _NOT_STRUCTURE).split(b'"')
+    structure = b"".join(pieces[::2])
     for _ in range(max_depth + _ENVELOPE_LEVELS):
         if not structure:
             return True

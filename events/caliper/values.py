@@ -102,8 +102,20 @@ def last_segment(identifier: str) -> str:
     a URL without a path answers itself. Anything else (``urn:uuid:...``, ``student-123``)
     is answered whole.
     """
-    if "://" not in identifier:
+    scheme_end = identifier.find("://")
+    if scheme_end < 0:
         return identifier
+    # The usual case, a plain URL whose last segment is not empty, without splitting
+    # (a student's id on every event).
+    if (
+        "?" not in identifier
+        and "#" not in identifier
+        and "%" not in identifier
+        and not identifier.endswith("/")
+    ):
+        head, _, tail = identifier.rpartition("/")
+        if len(head) > scheme_end + 2:  # the slash is after "scheme://host"
+            return tail
     rest = identifier.split("://", 1)[1]
     rest = rest.split("#", 1)[0].split("?", 1)[0]
     segments = [segment for segment in rest.split("/")[1:] if segment]
