@@ -627,20 +627,25 @@ def _results(cursor) -> None:
     wanted = cursor.fetchall()
     lessons = CourseComponent.objects.in_bulk([row[0] for row in wanted])
     apps = PartnerApp.objects.in_bulk({row[4] for row in wanted})
-    items = []
-    for lesson_id, lesson_ref, course_ref, course_id, app_id in wanted:
-        sourced_id = credit.attempt_line_item_id(lesson_ref, course_ref)
-        line_item = gradebook._line_item(
-            sourced_id,
-            {
+    wanted_items = {
+        credit.attempt_line_item_id(lesson_ref, course_ref): (lesson_id, course_id, app_id)
+        for lesson_id, lesson_ref, course_ref, course_id, app_id in wanted
+    }
+    made = gradebook._new_line_items(
+        {
+            sourced_id: {
                 "lesson": lessons[lesson_id],
                 "line_item_id": sourced_id,
                 "line_item_title": None,
                 "course_id": course_id,
                 "app": apps[app_id],
-            },
-        )
-        items.append((lesson_id, line_item.pk))
+            }
+            for sourced_id, (lesson_id, course_id, app_id) in wanted_items.items()
+        }
+    )
+    items = [
+        (lesson_id, made[sourced_id].pk) for sourced_id, (lesson_id, _, _) in wanted_items.items()
+    ]
     cursor.execute("CREATE TEMP TABLE b_items (lesson_id bigint, id bigint) ON COMMIT DROP")
     cursor.executemany("INSERT INTO b_items VALUES (%s, %s)", items)
     cursor.execute(
