@@ -625,6 +625,29 @@ def pages_phase(sizes: list[int]) -> None:
     )
 
 
+def add_against_peer(
+    table: Table,
+    what: str,
+    runs: list,
+    field: str,
+    peer_name: str,
+    unit: str,
+    scale: int = 1,
+    higher_is_better: bool = True,
+) -> None:
+    """One row of the table from a phase's rounds, each (ours, the peer's, load): the same
+    figure of both sides (`scale`: events per request)."""
+    table.add(
+        what,
+        [a[field] * scale for a, _, _ in runs],
+        peer_name,
+        [b[field] * scale for _, b, _ in runs],
+        unit,
+        [x for *_, x in runs],
+        higher_is_better=higher_is_better,
+    )
+
+
 def logger_round(ours: Ours, kolibri: Kolibri | None, clients: int, puts: int):
     """One round of the logger phase: ours, then Kolibri's, each with the CPU its server
     spent per PUT (ours: gunicorn and PostgreSQL; Kolibri: its server process, SQLite
@@ -757,38 +780,39 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
     )
     print("  ours, CPU per accepted event: " + " | ".join(a["cpu"] for a, _, _ in bulk_copy))
     if ralph:
-        table.add(
+        add_against_peer(
+            table,
             f"ingest, 100 events (statements) a POST, {clients} clients (events/s)",
-            [a["rate"] * 100 for a, _, _ in many],
+            many,
+            "rate",
             "Ralph LRS 5.1",
-            [b["rate"] * 100 for _, b, _ in many],
             "",
-            [x for *_, x in many],
+            scale=100,
         )
-        table.add(
+        add_against_peer(
+            table,
             "single-event POST, 1 client, p50 (ms; Ralph on its empty store)",
-            [a["p50"] for a, _, _ in first],
+            first,
+            "p50",
             "Ralph LRS 5.1",
-            [b["p50"] for _, b, _ in first],
             "ms",
-            [x for *_, x in first],
             higher_is_better=False,
         )
-        table.add(
+        add_against_peer(
+            table,
             f"single-event POST, {clients} clients (requests/s)",
-            [a["rate"] for a, _, _ in single],
+            single,
+            "rate",
             "Ralph LRS 5.1",
-            [b["rate"] for _, b, _ in single],
             "",
-            [x for *_, x in single],
         )
-        table.add(
+        add_against_peer(
+            table,
             f"single-event POST, {clients} clients, p99 (ms)",
-            [a["p99"] for a, _, _ in single],
+            single,
+            "p99",
             "Ralph LRS 5.1",
-            [b["p99"] for _, b, _ in single],
             "ms",
-            [x for *_, x in single],
             higher_is_better=False,
         )
     print(
@@ -797,38 +821,33 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
     )
     print("  ours, CPU per single-event POST: " + " | ".join(a["cpu"] for a, _, _ in single))
     if kolibri:
-        table.add(
+        add_against_peer(
+            table,
             "logger PUT, 1 interaction, 1 client (requests/s)",
-            [a["rate"] for a, _, _ in put1],
+            put1,
+            "rate",
             "Kolibri 0.19.5",
-            [b["rate"] for _, b, _ in put1],
             "",
-            [x for *_, x in put1],
         )
-        table.add(
+        add_against_peer(
+            table,
             "logger PUT, 1 interaction, 1 client, p50 (ms)",
-            [a["p50"] for a, _, _ in put1],
+            put1,
+            "p50",
             "Kolibri 0.19.5",
-            [b["p50"] for _, b, _ in put1],
             "ms",
-            [x for *_, x in put1],
             higher_is_better=False,
         )
-        table.add(
-            f"logger PUT, {clients} clients (requests/s)",
-            [a["rate"] for a, _, _ in put4],
-            "Kolibri 0.19.5",
-            [b["rate"] for _, b, _ in put4],
-            "",
-            [x for *_, x in put4],
+        add_against_peer(
+            table, f"logger PUT, {clients} clients (requests/s)", put4, "rate", "Kolibri 0.19.5", ""
         )
-        table.add(
+        add_against_peer(
+            table,
             f"logger PUT, {clients} clients, p99 (ms)",
-            [a["p99"] for a, _, _ in put4],
+            put4,
+            "p99",
             "Kolibri 0.19.5",
-            [b["p99"] for _, b, _ in put4],
             "ms",
-            [x for *_, x in put4],
             higher_is_better=False,
         )
     print_logger_cpu(put1, put4, clients)
