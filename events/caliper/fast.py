@@ -159,17 +159,18 @@ _URN_UUID = "urn:uuid:"
 
 
 def _ref(value) -> str | None:
-    """`values.ref_id` of a converted reference."""
+    """`values.ref_id` of a converted reference (UNSET, a checked string, _Id or _Named)."""
     if value is UNSET:
         return None
-    if isinstance(value, str):
+    if type(value) is str:
         return value
     entity_id = value.id
-    return entity_id if isinstance(entity_id, str) and entity_id.strip() else None
+    return entity_id if entity_id and entity_id.strip() else None
 
 
-def _is_entity_or_iri(value) -> bool:
-    return isinstance(value, dict) or (isinstance(value, str) and bool(value))
+# The entity properties only checked for their kind (an object or a non-empty string).
+_ENTITY_PROPERTIES = ("edApp", "group", "membership", "session", "federatedSession", "target")
+_NONE_GIVEN = (UNSET,) * len(_ENTITY_PROPERTIES)
 
 
 def parse_timeback(index: int, raw: object, limits: Limits) -> ParsedEvent | None:
@@ -181,38 +182,33 @@ def parse_timeback(index: int, raw: object, limits: Limits) -> ParsedEvent | Non
         event = msgspec.convert(raw, _TIMEBACK_EVENT)
     except msgspec.ValidationError:
         return None
-    obj = event.object
+    obj, actor, extensions = event.object, event.actor, event.extensions
     if obj.isPartOf is not UNSET or obj.assignable is not UNSET:
         return None
-    for value in (
+    given = (
         event.edApp,
         event.group,
         event.membership,
         event.session,
         event.federatedSession,
         event.target,
-    ):
-        if value is not UNSET and not _is_entity_or_iri(value):
-            return None
+    )
+    if given != _NONE_GIVEN:
+        for value in given:
+            if value is not UNSET and not (type(value) is dict or (type(value) is str and value)):
+                return None
     event_time = parse_datetime(event.eventTime)
     if event_time is None or IRI_RE.match(event.id) is None:
         return None
-    actor, extensions = event.actor, event.extensions
+    if not (actor.id.strip() and obj.id.strip()):
+        return None
     if extensions is UNSET:
         extensions = _NO_EXTENSIONS
-    for value in (
-        actor.id,
-        obj.id,
-        extensions.course,
-        extensions.lesson,
-        obj.course,
-        obj.activity,
-        obj.app,
-    ):
-        if isinstance(value, str):
+    for value in (extensions.course, extensions.lesson, obj.course, obj.activity, obj.app):
+        if type(value) is str:
             if not value.strip():
                 return None
-        elif isinstance(value, _Id) and not value.id.strip():
+        elif type(value) is _Id and not value.id.strip():
             return None
 
     # References (references.extract_references for this form: no Attempt anywhere, an
@@ -221,8 +217,8 @@ def parse_timeback(index: int, raw: object, limits: Limits) -> ParsedEvent | Non
     student_ref = None if _ANONYMOUS_RE.match(student) else last_segment(student)
     course = _ref(extensions.course) or _ref(obj.course)
     session = event.session
-    session_id = session if isinstance(session, str) else None
-    if isinstance(session, dict) and isinstance(session.get("id"), str):
+    session_id = session if type(session) is str else None
+    if type(session) is dict and type(session.get("id")) is str:
         session_id = session["id"]
     run_key = extensions.runId or None
     if run_key is None:
@@ -230,18 +226,16 @@ def parse_timeback(index: int, raw: object, limits: Limits) -> ParsedEvent | Non
         if session_id and session_id.strip() and session_id.startswith(_URN_UUID):
             run_key = session_id[len(_URN_UUID) :] or None
     activity = obj.activity
-    activity_id = activity if isinstance(activity, str) else activity.id if activity else None
+    activity_id = activity if type(activity) is str else activity.id if activity else None
     lesson_refs = _unique([_ref(extensions.lesson), _ref(activity), obj.id])
     generated = event.generated
     attempt = None if generated.attempt is UNSET else generated.attempt
     course_ref = last_segment(course) if course else None
 
     # Bounds (bounds.value_errors): anything out of them is the full validator's to word.
-    longest = limits.max_id_length
-    named = (event.id, student, obj.id, activity_id or obj.id, session_id, student_ref)
-    for value in (*named, course_ref, run_key, *lesson_refs):
-        if isinstance(value, str) and len(value) > longest:
-            return None
+    named = (event.id, student, obj.id, activity_id, session_id, student_ref, course_ref, run_key)
+    if max(map(len, filter(None, (*named, *lesson_refs)))) > limits.max_id_length:
+        return None
     if attempt is not None and attempt > MAX_ATTEMPT:
         return None
     totals: dict[str, float] = {}
