@@ -209,6 +209,7 @@ HISTORY_TABLES = (
     "gradebook_xpentry",
     "gradebook_xpflag",
     "gradebook_masterycredit",
+    "gradebook_masteredunitstotal",
     "gradebook_lessonmastery",
     "gradebook_itemresult",
     "gradebook_assessmentresult",
@@ -564,6 +565,16 @@ _STATEMENTS = [
         SELECT 'activity:' || app_id || ':' || student_id || ':' || run_id || '|1', student_id,
                course_id, units, 10, correct, day
         FROM b_runs
+        """,
+    ),
+    (
+        # Kept by triggers on the credits (migration gradebook.0008), which a load in
+        # session_replication_role = replica does not fire: summed here, as they would.
+        "mastered units totals",
+        """
+        INSERT INTO gradebook_masteredunitstotal (student_id, course_id, units)
+        SELECT student_id, course_id, SUM(units) FROM gradebook_masterycredit
+        GROUP BY student_id, course_id HAVING SUM(units) <> 0
         """,
     ),
     (

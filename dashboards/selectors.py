@@ -579,11 +579,12 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
         if grid_start + timedelta(days=n) <= today
         and calendar.is_school_day(grid_start + timedelta(days=n))
     ]
-    # The rollup rows of the days shown: the last seven, the period and the grid's week.
+    # The rollup rows of the days shown: the last seven, the period and the grid's week,
+    # none after today.
     ranges = [
         (week_start, today),
-        (shown.start, shown.end),
-        (grid_start, grid_start + timedelta(6)),
+        (shown.start, min(shown.end, today)),
+        (grid_start, min(grid_start + timedelta(6), today)),
     ]
     first_shown = min(start for start, _ in ranges)
     insights = insights_for_students(
