@@ -573,8 +573,8 @@ _STATEMENTS = [
         # session_replication_role = replica does not fire: summed here, as they would.
         "mastered units totals",
         """
-        INSERT INTO gradebook_masteredunitstotal (student_id, course_id, units)
-        SELECT student_id, course_id, SUM(units) FROM gradebook_masterycredit
+        INSERT INTO gradebook_masteredunitstotal (student_id, course_id, lane, units)
+        SELECT student_id, course_id, 0, SUM(units) FROM gradebook_masterycredit
         GROUP BY student_id, course_id HAVING SUM(units) <> 0
         """,
     ),

@@ -314,22 +314,26 @@ class MasteryCredit(models.Model):
 
 
 class MasteredUnitsTotal(models.Model):
-    """The sum of a (student, course)'s MasteryCredit units: course progress read in one row
+    """The sum of a (student, course)'s MasteryCredit units: course progress read in a few rows
     instead of summing every credit of the history (issue 16). Kept by the database in the
     statement that changes the credits (triggers of migration gradebook.0008), so every
     writer (the services, the admin, a bench's set-based insert, a test's ORM call) keeps it
-    exact in its own transaction. A pair without a row has no units."""
+    exact in its own transaction. A pair's units are the sum of its lanes (each connection
+    adds to its own, so that two workers crediting the same pair do not wait on one row); a
+    pair without a row has no units."""
 
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    lane = models.PositiveSmallIntegerField(default=0)
     units = models.DecimalField(max_digits=14, decimal_places=2)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["student", "course"], name="one_units_total_per_student_course"
+                fields=["student", "course", "lane"],
+                name="one_units_total_per_student_course_lane",
             )
         ]
 

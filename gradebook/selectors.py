@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
 from rostering.models import ComponentKind, Course, Status
 
@@ -69,13 +69,13 @@ def course_progress(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], P
     students = {s for s, _ in pairs}
     courses = {c for _, c in pairs}
     totals = total_units_of(courses)
-    # The stored sum of each pair's credits (MasteredUnitsTotal): one row a pair, however
-    # many credits the history holds.
+    # The stored sum of each pair's credits (MasteredUnitsTotal, summed over its lanes): a
+    # few rows a pair, however many credits the history holds.
     mastered = {
-        (student_id, course_id): units
-        for student_id, course_id, units in MasteredUnitsTotal.objects.filter(
-            student_id__in=students, course_id__in=courses
-        ).values_list("student_id", "course_id", "units")
+        (row["student_id"], row["course_id"]): row["units"]
+        for row in MasteredUnitsTotal.objects.filter(student_id__in=students, course_id__in=courses)
+        .values("student_id", "course_id")
+        .annotate(units=Sum("units"))
     }
     result = {}
     for pair in pairs:

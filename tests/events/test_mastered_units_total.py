@@ -32,11 +32,12 @@ def derived() -> dict:
 
 
 def stored() -> dict:
+    """Each pair's stored units, summed over its lanes."""
     return {
         (s, c): units
-        for s, c, units in MasteredUnitsTotal.objects.values_list(
-            "student_id", "course_id", "units"
-        )
+        for s, c, units in MasteredUnitsTotal.objects.values("student_id", "course_id")
+        .annotate(units=Sum("units"))
+        .values_list("student_id", "course_id", "units")
         if units != 0
     }
 
@@ -109,3 +110,52 @@ def test_a_pair_whose_credits_cancel_out_shows_no_units(catalogue):
     MasteryCredit.objects.filter(source_key="s").update(units=0)
     progress = course_progress({pair})[pair]
     assert progress.mastered_units == 0 and progress.pct_complete == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_crediting_the_same_pair_at_once_do_not_wait_for_each_other(catalogue):
+    """Each connection adds to its own lane of a pair: a second writer of the same student
+    and course goes on while the first holds its transaction open (unless both backends
+    fall in the same lane), and the pair's total is both credits."""
+    import threading
+
+    from django.db import connections, transaction
+
+    stu1 = User.objects.get(sourced_id="stu-1")
+    course = Course.objects.get(sourced_id="course-1")
+
+    def credit(key, units):
+        services.set_mastered_units(
+            source_key=key, units=units, student_id=stu1.pk, course_id=course.pk,
+            occurred_on=START.date(),
+        )  # fmt: skip
+
+    def pid():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return cursor.fetchone()[0]
+
+    first_in, second_done, lanes = threading.Event(), threading.Event(), []
+
+    def first():
+        with transaction.atomic():
+            credit("one", 1)
+            lanes.append(pid() % 16)
+            first_in.set()
+            second_done.wait(timeout=10)  # holds its transaction open meanwhile
+        connections.close_all()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(timeout=10)
+    same_lane = pid() % 16 == lanes[0]  # 1 in 16: both backends fall in one lane
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")  # a wait would raise
+        if not same_lane:
+            credit("two", 2)
+    second_done.set()
+    thread.join()
+    if same_lane:
+        credit("two", 2)  # after the first's commit
+    assert stored() == {(stu1.pk, course.pk): Decimal("3.00")} == derived()
