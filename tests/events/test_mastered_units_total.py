@@ -112,7 +112,7 @@ def test_a_pair_whose_credits_cancel_out_shows_no_units(catalogue):
     assert progress.mastered_units == 0 and progress.pct_complete == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as its neighbours
 def test_two_connections_crediting_the_same_pair_at_once_do_not_wait_for_each_other(catalogue):
     """Each connection adds to its own lane of a pair: a second writer of the same student
     and course goes on while the first holds its transaction open (unless both backends
