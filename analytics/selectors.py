@@ -146,9 +146,9 @@ class StudentInsights:
     today_figures: goals.DayFigures
     xp_goal_today: Decimal
     goal_met_today: bool
-    met_days: list[date]
-    streak: int
-    time_back: goals.TimeBack
+    met_days: list[date]  # from `judge_from` on when given (insights_for_students)
+    streak: int | None  # None: not judged (insights_for_students' `judge_from`)
+    time_back: goals.TimeBack | None
     courses: list[CourseInsight]
     flags: list[diagnosis.Flag]
     last_activity: date | None  # the last day showing learning (analytics.figures)
@@ -165,7 +165,12 @@ def student_insights(
 
 
 def insights_for_students(
-    student_ids: Iterable[int], today: date, courses=None, calendar=goals.SCHOOL_DAYS
+    student_ids: Iterable[int],
+    today: date,
+    courses=None,
+    calendar=goals.SCHOOL_DAYS,
+    *,
+    judge_from: date | None = None,
 ) -> dict[int, StudentInsights]:
     """Insights of each student, over the courses they are enrolled in as students or have
     activity in (narrowed to `courses` when given). Four queries whatever the number of
@@ -180,14 +185,22 @@ def insights_for_students(
     (tests check the two agree).
 
     `today` is a local day of the students' school and `calendar` its school days
-    (rostering.zones.calendar_of; Monday to Friday by default): rollup days are local days."""
+    (rostering.zones.calendar_of; Monday to Friday by default): rollup days are local days.
+
+    `judge_from` (with `courses` as a list of ids) judges only the days from that day on: a
+    page that shows goal-met days of a period (the class page) but neither streaks nor time
+    back then reads a bounded number of rows whatever the history. `met_days` holds only
+    those days, and `streak` and `time_back` are None (not judged); each course's last
+    active day is still the latest of the whole history (one index probe a pair)."""
     student_ids = set(student_ids)
     if not student_ids:
         return {}
     goals_by_pair, course_info = _goals_and_courses(student_ids, courses)
     progress = _progress(goals_by_pair)
     start, _ = diagnosis_window(today)
-    history = (student_ids, courses, start, today)
+    if judge_from is not None and not isinstance(courses, list | tuple | set):
+        raise ValueError("judge_from needs the courses as a list of ids")
+    history = (student_ids, courses, start, today, judge_from)
     rows, met_days, last_active = _history(goals_by_pair, *history)
     unenrolled = set(last_active) - set(goals_by_pair)
     if unenrolled:
@@ -219,6 +232,7 @@ def insights_for_students(
             progress,
             thresholds,
             calendar,
+            judge_from is None,
         )
         for s in student_ids
     }
@@ -288,14 +302,16 @@ def _add_unenrolled_courses(pairs, goals_by_pair, course_info) -> None:
             goals_by_pair[key] = goals.goals_from_metadata(course_info[key[1]][2])
 
 
-def _history(goals_by_pair, student_ids, courses, start: date, today: date):
+def _history(goals_by_pair, student_ids, courses, start: date, today: date, judge_from=None):
     """({student: rollup rows of [start, today] as named tuples (DailyActivity's attribute
     names)}, {student: goal-met days, oldest first}, {(student, course): the last day
     showing learning, None when no row does} for every pair with rollup rows). One
     statement: the rows of the window come out as they are; the whole history is judged
     where it lies, and only the goal-met days (a day is met when every course the student
     worked in met its goals, analytics.goals: a pair without goals here is judged by the
-    defaults) and each pair's last active day come out."""
+    defaults) and each pair's last active day come out. With `judge_from`, only the days
+    from it on are judged, and each pair's last active day is one backward probe of the
+    (student, course, day) index, so the rows read do not grow with the history."""
     pairs = list(goals_by_pair.items())
     course_filter, course_params = "", []
     if courses is not None:
@@ -307,26 +323,49 @@ def _history(goals_by_pair, student_ids, courses, start: date, today: date):
     measures = ", ".join(f"d.{name}" for name in figures.ROLLUP_MEASURES)
     default = goals.Goals()
     nulls = ", ".join(["NULL"] * len(figures.ROLLUP_MEASURES))
+    active = " OR ".join(f"d.{name} > 0" for name in figures.ACTIVITY_FIELDS)
+    if judge_from is None:
+        judged_days, window_days = "", "WHERE day >= %s AND day <= %s"
+        last_active_sql = f"""
+            SELECT 2, student_id, course_id, MAX(day) FILTER (WHERE active), {nulls}, NULL
+            FROM r GROUP BY student_id, course_id"""
+    else:
+        # r holds the days from the earlier of the window's start and judge_from.
+        judged_days, window_days = "AND d.day >= %s", "WHERE day >= %s AND day <= %s"
+        # Every (student, course) pair with a row (the unenrolled courses among them), and
+        # its latest active day, each from the unique (student, course, day) index.
+        last_active_sql = f"""
+            SELECT 2, p.s, p.c, (
+                SELECT d.day FROM {_table(DailyActivity)} d
+                WHERE d.student_id = p.s AND d.course_id = p.c AND ({active})
+                ORDER BY d.day DESC LIMIT 1
+            ), {nulls}, NULL
+            FROM unnest(%s::bigint[]) AS s(s) CROSS JOIN unnest(%s::bigint[]) AS c(c),
+                 LATERAL (SELECT s.s, c.c) AS p,
+                 -- LIMIT 1: an index probe (an EXISTS is planned as a scan of every row).
+                 LATERAL (SELECT 1 FROM {_table(DailyActivity)} d
+                          WHERE d.student_id = p.s AND d.course_id = p.c LIMIT 1) AS e"""
     sql = f"""
         WITH g (student_id, course_id, xp, lessons, minutes, accuracy, units) AS (
             SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
                                  %s::numeric[], %s::numeric[], %s::numeric[])
         ), r AS (
             SELECT d.student_id, d.course_id, d.day, {measures}, {_JUDGE_SQL} AS met,
-                   ({" OR ".join(f"d.{name} > 0" for name in figures.ACTIVITY_FIELDS)}) AS active
+                   ({active}) AS active
             FROM {_table(DailyActivity)} d
             LEFT JOIN g ON g.student_id = d.student_id AND g.course_id = d.course_id
-            WHERE d.student_id = ANY(%s) {course_filter}
+            WHERE d.student_id = ANY(%s) {course_filter} {judged_days}
         )
         SELECT 0, student_id, course_id, day, {", ".join(figures.ROLLUP_MEASURES)}, NULL
-        FROM r WHERE day >= %s AND day <= %s
+        FROM r {window_days}
         UNION ALL
         SELECT 1, student_id, NULL, NULL, {nulls}, array_agg(day ORDER BY day)
-        FROM (SELECT student_id, day FROM r GROUP BY student_id, day HAVING bool_and(met)) m
+        FROM (SELECT student_id, day FROM r
+              WHERE %s::date IS NULL OR day >= %s::date
+              GROUP BY student_id, day HAVING bool_and(met)) m
         GROUP BY student_id
         UNION ALL
-        SELECT 2, student_id, course_id, MAX(day) FILTER (WHERE active), {nulls}, NULL
-        FROM r GROUP BY student_id, course_id
+        {last_active_sql}
     """
     params = [
         [s for (s, _), _ in pairs],
@@ -348,8 +387,12 @@ def _history(goals_by_pair, student_ids, courses, start: date, today: date):
         default.daily_mastered_units,
         list(student_ids),
         *course_params,
+        *([] if judge_from is None else [min(start, judge_from)]),
         start,
         today,
+        judge_from,
+        judge_from,
+        *([] if judge_from is None else [list(student_ids), [int(c) for c in courses]]),
     ]
     rows, met_days, last_active = defaultdict(list), {}, {}
     with connection.cursor() as cursor:
@@ -392,9 +435,11 @@ def _insights(
     progress,
     thresholds,
     calendar,
+    whole_history=True,
 ):
     """One student's insights from the rows of the diagnosis window (today's among them),
-    the goal-met days and the last day of learning."""
+    the goal-met days and the last day of learning. Without the `whole_history` of goal-met
+    days, the streak and time back are not judged (None)."""
     by_course_day = {(r.course_id, r.day): figures_of(r) for r in rows}
     start, end = diagnosis_window(today)
     school_days = sum(
@@ -421,7 +466,6 @@ def _insights(
                 flags=_diagnose(course_window, school_days, thresholds),
             )
         )
-    school_met = [d for d in met_days if goals.is_school_day(d, calendar)]
     return StudentInsights(
         student_id=student_id,
         today=today,
@@ -429,8 +473,12 @@ def _insights(
         xp_goal_today=sum((c.goals.daily_xp for c in per_course), Decimal(0)),
         goal_met_today=today in met_days,
         met_days=met_days,
-        streak=goals.streak(met_days, today, calendar),
-        time_back=time_back_of(len(school_met)),
+        streak=goals.streak(met_days, today, calendar) if whole_history else None,
+        time_back=(
+            time_back_of(sum(goals.is_school_day(d, calendar) for d in met_days))
+            if whole_history
+            else None
+        ),
         courses=per_course,
         flags=_diagnose(window_rows, school_days, thresholds),
         last_activity=last_activity,

@@ -6,7 +6,7 @@ goals, streaks, diagnosis) comes from analytics (analytics.figures, analytics.se
 """
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -489,15 +489,18 @@ class ClassReport:
     today: date
     rows: list[StudentRow]
     lessons: list[CourseComponent]
-    mastery: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    # (student, lesson) -> the local day of the school the lesson was mastered on
+    mastery: dict[tuple[int, int], date] = field(default_factory=dict)
     period: Period | None = None
     school: zones.SchoolDays | None = None
     grid_days: list[date] = field(default_factory=list)  # the goals-met grid's school days
 
     def grid(self):
-        """The lesson × student mastery grid: one line per lesson, a cell per student."""
+        """The lesson × student mastery grid: one line per lesson, a cell per student (the
+        local day it was mastered, or None)."""
+        students = [row.student.pk for row in self.rows]
         return [
-            (lesson, [self.mastery.get((row.student.pk, lesson.pk)) for row in self.rows])
+            (lesson, [self.mastery.get((student, lesson.pk)) for student in students])
             for lesson in self.lessons
         ]
 
@@ -505,22 +508,19 @@ class ClassReport:
         """The mastery grid as (lesson, its row's cells as HTML): a class of 50 and a course
         of 80 lessons are 4,000 cells, and a template loop with two `|date` filters per
         cell cost more than the rest of the page (issue 16). The same markup the template
-        wrote per cell; the day is the local day of the zone in force (the school's, as the
-        page renders)."""
-        zone = timezone.get_current_timezone()  # once: each lookup is a context-local read
+        wrote per cell, one string per day mastered (a cell is a dictionary lookup: after a
+        long history nearly every cell is mastered)."""
+        cell_of = {None: NOT_MASTERED_CELL}
         rows = []
         for lesson, cells in self.grid():
-            html = []
-            for at in cells:
-                if at:
-                    day = at.astimezone(zone).date().isoformat()
-                    html.append(
-                        f'<td class="cell-yes" title="mastered {day}">✓<span '
-                        f'class="visually-hidden"> mastered {day}</span></td>'
+            for day in cells:
+                if day not in cell_of:
+                    cell_of[day] = (
+                        f'<td class="cell-yes" title="mastered {day.isoformat()}">✓<span '
+                        f'class="visually-hidden"> mastered {day.isoformat()}</span></td>'
                     )
-                else:
-                    html.append(NOT_MASTERED_CELL)
-            rows.append((lesson, mark_safe("".join(html))))  # noqa: S308 (dates and constants)
+            html = "".join([cell_of[day] for day in cells])
+            rows.append((lesson, mark_safe(html)))  # noqa: S308 (dates and constants)
         return rows
 
     def goals_grid(self):
@@ -537,9 +537,12 @@ class ClassReport:
 
 def class_report(klass, today: date | None = None, *, period: str | None = None, chosen=None):
     """The guide's table of one class for a period, its goals-met grid and its mastery grid:
-    analytics' insights of every student in the class's course, plus four queries
-    (enrollments, the rollups since the earliest day shown, masteries, the lessons) and the
-    school's calendar. Days are local days of the class's school."""
+    analytics' insights of every student in the class's course (goal-met days judged from
+    the earliest day shown only: the page shows no streak or time back), plus five queries
+    (enrollments, the class's active days, the rollups of the days shown, masteries, the
+    lessons) and the school's calendar. Days are local days of the class's school. The rows
+    read are bounded by the days shown and the class, whatever the length of the history
+    (issue 16)."""
     course = klass.course
     school = zones.school_days_of(klass.school)
     today = today or school.today
@@ -551,25 +554,22 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
         .order_by("user__last_name", "user__first_name", "user_id")
     ):
         students.setdefault(enrollment.user_id, enrollment.user)
-    insights = insights_for_students(students, today, courses=[course.pk], calendar=calendar)
     week_start = today - timedelta(days=WEEK_DAYS - 1)
-    # Every day any part of the page may show: the 7 days, the weeks, the lookback, a date.
-    earliest = min(
-        week_start,
-        today - timedelta(days=today.weekday() + 7),
-        today - timedelta(days=ACTIVITY_LOOKBACK),
-        chosen or today,
-    )
-    recent = defaultdict(list)
-    active_days = set()
-    for row in rollups(students=students, courses=[course.pk], start=earliest, end=today).values(
-        "student_id", "day", *shared.ROLLUP_MEASURES
-    ):
-        recent[row["student_id"]].append(row)
-        if any(row[name] for name in shared.ACTIVITY_FIELDS):
-            active_days.add(row["day"])
-    last_active = max(
-        (d for d in active_days if d == today or calendar.is_school_day(d)), default=None
+    # The days searched for the class's last active day: the lookback, or back to a date
+    # chosen earlier.
+    earliest = min(today - timedelta(days=ACTIVITY_LOOKBACK), chosen or today)
+    last_active = next(
+        (
+            day
+            for day in rollups(students=students, courses=[course.pk], start=earliest, end=today)
+            # Any figure of learning other than zero (as `worked` below judges a row).
+            .exclude(**{name: 0 for name in shared.ACTIVITY_FIELDS})
+            .order_by("-day")
+            .values_list("day", flat=True)
+            .distinct()
+            if day == today or calendar.is_school_day(day)
+        ),
+        None,
     )
     shown = period_of(period, today, calendar, chosen=chosen, last_active=last_active)
     grid_start = shown.end - timedelta(days=shown.end.weekday())
@@ -579,48 +579,64 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
         if grid_start + timedelta(days=n) <= today
         and calendar.is_school_day(grid_start + timedelta(days=n))
     ]
-    mastery = {
-        (student_id, lesson_id): at
-        for student_id, lesson_id, at in LessonMastery.objects.filter(
-            course=course, student_id__in=students
-        ).values_list("student_id", "lesson_id", "mastered_at")
-    }
+    # The rollup rows of the days shown: the last seven, the period and the grid's week,
+    # none after today.
+    ranges = [
+        (week_start, today),
+        (shown.start, min(shown.end, today)),
+        (grid_start, min(grid_start + timedelta(6), today)),
+    ]
+    first_shown = min(start for start, _ in ranges)
+    insights = insights_for_students(
+        students, today, courses=[course.pk], calendar=calendar, judge_from=first_shown
+    )
+    recent = defaultdict(list)
+    days_shown = Q()
+    for start, end in ranges:
+        days_shown |= Q(day__gte=start, day__lte=end)
+    for row in (
+        rollups(students=students, courses=[course.pk])
+        .filter(days_shown)
+        .values_list("student_id", "day", *shared.ROLLUP_MEASURES)
+    ):
+        recent[row[0]].append(RecentRow(*row[1:]))
+    mastery = _mastered_days(course.pk, list(students), school.zone)
     mastered_count = Counter(student_id for student_id, _ in mastery)
     rows = []
     for student_id, student in students.items():
         insight = insights[student_id]
         history = recent[student_id]
-        week = [r for r in history if r["day"] >= week_start]
-        period_rows = [r for r in history if shown.start <= r["day"] <= shown.end]
+        week = [r for r in history if r.day >= week_start]
+        period_rows = [r for r in history if shown.start <= r.day <= shown.end]
         course_insight = insight.courses[0] if insight.courses else None
         daily_xp_goal = course_insight.goals.daily_xp if course_insight else Decimal(0)
         met = set(insight.met_days)
-        worked = {r["day"] for r in history if any(r[n] for n in shared.ACTIVITY_FIELDS)}
+        worked = {r.day for r in history if any(getattr(r, n) for n in shared.ACTIVITY_FIELDS)}
         started = insight.last_activity is not None or mastered_count[student_id] > 0
-        answered = sum(r["items_answered"] for r in period_rows)
+        answered = sum(r.items_answered for r in period_rows)
         rows.append(
             StudentRow(
                 student=student,
                 xp_today=insight.today_figures.xp,
-                xp_week=sum((r["xp"] for r in week), Decimal(0)),
+                xp_week=sum((r.xp for r in week), Decimal(0)),
                 goal_met_today=insight.goal_met_today,
                 accuracy=insight.judged.accuracy,
-                active_seconds_week=sum(r["active_seconds"] for r in week),
-                wasted_seconds_week=sum(r["wasted_seconds"] for r in week),
+                active_seconds_week=sum(r.active_seconds for r in week),
+                wasted_seconds_week=sum(r.wasted_seconds for r in week),
                 lessons_mastered=mastered_count[student_id],
                 progress=course_insight.progress if course_insight else Progress(0, 0, 0),
                 last_active=insight.last_activity,
                 # A student who has not started yet has nothing to diagnose.
                 flags=insight.flags if started else [],
-                xp=sum((r["xp"] for r in period_rows), Decimal(0)),
+                xp=sum((r.xp for r in period_rows), Decimal(0)),
                 xp_goal=daily_xp_goal * len(shown.school_days),
                 days_met=sum(day in met for day in shown.school_days),
                 days_expected=len(shown.school_days),
                 period_accuracy=shared.accuracy(
-                    Decimal(sum(r["items_correct"] for r in period_rows)), answered
+                    Decimal(sum(r.items_correct for r in period_rows)), answered
                 ),
-                active_seconds=sum(r["active_seconds"] for r in period_rows),
-                wasted_seconds=sum(r["wasted_seconds"] for r in period_rows),
+                active_seconds=sum(r.active_seconds for r in period_rows),
+                wasted_seconds=sum(r.wasted_seconds for r in period_rows),
                 started=started,
                 met_by_day={
                     # A day without work is "none" even when nothing was asked of it.
@@ -639,6 +655,23 @@ def class_report(klass, today: date | None = None, *, period: str | None = None,
         school=school,
         grid_days=grid_days,
     )
+
+
+def _mastered_days(course_id: int, student_ids: list[int], zone) -> dict[tuple[int, int], date]:
+    """{(student, lesson): the local day in `zone` it was mastered on} of the course. Read
+    as dates (a date read is cheaper than a time to convert, up to 4,000 times a page), in
+    SQL without the ORM's per-value converters."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT student_id, lesson_id, (mastered_at AT TIME ZONE %s)::date"
+            f" FROM {connection.ops.quote_name(LessonMastery._meta.db_table)}"
+            " WHERE course_id = %s AND student_id = ANY(%s)",
+            [zone.key, course_id, student_ids],
+        )
+        return {(student_id, lesson_id): day for student_id, lesson_id, day in cursor}
+
+
+RecentRow = namedtuple("RecentRow", ["day", *shared.ROLLUP_MEASURES])  # its student apart
 
 
 # --- Developer -------------------------------------------------------------------------

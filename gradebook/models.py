@@ -313,6 +313,34 @@ class MasteryCredit(models.Model):
         return f"{self.units} units from {self.source_key}"
 
 
+class MasteredUnitsTotal(models.Model):
+    """The sum of a (student, course)'s MasteryCredit units: course progress read in a few rows
+    instead of summing every credit of the history (issue 16). Kept by the database in the
+    statement that changes the credits (triggers of migration gradebook.0008), so every
+    writer (the services, the admin, a bench's set-based insert, a test's ORM call) keeps it
+    exact in its own transaction. A pair's units are the sum of its lanes (each connection
+    adds to its own, so that two workers crediting the same pair do not wait on one row); a
+    pair without a row has no units."""
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+    lane = models.PositiveSmallIntegerField(default=0)
+    units = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course", "lane"],
+                name="one_units_total_per_student_course_lane",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.units} units of {self.student_id} in {self.course_id}"
+
+
 class LessonMastery(models.Model):
     """A student mastered a lesson (docs/xp-and-mastery.md#lesson-mastery); `mastered_at` is the
     earliest qualifying time."""

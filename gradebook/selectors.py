@@ -16,7 +16,7 @@ from .models import (
     AssessmentResult,
     Category,
     LineItem,
-    MasteryCredit,
+    MasteredUnitsTotal,
     Result,
     ScoreScale,
 )
@@ -61,17 +61,19 @@ def total_units_of(course_ids: Iterable[int]) -> dict[int, int]:
 
 def course_progress(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Progress]:
     """Course progress (docs/xp-and-mastery.md#units-mastered-and-pctcompleteapp) of each
-    (student_id, course_id) pair, in two queries whatever the number of pairs. Pairs with nothing
-    mastered answer 0 %."""
+    (student_id, course_id) pair, in two queries whatever the number of pairs and credits.
+    Pairs with nothing mastered answer 0 %."""
     pairs = set(pairs)
     if not pairs:
         return {}
     students = {s for s, _ in pairs}
     courses = {c for _, c in pairs}
     totals = total_units_of(courses)
+    # The stored sum of each pair's credits (MasteredUnitsTotal, summed over its lanes): a
+    # few rows a pair, however many credits the history holds.
     mastered = {
         (row["student_id"], row["course_id"]): row["units"]
-        for row in MasteryCredit.objects.filter(student_id__in=students, course_id__in=courses)
+        for row in MasteredUnitsTotal.objects.filter(student_id__in=students, course_id__in=courses)
         .values("student_id", "course_id")
         .annotate(units=Sum("units"))
     }

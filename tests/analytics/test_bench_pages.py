@@ -1,6 +1,7 @@
 """The pages benchmark's set-based generator (bench/pages.py) writes what the real pipeline
 would: processing its stored events again from scratch gives the same facts, ledger, flags,
-mastery credits, lesson masteries, item results, attempt results and rollups, row for row."""
+mastery credits and their per-course totals, lesson masteries, item results, attempt results
+and rollups, row for row."""
 
 import sys
 from datetime import date
@@ -22,6 +23,7 @@ from gradebook.models import (
     AssessmentResult,
     ItemResult,
     LessonMastery,
+    MasteredUnitsTotal,
     MasteryCredit,
     XpEntry,
     XpFlag,
@@ -49,6 +51,8 @@ DERIVED = {
         "source_key", "student_id", "course_id", "units", "questions", "correct_questions",
         "occurred_on",
     ),
+    # After the credits: deleting them first brings the totals (their triggers) to zero.
+    MasteredUnitsTotal: ("student_id", "course_id", "units"),
     LessonMastery: ("student_id", "lesson_id", "course_id", "mastered_at", "source_key"),
     ItemResult: (
         "source_event", "student_id", "course_id", "lesson_id", "item_ref", "correct",

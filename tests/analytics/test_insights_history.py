@@ -165,3 +165,35 @@ def test_insights_over_a_long_history_are_the_rules_applied_to_every_row(
             assert sorted(c.course_id for c in i.courses) == want["courses"]
             assert i.judged == want["judged"]
             assert i.flags == want["flags"]
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_insights_judged_from_a_day_are_the_whole_history_s_from_that_day_on(
+    seed, make_student, make_course, enroll
+):
+    """The class page judges goal-met days only from the first day it shows (judge_from):
+    those days, today's figures, the diagnosis, the courses (unenrolled ones among them) and
+    the last day of learning are what judging the whole history gives; streak and time back
+    are not judged."""
+    rng = random.Random(seed)
+    students, courses = world(rng, make_student, make_course, enroll)
+    ids = [s.pk for s in students]
+    for scope, today, judge_from in [
+        ([courses[0].pk], TODAY, TODAY - timedelta(days=13)),
+        ([courses[2].pk], TODAY - timedelta(days=40), TODAY - timedelta(days=45)),
+        ([courses[0].pk, courses[1].pk], TODAY, TODAY - timedelta(days=2)),  # after the window
+    ]:
+        whole = insights_for_students(ids, today, scope)
+        part = insights_for_students(ids, today, scope, judge_from=judge_from)
+        for student in students:
+            w, p = whole[student.pk], part[student.pk]
+            assert p.met_days == [d for d in w.met_days if d >= judge_from]
+            assert p.streak is None and p.time_back is None
+            assert p.goal_met_today == w.goal_met_today
+            assert p.last_activity == w.last_activity
+            assert p.today_figures == w.today_figures
+            assert p.courses == w.courses
+            assert (p.judged, p.flags) == (w.judged, w.flags)
+    assert any(whole[s].met_days for s in ids)
+    with pytest.raises(ValueError):
+        insights_for_students(ids, TODAY, None, judge_from=TODAY)

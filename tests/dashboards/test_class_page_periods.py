@@ -144,3 +144,25 @@ def test_the_student_page_lists_each_of_the_five_goals_with_its_own_check(school
     assert 'data-goal="accuracy"' in goals and "Right answers: 80%" in goals
     assert "(not yet)" in goals and "(done)" in goals
     assert "goals not met yet" not in html
+
+
+def test_the_class_page_counts_no_day_after_today_and_reads_a_chosen_day_long_ago(school, login):
+    """The page reads only the rollups of the days it shows (issue 16): a row dated after
+    today (a clock ahead) counts in no figure, and a date chosen months back still shows
+    its day and its goals."""
+    student = school.students[0]
+    ahead = DailyActivity.objects.filter(student=student, day=TODAY).first()
+    ahead.pk, ahead.day, ahead.xp = None, TODAY + timedelta(days=1), Decimal(1000)
+    ahead.save()
+    old = DailyActivity.objects.filter(student=student, day=TODAY).first()
+    old.pk, old.day = None, date(2026, 10, 7)  # a Wednesday, long before the lookback
+    old.save()
+    client = login(school.guide)
+    report = class_page(client, school).context["report"]
+    row = next(r for r in report.rows if r.student == student)
+    assert row.xp_week == 7 * 10 and row.xp == 10  # not the 1,000 XP of tomorrow
+    assert row.last_active == TODAY + timedelta(days=1)  # as the whole history says
+    long_ago = class_page(client, school, "?period=date&date=2026-10-07").context["report"]
+    row = next(r for r in long_ago.rows if r.student == student)
+    assert (row.xp, row.days_expected) == (old.xp, 1)
+    assert row.days_met == 1 and dict(long_ago.goals_grid()[0][1])[date(2026, 10, 7)] == "met"
