@@ -8,8 +8,10 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   its natural key, so a redelivered batch writes nothing new;
 - handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent
   of an attempt) rather than at "the previous event", so arrival order does not matter;
-- rollups are recomputed (by analytics, in the batch's transaction) from the ledger and
-  facts for the keys a batch touched, under a per-key lock, never incremented.
+- rollups are recomputed (by analytics, once the batch committed) from the ledger and
+  facts for the keys a batch touched (marked pending in its transaction), never
+  incremented; lesson masteries are recorded then too (earliest wins), so two workers'
+  batches never wait on each other's rows (`settle`).
 """
 
 import json
