@@ -560,8 +560,24 @@ def _course_of(result: dict):
     return lesson.course_id if lesson is not None else result["course_id"]
 
 
+LESSON_LINE_ITEM_SUFFIX = ":assessment"
+
+
 def line_item_id(lesson: CourseComponent) -> str:
-    return f"{lesson.sourced_id}:assessment"
+    return f"{lesson.sourced_id}{LESSON_LINE_ITEM_SUFFIX}"
+
+
+def lessons_without_line_item_sql(lesson_ids_sql: str) -> str:
+    """SQL answering which of the lessons `lesson_ids_sql` (a subquery of lesson ids) have
+    no line item yet (the ones `line_item_for_lesson` would create), for a caller that asks
+    in one statement with its own reads."""
+    quote = connection.ops.quote_name
+    items = quote(AssessmentLineItem._meta.db_table)
+    lessons = quote(CourseComponent._meta.db_table)
+    return (
+        f"SELECT c.id FROM {lessons} c WHERE c.id IN ({lesson_ids_sql}) AND NOT EXISTS"
+        f" (SELECT 1 FROM {items} li WHERE li.sourced_id = c.sourced_id || '{LESSON_LINE_ITEM_SUFFIX}')"
+    )
 
 
 def line_item_for_lesson(lesson: CourseComponent, app: PartnerApp | None) -> AssessmentLineItem:
