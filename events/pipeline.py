@@ -154,7 +154,7 @@ def _process_batch(event_ids: list[int], *, claim: int = 0, taken: list | None =
     lesson wait until this one committed. Such a batch is rolled back (nothing but the
     claim and a read done) and taken again; rarely needed (a lesson's or an activity's first
     results)."""
-    _create_lesson_line_items_ahead(event_ids, claim)
+    _create_line_items_ahead(event_ids, claim)
     for round_ in range(LINE_ITEM_ROUNDS + 1):
         try:
             return _process_claimed(
@@ -196,65 +196,43 @@ def _process_claimed(
     return len(ready)
 
 
-def _create_lesson_line_items_ahead(event_ids: list[int], claim: int) -> None:
-    """Before the batch's transaction, create the lesson line items the events it is about
-    to take will need (points grades, submitted assessments), so that a batch is rarely
-    taken twice (`LineItemsMissing`): the lessons of the task's events and of the oldest
-    pending ones, as `_take` will claim them, read without locking, in one statement that
-    reads no event body unless a lesson lacks its line item. (An activity's attempts line
-    item would need every activity's body read: it is left to `_check_line_items`.)"""
+def _create_line_items_ahead(event_ids: list[int], claim: int) -> None:
+    """Before the batch's transaction, create the line items the events it is about to take
+    will need, so that a batch is rarely taken twice (`LineItemsMissing`): a lesson's (points
+    grades, submitted assessments) and an activity's attempts line item (activities asking
+    for a result). The events are the task's and the oldest pending ones, as `_take` will
+    claim them, read without locking, in one statement that answers nothing once the line
+    items exist (it reads an event's body only for an activity, and its `object.process`
+    only). The line items themselves are worked out by `_check_line_items`."""
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
+    courses = connection.ops.quote_name(Course._meta.db_table)
     columns = "id, lesson_id, type"
-    results = "type IN ('GradeEvent', 'AssessmentEvent') AND lesson_id IS NOT NULL"
+    kinds = "type IN ('GradeEvent', 'AssessmentEvent', 'ActivityEvent')"
     candidates = (
-        f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) AND {results}"
+        f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) AND {kinds}"
         " UNION ALL SELECT * FROM ("
         f"SELECT {columns} FROM {table} WHERE status = 'pending'"
-        " ORDER BY received_at, id LIMIT %s) AS oldest WHERE " + results
+        " ORDER BY received_at, id LIMIT %s) AS oldest WHERE " + kinds
     )
-    missing = gradebook.lessons_without_line_item_sql("SELECT lesson_id FROM e")
+    lessons = gradebook.lessons_without_line_item_sql(
+        "SELECT lesson_id FROM e WHERE type <> 'ActivityEvent'"
+    )
+    activities = gradebook.attempts_line_item_missing_sql("ev.raw->'object'->>'id'", "c.sourced_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH e AS ({candidates}) SELECT ev.lesson_id, ev.partner_app_id, ev.type,"
-            f" ev.action, (ev.raw->'generated')::text FROM e JOIN {table} ev ON ev.id = e.id"
-            " WHERE e.lesson_id IN (" + missing + ")",
+            f"WITH e AS ({candidates}) SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
+            f" WHERE e.type <> 'ActivityEvent' AND e.lesson_id IN ({lessons})"
+            f" UNION ALL SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
+            f" JOIN {courses} c ON c.id = ev.course_id WHERE e.type = 'ActivityEvent'"
+            f" AND ev.raw->'object'->'process' = 'true'::jsonb AND {activities}",
             [list(event_ids), max(claim - len(event_ids), 0)],
         )
-        rows = cursor.fetchall()
-    apps = {}
-    for lesson_id, app_id, type_, action, generated in rows:
-        if type_ == "AssessmentEvent":
-            writes = action == "Submitted"
-        else:
-            given, _, score_type = caliper.score_of(_Generated(_json(generated or "null")))
-            writes = given is not None and not credit.is_xp_score(score_type)
-        if writes:
-            apps.setdefault(lesson_id, app_id)
-    if not apps:
-        return
-    lessons = CourseComponent.objects.in_bulk(list(apps))
-    found = PartnerApp.objects.in_bulk(set(apps.values()) - {None})
-    gradebook.create_line_items(
-        {
-            gradebook.line_item_id(lesson): {
-                "lesson": lesson,
-                "course_id": lesson.course_id,
-                "app": found.get(apps[lesson.pk]),
-            }
-            for lesson in lessons.values()
-        }
-    )
-
-
-@dataclass
-class _Generated:
-    """What caliper.score_of reads of a parsed event: its `generated` object alone."""
-
-    generated: object
-
-    @property
-    def raw(self) -> dict:
-        return {"generated": self.generated}
+        ids = [pk for (pk,) in cursor.fetchall()]
+    if ids:
+        try:
+            _check_line_items(_read("id = ANY(%s::bigint[])", [ids]))
+        except LineItemsMissing as missing:
+            gradebook.create_line_items(missing.wanted)
 
 
 def _check_line_items(events: list["StoredEvent"]) -> None:

@@ -567,6 +567,17 @@ def line_item_id(lesson: CourseComponent) -> str:
     return f"{lesson.sourced_id}{LESSON_LINE_ITEM_SUFFIX}"
 
 
+def attempts_line_item_missing_sql(object_id_sql: str, course_sourced_id_sql: str) -> str:
+    """SQL that is true when the attempts line item of the activity `object_id_sql` in the
+    course `course_sourced_id_sql` (credit.attempt_line_item_id's rule) is not stored."""
+    items = connection.ops.quote_name(AssessmentLineItem._meta.db_table)
+    sourced_id = (
+        f"'caliper_' || encode(sha256(convert_to(COALESCE({object_id_sql}, '') || '_' ||"
+        f" {course_sourced_id_sql}, 'UTF8')), 'hex')"
+    )
+    return f"NOT EXISTS (SELECT 1 FROM {items} li WHERE li.sourced_id = {sourced_id})"
+
+
 def lessons_without_line_item_sql(lesson_ids_sql: str) -> str:
     """SQL answering which of the lessons `lesson_ids_sql` (a subquery of lesson ids) have
     no line item yet (the ones `line_item_for_lesson` would create), for a caller that asks
