@@ -154,7 +154,12 @@ def _process_batch(event_ids: list[int], *, claim: int = 0, taken: list | None =
     lesson wait until this one committed. Such a batch is rolled back (nothing but the
     claim and a read done) and taken again; rarely needed (a lesson's or an activity's first
     results)."""
-    _create_line_items_ahead(event_ids, claim)
+    try:
+        _create_line_items_ahead(event_ids, claim)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - an event's own fault: the batch finds it, alone
+        logger.warning("Creating line items ahead of a batch failed.", exc_info=True)
     for round_ in range(LINE_ITEM_ROUNDS + 1):
         try:
             return _process_claimed(
