@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
 from events.signals import swept
-from gradebook.signals import learning_changed
+from gradebook.signals import learning_changed, learning_committed
 
 
 class AnalyticsConfig(AppConfig):
@@ -15,4 +15,7 @@ class AnalyticsConfig(AppConfig):
         from . import receivers
 
         learning_changed.connect(receivers.on_learning_changed, dispatch_uid="analytics.rollups")
+        learning_committed.connect(
+            receivers.on_learning_committed, dispatch_uid="analytics.rollups.pending"
+        )
         swept.connect(receivers.on_sweep, dispatch_uid="analytics.rollups.sweep")

@@ -79,3 +79,23 @@ class StaleRollup(models.Model):
 
     def __str__(self):
         return f"stale rollup {self.student_id} {self.course_id} {self.day}"
+
+
+class PendingRollup(models.Model):
+    """A daily rollup a Caliper batch changed, recomputed after the batch commits
+    (analytics.rollups.recompute_pending) by whichever worker settles first. Any number of
+    rows per key and no unique key: two workers' batches marking the same key never wait on
+    each other (a unique marker made the second wait on the first's uncommitted insert
+    until that batch committed). The batch inserts it in its own transaction, so a batch
+    never commits without it; a worker killed before the recompute leaves it to the next
+    settling or the sweep."""
+
+    # No index but the primary key: markers are inserted and claimed whole, never looked up.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField()
+
+    def __str__(self):
+        return f"pending rollup {self.student_id} {self.course_id} {self.day}"

@@ -3,9 +3,12 @@
 Never incremented: a key's row is derived again from its sources, under a per-key lock.
 Every writer of those sources announces the keys it touched with
 gradebook.signals.learning_changed, and analytics.receivers answers it:
-- the Caliper pipeline at the end of its batch's transaction (so a batch is never committed
-  without its rollups). Two workers touching the same key converge on the same row: the
-  lock is held until commit, and whoever takes it second sees the first one's batch;
+- the Caliper pipeline marks the keys pending in its batch's transaction (PendingRollup:
+  no unique key, so two workers' batches never wait on each other's markers) and, once the
+  batch committed, recomputes every pending key (`recompute_pending`): one session at a
+  time (a tried lock; the others go on), so two workers' batches never wait on each
+  other's rollups, and a key both touched is recomputed once. A marker outlives a worker
+  killed before the recompute: the next settling or the sweep recomputes it;
 - the gradebook API and the logger in the writer's transaction too, unless
   settings.ROLLUPS_AFTER_COMMIT hands them to a Celery task after the commit: the writer's
   transaction then marks the keys stale (StaleRollup), and the task claims the markers and
@@ -32,7 +35,7 @@ from gradebook.models import (
 from logger.models import AttemptLog, SessionTime
 from rostering import zones
 
-from .models import DailyActivity, StaleRollup
+from .models import DailyActivity, PendingRollup, StaleRollup
 
 
 def recompute(keys: set[tuple]) -> None:
@@ -220,3 +223,59 @@ def stale_keys(*, marked_before, limit: int) -> list[tuple]:
         .order_by("since")
         .values_list("student_id", "course_id", "day")[:limit]
     )
+
+
+# --- keys a Caliper batch marked pending, recomputed after it commits ---
+
+
+def mark_pending(keys) -> None:
+    """Mark the keys' rollups for a recompute after the writer commits (`recompute_pending`):
+    one INSERT, in the writer's transaction, that can conflict with nothing."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    table = connection.ops.quote_name(PendingRollup._meta.db_table)
+    students, courses, days = (list(column) for column in zip(*keys, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (student_id, course_id, day)"
+            " SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[])",
+            [students, courses, days],
+        )
+
+
+SETTLE_ROUNDS = 10  # transactions a settling runs at most before leaving the rest
+SETTLE_KEYS = 5000  # markers one of them claims at most
+
+
+def recompute_pending() -> int:
+    """Recompute the rollups of every committed pending marker (anyone's), in transactions
+    of their own; answers how many keys. One session at a time does it, under a tried lock:
+    a session that finds it held goes on at once, since the holder looks for markers again
+    after each commit and so finds any marker committed while it held the lock. The
+    deriving statement runs after the markers are claimed, so it sees every batch whose
+    marker it claimed (a marker is visible only once its batch committed)."""
+    done = 0
+    if not PendingRollup.objects.exists():
+        return done  # (a batch's own markers are committed before it settles: never missed)
+    for _ in range(SETTLE_ROUNDS):
+        with transaction.atomic():
+            if not locks.xact_try_lock(locks.SETTLERS, "rollups"):
+                return done
+            keys = _claim_pending()
+            recompute(keys)
+            done += len(keys)
+        if not PendingRollup.objects.exists():
+            break
+    return done
+
+
+def _claim_pending() -> set[tuple]:
+    table = connection.ops.quote_name(PendingRollup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s)"
+            " RETURNING student_id, course_id, day",
+            [SETTLE_KEYS],
+        )
+        return set(cursor.fetchall())

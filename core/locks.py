@@ -38,8 +38,11 @@ ROLLUPS = KeySpace(0x524C, "(student, course, day) daily rollups being recompute
 XP_TOTALS = KeySpace(0x5854, "(student, course, app) XP totals a correction is bounded by")  # "XT"
 
 OUTCOMES = KeySpace(0x4F43, "the closed loop's outcomes being recomputed")  # "OC"
+# Only ever tried (`xact_try_lock`), never waited for: one session at a time settles what
+# committed Caliper batches left pending (lesson masteries, rollups); the others go on.
+SETTLERS = KeySpace(0x5354, "the one session settling what batches left pending")  # "ST"
 
-SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES)
+SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES, SETTLERS)
 
 Key = str | bytes | uuid.UUID
 
@@ -64,6 +67,14 @@ def xact_lock(space: KeySpace, values: Iterable[Key], *, shared: bool = False) -
         return
     with connection.cursor() as cursor:
         cursor.execute(*statement)
+
+
+def xact_try_lock(space: KeySpace, value: Key) -> bool:
+    """Take the space's advisory lock on `value` until the transaction ends if no other
+    session holds it; answers whether taken. Never waits."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [space.id, key_of(value)])
+        return cursor.fetchone()[0]
 
 
 def xact_lock_statement(

@@ -8,8 +8,10 @@ It is safe to run twice and in any order (docs/architecture.md#the-event-pipelin
   its natural key, so a redelivered batch writes nothing new;
 - handlers look at what is stored (all TimeSpentEvents of a run, the latest ActivityEvent
   of an attempt) rather than at "the previous event", so arrival order does not matter;
-- rollups are recomputed (by analytics, in the batch's transaction) from the ledger and
-  facts for the keys a batch touched, under a per-key lock, never incremented.
+- rollups are recomputed (by analytics, once the batch committed) from the ledger and
+  facts for the keys a batch touched (marked pending in its transaction), never
+  incremented; lesson masteries are recorded then too (earliest wins), so two workers'
+  batches never wait on each other's rows (`settle`).
 """
 
 import json
@@ -35,7 +37,7 @@ from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
 from gradebook.models import ItemResult, LessonMastery, XpEntry
-from gradebook.signals import notify_learning_changed
+from gradebook.signals import notify_learning_changed, notify_learning_committed
 from rostering import zones
 from rostering.models import ComponentKind, Course, CourseComponent, PartnerApp, User
 
@@ -68,7 +70,33 @@ def process(event_ids: list[int], *, claim: int = 0) -> int:
     A batch is one transaction: one event that cannot be processed would undo the others
     and, retried as a batch, hold them back for ever. So a batch that fails is retried event
     by event (every event it had taken), and an event that fails alone is set aside as
-    `failed` with its error (docs/operations.md#failed-events)."""
+    `failed` with its error (docs/operations.md#failed-events).
+
+    What two workers' batches would both write (a lesson's mastery, a student-day's rollup)
+    is settled after the batch commits (`settle`), so they never wait on each other."""
+    done = _process(event_ids, claim=claim)
+    if done:  # a task that found nothing to do left nothing pending
+        settle()
+    return done
+
+
+def settle() -> None:
+    """Record what committed batches left pending, in transactions of their own: lesson
+    masteries (gradebook), then the rollups they and the batches changed (analytics, through
+    `learning_committed`). Each is done by one session at a time under a tried lock, so a
+    worker never waits for another; what a worker killed meanwhile leaves, the next
+    settling or the sweep finds. A failure here is not the batch's (it is committed): it is
+    logged, and what stays pending is settled again by the next settling or the sweep."""
+    try:
+        gradebook.settle_lesson_masteries()
+        notify_learning_committed()
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - kept pending, settled again later
+        logger.exception("Settling what a batch left pending failed; the sweep will retry.")
+
+
+def _process(event_ids: list[int], *, claim: int = 0) -> int:
     taken: list[int] = []
     try:
         return _process_batch(event_ids, claim=claim, taken=taken)
@@ -107,7 +135,44 @@ def _set_aside(pk: int, error: BaseException) -> int:
     return 0
 
 
+class LineItemsMissing(Exception):  # noqa: N818 - a signal to the caller, not an error
+    """The batch's results need line items no one has committed yet: they are created in a
+    short transaction of their own and the batch is taken again (`_process_batch`)."""
+
+    def __init__(self, wanted: dict[str, dict]):
+        super().__init__(f"{len(wanted)} line items to create first")
+        self.wanted = wanted
+
+
+LINE_ITEM_ROUNDS = 2  # batches rolled back for missing line items before creating them inside
+
+
 def _process_batch(event_ids: list[int], *, claim: int = 0, taken: list | None = None) -> int:
+    """`_process_claimed`, after creating the line items its results need that no one has
+    committed yet, in a short transaction of their own: created in the batch's long
+    transaction, a lesson's line item made every other worker's batch with a result of that
+    lesson wait until this one committed. Such a batch is rolled back (nothing but the
+    claim and a read done) and taken again; rarely needed (a lesson's or an activity's first
+    results)."""
+    try:
+        _create_line_items_ahead(event_ids, claim)
+    except TRANSIENT:
+        raise
+    except Exception:  # noqa: BLE001 - an event's own fault: the batch finds it, alone
+        logger.warning("Creating line items ahead of a batch failed.", exc_info=True)
+    for round_ in range(LINE_ITEM_ROUNDS + 1):
+        try:
+            return _process_claimed(
+                event_ids, claim=claim, taken=taken, line_items_first=round_ < LINE_ITEM_ROUNDS
+            )
+        except LineItemsMissing as missing:
+            gradebook.create_line_items(missing.wanted)
+    return 0  # not reached: the last round creates what is missing in the batch
+
+
+def _process_claimed(
+    event_ids: list[int], *, claim: int = 0, taken: list | None = None, line_items_first=False
+) -> int:
     with transaction.atomic():
         events = _take(event_ids, claim)
         if taken is not None:
@@ -117,6 +182,8 @@ def _process_batch(event_ids: list[int], *, claim: int = 0, taken: list | None =
         jobs.hold_while_processing({e.envelope_id for e in events})
         ready = resolve_parked(events)
         assign_days(ready)
+        if line_items_first:
+            _check_line_items(ready)
         touched = Touched()
         for handler_type, handler in HANDLERS.items():
             batch = [e for e in ready if e.type == handler_type]
@@ -127,11 +194,92 @@ def _process_batch(event_ids: list[int], *, claim: int = 0, taken: list | None =
         CaliperEvent.objects.filter(among(CaliperEvent, "id", [e.pk for e in ready])).update(
             status=EventStatus.PROCESSED, processed_at=timezone.now(), error=""
         )
-        # In the batch's transaction: a worker killed (or a task retried after an error)
-        # before the rollups are written undoes the whole batch, so its events stay pending
-        # for the sweep, rather than "processed" with their rollups never written.
-        notify_learning_changed(touched.keys, immediate=True)
+        # Marked in the batch's transaction, recomputed after its commit (settle): a worker
+        # killed before the rollups are written leaves the marks for the next settling or
+        # the sweep, and two workers never wait on each other's rollup keys.
+        notify_learning_changed(touched.keys, after_commit=True)
     return len(ready)
+
+
+def _create_line_items_ahead(event_ids: list[int], claim: int) -> None:
+    """Before the batch's transaction, create the line items the events it is about to take
+    will need, so that a batch is rarely taken twice (`LineItemsMissing`): a lesson's (points
+    grades, submitted assessments) and an activity's attempts line item (activities asking
+    for a result). The events are the task's and the oldest pending ones, as `_take` will
+    claim them, read without locking, in one statement that answers nothing once the line
+    items exist (it reads an event's body only for an activity, and its `object.process`
+    only). The line items themselves are worked out by `_check_line_items`."""
+    table = connection.ops.quote_name(CaliperEvent._meta.db_table)
+    courses = connection.ops.quote_name(Course._meta.db_table)
+    columns = "id, lesson_id, type"
+    kinds = "type IN ('GradeEvent', 'AssessmentEvent', 'ActivityEvent')"
+    candidates = (
+        f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) AND {kinds}"
+        " UNION ALL SELECT * FROM ("
+        f"SELECT {columns} FROM {table} WHERE status = 'pending'"
+        " ORDER BY received_at, id LIMIT %s) AS oldest WHERE " + kinds
+    )
+    lessons = gradebook.lessons_without_line_item_sql(
+        "SELECT lesson_id FROM e WHERE type <> 'ActivityEvent'"
+    )
+    activities = gradebook.attempts_line_item_missing_sql("ev.raw->'object'->>'id'", "c.sourced_id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS ({candidates}) SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
+            f" WHERE e.type <> 'ActivityEvent' AND e.lesson_id IN ({lessons})"
+            f" UNION ALL SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
+            f" JOIN {courses} c ON c.id = ev.course_id WHERE e.type = 'ActivityEvent'"
+            f" AND ev.raw->'object'->'process' = 'true'::jsonb AND {activities}",
+            [list(event_ids), max(claim - len(event_ids), 0)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+    if ids:
+        try:
+            _check_line_items(_read("id = ANY(%s::bigint[])", [ids]))
+        except LineItemsMissing as missing:
+            gradebook.create_line_items(missing.wanted)
+
+
+def _check_line_items(events: list["StoredEvent"]) -> None:
+    """Raise LineItemsMissing when the results the events write need line items that are
+    not stored yet (one query): a lesson's, for points grades and submitted assessments;
+    an activity's attempts line item, for an activity asking for a result."""
+    wanted = {}
+    for event in events:
+        if event.type == "ActivityEvent":
+            if event.course is not None and references.wants_result(event.raw):
+                key = credit.attempt_line_item_id(
+                    references.object_id(event.raw) or "", event.course.sourced_id
+                )
+                wanted.setdefault(
+                    key,
+                    {
+                        "line_item_id": key,
+                        "line_item_title": references.activity_name(event.raw),
+                        "lesson": event.lesson,
+                        "course_id": event.course_id,
+                        "app": event.partner_app,
+                    },
+                )
+        elif event.lesson is not None and _writes_lesson_result(event):
+            wanted.setdefault(
+                gradebook.line_item_id(event.lesson),
+                {"lesson": event.lesson, "course_id": event.course_id, "app": event.partner_app},
+            )
+    missing = gradebook.missing_line_items(wanted)
+    if missing:
+        raise LineItemsMissing(missing)
+
+
+def _writes_lesson_result(event: "StoredEvent") -> bool:
+    """The event writes a result under its lesson's line item (handle_grade,
+    handle_assessment)."""
+    if event.type == "AssessmentEvent":
+        return event.action == "Submitted"
+    if event.type == "GradeEvent":
+        given, _, score_type = caliper.score_of(parsed(event))
+        return given is not None and not credit.is_xp_score(score_type)
+    return False
 
 
 def _take(event_ids: list[int], claim: int) -> list["StoredEvent"]:
@@ -599,13 +747,14 @@ class SourceWrites:
         gradebook.record_results(self.results)
 
     def save_masteries(self, touched: Touched) -> None:
-        moved = gradebook.record_lesson_masteries([m for _, m in self.masteries.values()])
+        # Recorded once the batch committed (settle, after the batch): a lesson both workers'
+        # batches master would otherwise make one wait on the other's uncommitted row. The
+        # settling announces the days whose lesson count it changes.
+        gradebook.propose_lesson_masteries(
+            [{**m, "day": day_of(event)} for event, m in self.masteries.values()]
+        )
         for event, _ in self.masteries.values():
             touched.add(event.student_id, event.course_id, day_of(event))
-        moves = [(self.masteries[pair][0], moved_from) for pair, moved_from in moved.items()]
-        days = zones.local_days([(event.student_id, at) for event, at in moves])
-        for (event, _), day in zip(moves, days, strict=True):
-            touched.add(event.student_id, event.course_id, day)
 
 
 def _lock_xp_sources(keys) -> None:

@@ -362,3 +362,32 @@ class LessonMastery(models.Model):
 
     def __str__(self):
         return f"{self.student_id} mastered {self.lesson_id} at {self.mastered_at:%Y-%m-%d}"
+
+
+class PendingLessonMastery(models.Model):
+    """A lesson mastery a Caliper batch found, recorded into LessonMastery after the batch
+    commits (gradebook.services.settle_lesson_masteries). Any number of rows per (student,
+    lesson) and no unique key: two workers' batches mastering the same lesson never wait on
+    each other (inserting the same LessonMastery made the second wait on the first's
+    uncommitted row until that batch committed). Written in the batch's transaction, so a
+    batch never commits without it; a worker killed before settling leaves it to the next
+    settling or the sweep. `day` is the local day of `mastered_at` in the student's school
+    (the rollup that counts it)."""
+
+    # No index but the primary key: rows are inserted and claimed whole, never looked up.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    lesson = models.ForeignKey(
+        CourseComponent, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+", db_index=False)
+    mastered_at = models.DateTimeField()
+    day = models.DateField()
+    source_key = models.CharField(max_length=400)
+
+    class Meta:
+        verbose_name_plural = "pending lesson masteries"
+
+    def __str__(self):
+        return f"{self.student_id} pending mastery of {self.lesson_id}"

@@ -25,6 +25,7 @@ from .models import (
     AssessmentResult,
     LessonMastery,
     MasteryCredit,
+    PendingLessonMastery,
     XpEntry,
     XpFlag,
 )
@@ -359,6 +360,93 @@ def record_lesson_masteries(masteries: list[dict]) -> dict[tuple, datetime]:
     return moved
 
 
+def propose_lesson_masteries(masteries: list[dict]) -> None:
+    """`record_lesson_masteries` once the caller's transaction committed: the masteries (its
+    keyword arguments, plus `day`: the local day of `at` in the student's school) are
+    stored as pending (PendingLessonMastery, one statement that conflicts with nothing) and
+    recorded by `settle_lesson_masteries`, which the caller runs after its commit. Two
+    workers' batches mastering the same lesson then never wait on each other: inserting the
+    same LessonMastery made the second wait on the first's uncommitted row until that
+    batch committed."""
+    bulk.insert_rows(
+        PendingLessonMastery,
+        [
+            {
+                "student_id": m["student_id"],
+                "lesson_id": m["lesson_id"],
+                "course_id": m["course_id"],
+                "mastered_at": m["at"],
+                "day": m["day"],
+                "source_key": m["source_key"],
+            }
+            for m in masteries
+        ],
+    )
+
+
+SETTLE_ROUNDS = 10  # transactions a settling runs at most before leaving the rest
+SETTLE_ROWS = 5000  # pending masteries one of them claims at most
+
+
+def settle_lesson_masteries() -> int:
+    """Record every committed pending lesson mastery (anyone's) with record_lesson_masteries,
+    in transactions of their own, and announce the (student, course, day) keys whose lesson
+    count it changed (`learning_changed`, after_commit: the caller then sends
+    `learning_committed`); answers how many were settled. One session at a time does it,
+    under a tried lock: a session that finds it held goes on at once, since the holder
+    looks for pending rows again after each commit, so it finds any row committed while it
+    held the lock. Of several pending masteries of one (student, lesson), the earliest
+    counts (as record_lesson_mastery keeps the earliest, whatever the order)."""
+    done = 0
+    if not PendingLessonMastery.objects.exists():
+        return done  # (a batch's own rows are committed before it settles: never missed)
+    for _ in range(SETTLE_ROUNDS):
+        with transaction.atomic():
+            if not locks.xact_try_lock(locks.SETTLERS, "lesson masteries"):
+                return done
+            earliest = {}
+            for pk, student_id, lesson_id, course_id, at, day, source_key in _claim_pending():
+                pair = (student_id, lesson_id)
+                known = earliest.get(pair)
+                if known is None or (at, pk) < (known["at"], known["pk"]):
+                    earliest[pair] = {
+                        "pk": pk,
+                        "student_id": student_id,
+                        "lesson_id": lesson_id,
+                        "course_id": course_id,
+                        "at": at,
+                        "day": day,
+                        "source_key": source_key,
+                    }
+            masteries = [
+                {k: v for k, v in m.items() if k not in ("pk", "day")} for m in earliest.values()
+            ]
+            moved = record_lesson_masteries(masteries)
+            keys = {(m["student_id"], m["course_id"], m["day"]) for m in earliest.values()}
+            moves = [(earliest[pair], at) for pair, at in moved.items()]
+            days = zones.local_days([(m["student_id"], at) for m, at in moves])
+            keys |= {
+                (m["student_id"], m["course_id"], day)
+                for (m, _), day in zip(moves, days, strict=True)
+            }
+            notify_learning_changed(keys, after_commit=True)
+            done += len(earliest)
+        if not PendingLessonMastery.objects.exists():
+            break
+    return done
+
+
+def _claim_pending() -> list[tuple]:
+    table = connection.ops.quote_name(PendingLessonMastery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s)"
+            " RETURNING id, student_id, lesson_id, course_id, mastered_at, day, source_key",
+            [SETTLE_ROWS],
+        )
+        return cursor.fetchall()
+
+
 def record_results(results: list[dict]) -> None:
     """`record_result` for many results (its keyword arguments, one dict each, distinct
     sourcedIds): the line items of their lessons read (or created) once, the results
@@ -410,6 +498,29 @@ def record_results(results: list[dict]) -> None:
     notify_results_recorded(r["sourced_id"] for r in results)
 
 
+def missing_line_items(wanted: dict[str, dict]) -> dict[str, dict]:
+    """Of the line items `wanted` ({sourcedId: a result of record_results that names it}),
+    those not stored yet (one query)."""
+    if not wanted:
+        return {}
+    stored = set(
+        AssessmentLineItem.objects.filter(sourced_id__in=list(wanted)).values_list(
+            "sourced_id", flat=True
+        )
+    )
+    return {key: result for key, result in wanted.items() if key not in stored}
+
+
+def create_line_items(wanted: dict[str, dict]) -> None:
+    """Create the line items `wanted` names (as record_results would) in a short transaction
+    of their own, before the caller's long one: a line item created inside a batch's
+    transaction made another worker's batch that needed it wait until the first committed
+    (its insert waits on the uncommitted row). Two such short transactions wait on each
+    other for milliseconds at most."""
+    with transaction.atomic():
+        _new_line_items(missing_line_items(wanted))
+
+
 def _new_line_items(missing: dict[str, dict]) -> dict[str, AssessmentLineItem]:
     """The line items results of `record_results` name that do not exist yet, created: a
     lesson's (line_item_for_lesson), or an activity's attempts line item (`line_item_id` and
@@ -449,8 +560,35 @@ def _course_of(result: dict):
     return lesson.course_id if lesson is not None else result["course_id"]
 
 
+LESSON_LINE_ITEM_SUFFIX = ":assessment"
+
+
 def line_item_id(lesson: CourseComponent) -> str:
-    return f"{lesson.sourced_id}:assessment"
+    return f"{lesson.sourced_id}{LESSON_LINE_ITEM_SUFFIX}"
+
+
+def attempts_line_item_missing_sql(object_id_sql: str, course_sourced_id_sql: str) -> str:
+    """SQL that is true when the attempts line item of the activity `object_id_sql` in the
+    course `course_sourced_id_sql` (credit.attempt_line_item_id's rule) is not stored."""
+    items = connection.ops.quote_name(AssessmentLineItem._meta.db_table)
+    sourced_id = (
+        f"'caliper_' || encode(sha256(convert_to(COALESCE({object_id_sql}, '') || '_' ||"
+        f" {course_sourced_id_sql}, 'UTF8')), 'hex')"
+    )
+    return f"NOT EXISTS (SELECT 1 FROM {items} li WHERE li.sourced_id = {sourced_id})"
+
+
+def lessons_without_line_item_sql(lesson_ids_sql: str) -> str:
+    """SQL answering which of the lessons `lesson_ids_sql` (a subquery of lesson ids) have
+    no line item yet (the ones `line_item_for_lesson` would create), for a caller that asks
+    in one statement with its own reads."""
+    quote = connection.ops.quote_name
+    items = quote(AssessmentLineItem._meta.db_table)
+    lessons = quote(CourseComponent._meta.db_table)
+    return (
+        f"SELECT c.id FROM {lessons} c WHERE c.id IN ({lesson_ids_sql}) AND NOT EXISTS"
+        f" (SELECT 1 FROM {items} li WHERE li.sourced_id = c.sourced_id || '{LESSON_LINE_ITEM_SUFFIX}')"
+    )
 
 
 def line_item_for_lesson(lesson: CourseComponent, app: PartnerApp | None) -> AssessmentLineItem:

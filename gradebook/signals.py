@@ -4,14 +4,21 @@ imports a higher one).
 `learning_changed` is sent, inside the writing transaction, with `keys`: a set of
 (student_id, course_id, day) whose XP, time, results or mastery changed — by the Caliper
 pipeline, the gradebook API or the logger — and `immediate`: whether the receiver must
-bring its read models up to date in this transaction (the pipeline: a batch never commits
-without its rollups) or may defer it. Analytics recomputes those daily rollups, so every
-surface reads the same numbers whatever the source.
+bring its read models up to date in this transaction or may defer it, or `after_commit`:
+the writer (the pipeline) sends `learning_committed` once its transaction committed, and
+the receiver marks the keys in the transaction (so they are never lost) and brings them up
+to date then, outside the writer's transaction. Analytics recomputes those daily rollups,
+so every surface reads the same numbers whatever the source.
+
+`learning_committed` is sent, outside any transaction of the sender's, after a writer
+committed keys it announced with `after_commit`: the receivers bring what is marked up to
+date now (analytics: every pending rollup, anyone's).
 """
 
 from django.dispatch import Signal
 
 learning_changed = Signal()
+learning_committed = Signal()
 
 # `test_results_imported` is sent, inside the writing transaction and after the writes, when
 # standardized test results (docs/closed-loop.md) were created or changed — by the importer
@@ -23,10 +30,16 @@ learning_changed = Signal()
 test_results_imported = Signal()
 
 
-def notify_learning_changed(keys, *, immediate: bool = False) -> None:
+def notify_learning_changed(keys, *, immediate: bool = False, after_commit: bool = False) -> None:
     keys = set(keys)
     if keys:
-        learning_changed.send(sender=None, keys=keys, immediate=immediate)
+        learning_changed.send(
+            sender=None, keys=keys, immediate=immediate, after_commit=after_commit
+        )
+
+
+def notify_learning_committed() -> None:
+    learning_committed.send(sender=None)
 
 
 # `results_recorded` is sent, inside the writing transaction, with `sourced_ids`: the

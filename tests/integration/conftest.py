@@ -37,10 +37,10 @@ from django.db.models import Count, Sum
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from analytics.models import DailyActivity
+from analytics.models import DailyActivity, PendingRollup
 from events import publish
 from events.models import CaliperEvent, EventStatus, TimeSpentFact
-from gradebook.models import XpEntry
+from gradebook.models import PendingLessonMastery, XpEntry
 from rostering.models import User
 from tests.factories import StudentFactory
 from timeback.celery import app as celery_app
@@ -383,6 +383,13 @@ def unprocessed() -> int:
     return CaliperEvent.objects.filter(status__in=[EventStatus.PENDING, EventStatus.PARKED]).count()
 
 
+def unsettled() -> int:
+    """Lesson masteries and rollups committed batches left to settle: a worker settles them
+    right after its batch commits (events.pipeline.settle), so they lag the events' status
+    by milliseconds."""
+    return PendingLessonMastery.objects.count() + PendingRollup.objects.count()
+
+
 def processed() -> int:
     return CaliperEvent.objects.filter(status=EventStatus.PROCESSED).count()
 
@@ -460,6 +467,7 @@ def assert_processed_exactly_once(app_id: int, expected: dict, runs: int) -> Non
     assert XpEntry.objects.count() == len(expected)  # one entry per activity, no correction
     assert credited_by_activity(app_id) == expected
     assert ledger_total() == sum(expected.values())
+    wait_for(lambda: unsettled() == 0, timeout=30, what="the batches' rollups to be settled")
     assert stale_rollups() == []
 
 

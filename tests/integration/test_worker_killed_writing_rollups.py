@@ -1,6 +1,6 @@
 """A worker killed while it writes a batch's daily rollups leaves no rollup stale: the
-rollups (what dashboards and read-back read) are written in the batch's transaction, so
-the kill undoes the whole batch and the sweep brings it through again."""
+batch marks its rollups pending in its own transaction and recomputes them after its
+commit, so the kill leaves the markers, and the sweep recomputes them."""
 
 from decimal import Decimal
 
