@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rostering.models import Course
+from rostering.models import Course, PartnerApp
 
 
 class DailyActivity(models.Model):
@@ -79,3 +79,35 @@ class StaleRollup(models.Model):
 
     def __str__(self):
         return f"stale rollup {self.student_id} {self.course_id} {self.day}"
+
+
+class EventDayCount(models.Model):
+    """Events stored per partner app and UTC day of their event time, as append-only deltas:
+    the developer page's events chart sums them instead of counting two weeks of an app's
+    events (issue 16). Written only by triggers on the event store (migration
+    analytics.0003): every statement that inserts, deletes or moves events adds one row per
+    (app, day) it changed, in its own transaction, so the sums always equal a COUNT over the
+    events, whichever code stored them, and concurrent writers never wait on one shared row.
+    `fold_event_day_counts` (analytics.eventcounts) merges a day's rows into one."""
+
+    # No constraint: the rows outlive nothing they describe (an app with events cannot be
+    # deleted), and a constraint would make every insert of events check the app again.
+    partner_app = models.ForeignKey(
+        PartnerApp,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # eventdaycount_app_day starts with it
+        related_name="+",
+    )
+    day = models.DateField()
+    events = models.BigIntegerField()  # a delta: negative for events deleted or moved away
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partner_app", "day"], include=["events"], name="eventdaycount_app_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"app {self.partner_app_id} {self.day}: {self.events:+d} events"

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import rollups
+from . import eventcounts, rollups
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +33,10 @@ def enqueue_recompute(keys) -> None:
         )
     except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
         logger.warning("Could not enqueue %d rollups (%s); the sweep will.", len(keys), error)
+
+
+@shared_task
+def fold_event_day_counts() -> int:
+    """Merge each (app, day)'s event-count deltas into one row (analytics.eventcounts.fold):
+    exact under concurrent writers and folds, so safe to run twice or beside a page view."""
+    return eventcounts.fold()

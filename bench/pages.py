@@ -198,6 +198,7 @@ def build_roster(students: int = 2000, lessons: int = LESSONS, prefix: str = PRE
 
 HISTORY_TABLES = (
     "events_caliperevent",
+    "analytics_eventdaycount",
     "events_envelope",
     "events_rejectedevent",
     "events_timespentfact",
@@ -513,6 +514,16 @@ _EVENTS = f"""
 
 _STATEMENTS = [
     ("events", _EVENTS),
+    (
+        # What the event store's triggers (analytics.0003) would have appended, folded: one
+        # row per (app, day of event time). The load runs with triggers off (replica role).
+        "event day counts",
+        """
+        INSERT INTO analytics_eventdaycount (partner_app_id, day, events)
+        SELECT partner_app_id, (event_time AT TIME ZONE 'UTC')::date, count(*)
+        FROM events_caliperevent GROUP BY 1, 2
+        """,
+    ),
     (
         "envelopes",
         """

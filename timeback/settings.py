@@ -326,6 +326,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.sweep_pending",
         "schedule": SWEEP_EVERY_SECONDS,
     },
+    # The developer page's per-day event counts are one row per storing statement until
+    # folded (a view folds its own two weeks; this keeps the older days small too).
+    "fold-event-day-counts": {
+        "task": "analytics.tasks.fold_event_day_counts",
+        "schedule": 3600,
+    },
 }
 
 # --- Caliper ingestion and the sweep ---

@@ -3,12 +3,13 @@ would: processing its stored events again from scratch gives the same facts, led
 mastery credits, lesson masteries, item results, attempt results and rollups, row for row."""
 
 import sys
-from datetime import date
+from collections import Counter
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
 
-from analytics.models import DailyActivity
+from analytics.models import DailyActivity, EventDayCount
 from events import pipeline
 from events.models import (
     AssignableFact,
@@ -78,6 +79,13 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     days = bench_pages.school_days_for(6 * 20 * 4, 6, date(2026, 11, 20))
     made = bench_pages.generate(roster, days, log=lambda *a: None)
     assert made["counts"]["events_caliperevent"] == 6 * 20 * 4
+    # The developer page's per-day event counts (the triggers' deltas, folded) are a COUNT
+    # over the events, as the triggers would have kept them.
+    counts = {(c.partner_app_id, c.day): c.events for c in EventDayCount.objects.all()}
+    assert counts == Counter(
+        (app, at.astimezone(UTC).date())
+        for app, at in CaliperEvent.objects.values_list("partner_app_id", "event_time")
+    )
     generated = snapshot()
     # Every kind of row the pages read is there, not only the events.
     assert all(generated[name] for name in generated), {k: len(v) for k, v in generated.items()}
