@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rostering.models import Course, PartnerApp
+from rostering.models import Course, CourseComponent, PartnerApp
 
 
 class DailyActivity(models.Model):
@@ -88,7 +88,7 @@ class EventDayCount(models.Model):
     analytics.0003): every statement that inserts, deletes or moves events adds one row per
     (app, day) it changed, in its own transaction, so the sums always equal a COUNT over the
     events, whichever code stored them, and concurrent writers never wait on one shared row.
-    `fold_event_day_counts` (analytics.eventcounts) merges a day's rows into one."""
+    `analytics.counts.fold_events` merges a day's rows into one."""
 
     # No constraint: the rows outlive nothing they describe (an app with events cannot be
     # deleted), and a constraint would make every insert of events check the app again.
@@ -111,3 +111,40 @@ class EventDayCount(models.Model):
 
     def __str__(self):
         return f"app {self.partner_app_id} {self.day}: {self.events:+d} events"
+
+
+class LessonMasteryCount(models.Model):
+    """Lesson masteries per lesson, as append-only deltas: the developer page's "mastered"
+    count of each lesson sums them instead of counting every mastery of the course (issue
+    16). Written only by triggers on gradebook_lessonmastery (migration analytics.0004),
+    as EventDayCount is by the event store's; `analytics.counts.fold_masteries` merges a
+    lesson's rows into one."""
+
+    # No constraints, as EventDayCount: masteries PROTECT their course and lesson.
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # masterycount_course_lesson starts with it
+        related_name="+",
+    )
+    lesson = models.ForeignKey(
+        CourseComponent,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    masteries = models.BigIntegerField()  # a delta: negative for masteries deleted or moved
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["course", "lesson"],
+                include=["masteries"],
+                name="masterycount_course_lesson",
+            )
+        ]
+
+    def __str__(self):
+        return f"lesson {self.lesson_id}: {self.masteries:+d} masteries"

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import eventcounts, rollups
+from . import counts, rollups
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,8 @@ def enqueue_recompute(keys) -> None:
 
 
 @shared_task
-def fold_event_day_counts() -> int:
-    """Merge each (app, day)'s event-count deltas into one row (analytics.eventcounts.fold):
-    exact under concurrent writers and folds, so safe to run twice or beside a page view."""
-    return eventcounts.fold()
+def fold_counts() -> int:
+    """Merge each key's count deltas into one row (analytics.counts: events per app and
+    day, masteries per lesson): exact under concurrent writers and folds, so safe to run
+    twice or beside a page view."""
+    return counts.fold_all()

@@ -326,10 +326,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.sweep_pending",
         "schedule": SWEEP_EVERY_SECONDS,
     },
-    # The developer page's per-day event counts are one row per storing statement until
-    # folded (a view folds its own two weeks; this keeps the older days small too).
-    "fold-event-day-counts": {
-        "task": "analytics.tasks.fold_event_day_counts",
+    # The developer page's counts (events per app and day, masteries per lesson) are one
+    # row per writing statement until folded (a view folds what it reads; this folds the
+    # rest too: analytics.counts).
+    "fold-counts": {
+        "task": "analytics.tasks.fold_counts",
         "schedule": 3600,
     },
 }

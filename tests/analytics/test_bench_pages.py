@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics.models import DailyActivity, EventDayCount
+from analytics.models import DailyActivity, EventDayCount, LessonMasteryCount
 from events import pipeline
 from events.models import (
     AssignableFact,
@@ -86,6 +86,7 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
         (app, at.astimezone(UTC).date())
         for app, at in CaliperEvent.objects.values_list("partner_app_id", "event_time")
     )
+    assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
     generated = snapshot()
     # Every kind of row the pages read is there, not only the events.
     assert all(generated[name] for name in generated), {k: len(v) for k, v in generated.items()}
@@ -102,3 +103,15 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     derived = snapshot()
     for model in DERIVED:
         assert derived[model.__name__] == generated[model.__name__], model.__name__
+    # The masteries deleted and written again through the gradebook: the triggers' deltas
+    # sum to the same counts.
+    assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
+
+
+def mastery_counts() -> Counter:
+    totals = Counter()
+    for course, lesson, n in LessonMasteryCount.objects.values_list(
+        "course_id", "lesson_id", "masteries"
+    ):
+        totals[(course, lesson)] += n
+    return +totals  # without the zeros

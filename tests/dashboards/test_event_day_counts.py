@@ -1,5 +1,5 @@
 """The developer page's events chart sums per-(app, day) deltas that triggers on the event
-store append (analytics.eventcounts, migration analytics.0003). Whatever stores, deletes or
+store append (analytics.counts, migration analytics.0003). Whatever stores, deletes or
 moves events, the chart equals a COUNT over the events it shows; duplicates and rejected
 events are not counted (they are not stored); writers never wait on each other for it."""
 
@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from analytics import eventcounts
+from analytics import counts
 from analytics.models import EventDayCount
 from events import services
 from events.models import CaliperEvent, RejectedEvent
@@ -135,7 +135,7 @@ def test_the_chart_follows_events_deleted_or_moved_to_another_day_or_app(school,
 
 
 def test_a_view_folds_a_windows_many_deltas_into_one_row_a_day(school, login):
-    for i in range(eventcounts.FOLD_ABOVE + 5):  # one statement each: one delta row each
+    for i in range(counts.FOLD_ABOVE + 5):  # one statement each: one delta row each
         CaliperEvent.objects.create(
             partner_app=school.app,
             event_id=f"single-{i}",
@@ -147,13 +147,13 @@ def test_a_view_folds_a_windows_many_deltas_into_one_row_a_day(school, login):
             status="processed",
         )
     rows = EventDayCount.objects.filter(partner_app=school.app)
-    assert rows.count() == eventcounts.FOLD_ABOVE + 5
+    assert rows.count() == counts.FOLD_ABOVE + 5
     chart, truth = in_chart(school, login)
     assert chart == truth
     assert rows.count() == 3  # folded by the view: one row a day
     assert charted(school, login) == truth
     CaliperEvent.objects.filter(event_id="single-0").delete()
-    assert eventcounts.fold() == 2  # the day's row and the deletion's, into one
+    assert counts.fold_events() == 2  # the day's row and the deletion's, into one
     assert charted(school, login) == counted(school.app)
 
 
@@ -209,10 +209,10 @@ def test_writers_of_the_same_app_and_day_and_a_fold_do_not_wait_on_each_other(sc
         folded.commit()
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '2s'")
-        assert eventcounts.fold() == 2  # the committed delta and the zero one
+        assert counts.fold_events() == 2  # the committed delta and the zero one
         first.commit()
         folded.close()
-    assert eventcounts.per_day(school.app.pk, NOW.date(), NOW.date()) == {NOW.date(): 2}
+    assert counts.events_per_day(school.app.pk, NOW.date(), NOW.date()) == {NOW.date(): 2}
 
 
 def test_emptying_the_event_store_empties_the_counts(school, login):
@@ -226,7 +226,7 @@ def test_emptying_the_event_store_empties_the_counts(school, login):
 
 
 def test_the_beat_task_folds_every_apps_days(school):
-    from analytics.tasks import fold_event_day_counts
+    from analytics.tasks import fold_counts
 
     other = PartnerAppFactory(name="Other app", client=False)
     for n, app in enumerate([school.app, other, school.app, other, school.app]):
@@ -236,7 +236,7 @@ def test_the_beat_task_folds_every_apps_days(school):
             status="processed",
         )  # fmt: skip
     assert EventDayCount.objects.count() == 5
-    assert fold_event_day_counts.apply().get() == 5
+    assert fold_counts.apply().get() == 5
     assert sorted(EventDayCount.objects.values_list("partner_app_id", "events")) == sorted(
         [(school.app.pk, 3), (other.pk, 2)]
     )
