@@ -148,3 +148,29 @@ class LessonMasteryCount(models.Model):
 
     def __str__(self):
         return f"lesson {self.lesson_id}: {self.masteries:+d} masteries"
+
+
+class FlaggedClaimCount(models.Model):
+    """Flagged XP claims (gradebook XpFlag rows with `flagged`) per partner app, as
+    append-only deltas: the developer page's flagged count sums them instead of counting
+    every flagged claim of the app (78,000 after a school year of 2,000 students, issue
+    16). Written only by triggers on gradebook_xpflag (migration analytics.0005), as
+    EventDayCount is by the event store's; `analytics.counts.fold_flagged` merges an app's
+    rows into one."""
+
+    partner_app = models.ForeignKey(
+        PartnerApp,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # flaggedcount_app starts with it
+        related_name="+",
+    )
+    claims = models.BigIntegerField()  # a delta: negative for claims unflagged or deleted
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["partner_app"], include=["claims"], name="flaggedcount_app")
+        ]
+
+    def __str__(self):
+        return f"app {self.partner_app_id}: {self.claims:+d} flagged claims"

@@ -200,6 +200,7 @@ HISTORY_TABLES = (
     "events_caliperevent",
     "analytics_eventdaycount",
     "analytics_lessonmasterycount",
+    "analytics_flaggedclaimcount",
     "events_envelope",
     "events_rejectedevent",
     "events_timespentfact",
@@ -566,6 +567,14 @@ _STATEMENTS = [
                r.at + interval '3 seconds'
         FROM b_runs r JOIN b_credit c ON c.active = r.active AND c.correct = r.correct
              AND c.reported = r.reported
+        """,
+    ),
+    (
+        # What the flags' triggers (analytics.0005) would have appended, folded.
+        "flagged claim counts",
+        """
+        INSERT INTO analytics_flaggedclaimcount (partner_app_id, claims)
+        SELECT partner_app_id, count(*) FROM gradebook_xpflag WHERE flagged GROUP BY 1
         """,
     ),
     (

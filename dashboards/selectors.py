@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
-from analytics import counts
+from analytics import counts as stored
 from analytics import figures as shared
 from analytics.diagnosis import Flag
-from analytics.models import DailyActivity
+from analytics.models import DailyActivity, FlaggedClaimCount
 from analytics.selectors import (
     ActivityFigures,
     CourseInsight,
@@ -795,18 +795,22 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
             accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
-    # The newest flagged claims, each row carrying the count of all of them (one query; both
-    # read the partial index xpflag_app_flagged_newest, the count without the rows).
-    flagged_claims = XpFlag.objects.filter(partner_app=app, flagged=True)
+    # The newest flagged claims (the partial index xpflag_app_flagged_newest), each row
+    # carrying the count of all of them, summed from the deltas the flags' triggers keep
+    # (analytics.counts; counting read every flagged claim of the app), and how many delta
+    # rows that read: one query.
+    app_counts = FlaggedClaimCount.objects.filter(partner_app=app).values("partner_app")
     flagged = list(
-        flagged_claims.select_related("student", "course")
+        XpFlag.objects.filter(partner_app=app, flagged=True)
+        .select_related("student", "course")
         .annotate(
-            total=Subquery(
-                flagged_claims.values("partner_app").annotate(n=Count("*")).values("n")[:1]
-            )
+            total=Subquery(app_counts.annotate(n=Sum("claims")).values("n")[:1]),
+            count_rows=Subquery(app_counts.annotate(n=Count("*")).values("n")[:1]),
         )
         .order_by("-occurred_on", "-pk")[:FLAGGED_SHOWN]
     )
+    if flagged and flagged[0].count_rows > stored.FOLD_ABOVE:
+        stored.fold_flagged_quietly(app.pk)
     lessons = _lesson_outcomes(courses, outcome_start)
     alignment = standards.alignment_report(
         [o.lesson for o in lessons], other_references=_line_item_standards(app, courses)
@@ -858,7 +862,7 @@ def accepted_per_event_day(app: PartnerApp, since: date, today: date) -> dict[da
     triggers keep (analytics.counts), exact at every view: one query of a few rows a
     day, where counting two weeks of a 2,000-student school's app read ~200,000 events
     (~100 ms, issue 16)."""
-    return counts.events_per_day(app.pk, since, today)
+    return stored.events_per_day(app.pk, since, today)
 
 
 def _rejections_per_day(
@@ -980,7 +984,7 @@ def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
     )
     # Summed from the per-lesson deltas the masteries' triggers keep: counting the masteries
     # read every one of the course's (160,000 after a school year of 2,000 students).
-    mastered = counts.masteries_per_lesson(course_ids)
+    mastered = stored.masteries_per_lesson(course_ids)
     quartiles = _mastery_quartiles(course_ids, since)
     return [
         LessonOutcome(

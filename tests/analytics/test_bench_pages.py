@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from analytics.models import DailyActivity, EventDayCount, LessonMasteryCount
+from analytics.models import (
+    DailyActivity,
+    EventDayCount,
+    FlaggedClaimCount,
+    LessonMasteryCount,
+)
 from events import pipeline
 from events.models import (
     AssignableFact,
@@ -87,6 +92,7 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
         for app, at in CaliperEvent.objects.values_list("partner_app_id", "event_time")
     )
     assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
+    assert flagged_counts() == flagged_claims()
     generated = snapshot()
     # Every kind of row the pages read is there, not only the events.
     assert all(generated[name] for name in generated), {k: len(v) for k, v in generated.items()}
@@ -103,9 +109,21 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     derived = snapshot()
     for model in DERIVED:
         assert derived[model.__name__] == generated[model.__name__], model.__name__
-    # The masteries deleted and written again through the gradebook: the triggers' deltas
-    # sum to the same counts.
+    # The masteries and flags deleted and written again through the gradebook: the
+    # triggers' deltas sum to the same counts.
     assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
+    assert flagged_counts() == flagged_claims() != Counter()
+
+
+def flagged_claims() -> Counter:
+    return Counter(XpFlag.objects.filter(flagged=True).values_list("partner_app_id", flat=True))
+
+
+def flagged_counts() -> Counter:
+    totals = Counter()
+    for app, n in FlaggedClaimCount.objects.values_list("partner_app_id", "claims"):
+        totals[app] += n
+    return +totals
 
 
 def mastery_counts() -> Counter:
