@@ -111,19 +111,27 @@ def check(*, app: PartnerApp, body: bytes, envelope_id: uuid.UUID) -> CheckedEnv
     )
     seen_ids = set()
     retries = refs.retries
+    rows, rejections = checked.rows, checked.rejections
     for event in parsed:
-        errors = event.errors or refs.problems(event, app)
+        errors = event.errors
         if not errors:
-            row = _row(event, refs)
-            errors = _key_problems(row)
+            # The event's lesson and course once: the app check, the row and its status all
+            # read them (each was looked up three times, issue 16).
+            lesson_ref = refs.lesson_of(event)
+            course = refs.course_of(event, lesson_ref)
+            errors = refs.problems(event, app, lesson_ref, course)
+            if not errors:
+                row = _row(event, refs, lesson_ref, course)
+                errors = _key_problems(row)
         if errors:
-            checked.rejections.append(_rejection(event, errors))
+            rejections.append(_rejection(event, errors))
         elif event.id in seen_ids:
             checked.duplicates += 1
         else:
             seen_ids.add(event.id)
-            row["activity_key"] = retries.key_of(event, row["activity_key"])
-            checked.rows.append(row)
+            if event.type == "ActivityEvent":  # the only type a retry renumbers
+                row["activity_key"] = retries.key_of(event, row["activity_key"])
+            rows.append(row)
     return checked
 
 
@@ -299,7 +307,11 @@ class References:
     def lesson_of(self, event):
         """The first candidate that names a published lesson
         (docs/events.md#resolving-references)."""
-        return next((ref for ref in event.lesson_refs if ref in self.lessons), None)
+        lessons = self.lessons
+        for ref in event.lesson_refs:
+            if ref in lessons:
+                return ref
+        return None
 
     def course_of(self, event, lesson=_UNKNOWN):
         """(pk, owning app id) of the named course, else of the lesson's course (`lesson`:
@@ -313,17 +325,22 @@ class References:
             return course_id, app_id
         return None
 
-    def problems(self, event, app: PartnerApp) -> list[str]:
-        """Reasons to reject an otherwise valid event (an unknown reference is not one)."""
-        if event.graded and not event.course_ref and not event.lesson_refs:
+    def problems(self, event, app: PartnerApp, lesson=_UNKNOWN, course=_UNKNOWN) -> list[str]:
+        """Reasons to reject an otherwise valid event (an unknown reference is not one);
+        `lesson`, `course`: the event's `lesson_of` and `course_of`, when the caller has them."""
+        graded = event.graded
+        if graded and not event.course_ref and not event.lesson_refs:
             return [
                 f"{event.type} names no course: send extensions.course.id (and extensions.lesson.id)."
             ]
-        if event.graded and not event.lesson_refs:
+        if graded and not event.lesson_refs:
             return [f"{event.type} names no lesson: send extensions.lesson.id."]
-        course = self.course_of(event)
+        if course is _UNKNOWN:
+            course = self.course_of(event, lesson)
         if course is not None and course[1] not in (None, app.pk) and not app.roster_source:
-            reference = event.course_ref or self.lesson_of(event)
+            reference = event.course_ref or (
+                self.lesson_of(event) if lesson is _UNKNOWN else lesson
+            )
             return [
                 f"The course of '{reference}' belongs to another app; an app sends events for its own courses."
             ]
@@ -349,11 +366,10 @@ class References:
         return EventStatus.PARKED if self.unresolved(event, lesson) else EventStatus.PENDING
 
 
-def _row(event, refs: References) -> dict:
+def _row(event, refs: References, lesson_ref, course) -> dict:
     """An event's columns but those of its envelope (the app, the envelope id, the time
-    received), which the store statement adds."""
-    lesson_ref = refs.lesson_of(event)  # once: the course and the status need it too
-    course = refs.course_of(event, lesson_ref)
+    received), which the store statement adds; `lesson_ref` and `course`: the event's
+    `refs.lesson_of` and `refs.course_of`."""
     return {
         "event_id": event.id,
         "type": event.type,

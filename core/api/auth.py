@@ -54,6 +54,15 @@ class PartnerTokenAuthentication(TokenAuthentication):
 TOKEN_CACHE_SECONDS = 30
 
 
+def remembered_token(request):
+    """(token, partner app) of the request's bearer token when the cache remembers it (a
+    checked client-credentials token, as `PartnerTokenAuthentication` answers it), else
+    None: a caller without DRF (the Caliper POST's lean path) then hands the request to DRF,
+    which checks the token in full and answers every refusal."""
+    token_hash = _bearer_hash(request)
+    return token_cache.remembered(token_hash) if token_hash else None
+
+
 def _bearer_hash(request) -> str | None:
     scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() != "bearer" or not value.strip():

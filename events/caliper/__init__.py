@@ -20,6 +20,9 @@ The modules, each importing only those listed before it:
 - :mod:`.references`: the student, course, lesson candidates, run and attempt a valid
   event names, and small readers of a stored event's raw JSON for the pipeline;
 - :mod:`.bounds`: what storage and processing can take (lengths, depth, ranges, NUL);
+- :mod:`.fast`: the one-pass check of a TimebackProfile event (msgspec), which
+  :func:`parse_event` tries first and which answers what the modules above would, or
+  nothing;
 - :mod:`.envelope`: :func:`validate_envelope` and :func:`parse_event`.
 
 The names below are what the rest of the code uses (``from events import caliper``).

@@ -71,8 +71,11 @@ def has_nul(raw: object) -> bool:
 # structure, and each pass removes its innermost pairs: the number of passes is its
 # nesting depth. An envelope is the object (1), its data array (2), then the events.
 _ESCAPE = re.compile(rb"\\.")
-_INNERMOST = re.compile(rb"[\[{][\]}]")
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+# Depth does not care which kind of bracket: objects' braces become square brackets, so that
+# a pass is one `bytes.replace` of "[]" (one left-to-right scan, no pair formed anew within
+# it: exactly the innermost pairs), ~10 × cheaper than a regex's substitution.
+_SQUARE = bytes.maketrans(b"{}", b"[]")
 _ENVELOPE_LEVELS = 2
 
 
@@ -81,20 +84,29 @@ def body_within(body: bytes, max_depth: int) -> bool:
     than `max_depth`, which then need not be checked event by event; False when it may (each
     event is then walked by :func:`shape_errors`). An event that passes here passes there:
     a NUL can only be written `\\u0000` in JSON (a raw NUL byte is not valid JSON), and an
-    event's nesting is at most the body's less the envelope's two levels. About 3 µs per
-    event of a 100-event envelope, a quarter of walking every event's values in Python."""
-    if b"\\u0000" in body:
-        return False
+    event's nesting is at most the body's less the envelope's two levels. About 1.5 µs per
+    event of a 100-event envelope, a tenth of walking every event's values in Python."""
+    # A NUL can only be written escaped: no backslash, no NUL (one memchr; the search for
+    # the escape itself is ~30 times slower on 100 KB).
     if b"\\" in body:
+        if b"\\u0000" in body:
+            return False
         body = _ESCAPE.sub(b"", body)
-    # Quotes and brackets only (a sixth of the bytes), then every other piece between
-    # quotes: what is outside the strings.
-    pieces = body.translate(None, _NOT_STRUCTURE).split(b'"')
-    structure = b"".join(pieces[::2])
+    # Quotes and brackets only (a sixth of the bytes), then the strings removed: what is
+    # outside them. Almost every string holds no bracket and is left as `""`. When the
+    # quotes, paired left to right, all fall into such adjacent pairs, each pair is one
+    # string's two quotes (the only way to split a row of quotes into adjacent pairs), so
+    # no string held a bracket and the quotes can simply go; else every other piece
+    # between quotes, as before. (~3 µs an event less, issue 16.)
+    quoted = body.translate(_SQUARE, _NOT_STRUCTURE)
+    if 2 * quoted.count(b'""') == quoted.count(b'"'):
+        structure = quoted.translate(None, b'"')
+    else:
+        structure = b"".join(quoted.split(b'"')[::2])
     for _ in range(max_depth + _ENVELOPE_LEVELS):
         if not structure:
             return True
-        structure = _INNERMOST.sub(b"", structure)
+        structure = structure.replace(b"[]", b"")
     return not structure
 
 

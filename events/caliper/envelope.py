@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .bounds import DEFAULT_LIMITS, Limits, shape_errors, value_errors
 from .common import EVENT_REQUIRED, ParsedEvent
+from .fast import parse_timeback
 from .references import extract_references
 from .schemas import ENTITY_TYPES
 from .standard import check_standard_event
@@ -68,6 +69,19 @@ def parse_event(
     :mod:`.bounds`) are part of validity, so what validates is what can be stored.
     `shape_checked`: the caller has already found the whole body free of NUL and deep
     nesting (:func:`.bounds.body_within`), so the event need not be walked for them."""
+    if shape_checked:
+        # The usual event (a TimebackProfile one) in one pass; anything it does not accept,
+        # valid or not, is decided and worded below (docs/decisions.md, "One pass").
+        fast = parse_timeback(index, raw, limits)
+        if fast is not None:
+            return fast
+    return parse_event_fully(index, raw, limits, shape_checked=shape_checked)
+
+
+def parse_event_fully(
+    index: int, raw: object, limits: Limits = DEFAULT_LIMITS, *, shape_checked: bool = False
+) -> ParsedEvent:
+    """:func:`parse_event` without its one-pass form: every rule, every message."""
     parsed = ParsedEvent(index=index, raw=raw, errors=[])
     if not shape_checked:
         parsed.errors.extend(shape_errors(raw, limits))

@@ -225,5 +225,15 @@ def test_a_body_with_brackets_and_quotes_in_its_strings_is_measured_by_its_struc
     assert caliper.bounds.body_within(json.dumps({"data": deep}).encode(), 4)
 
 
+def test_a_body_whose_strings_hold_no_bracket_is_measured_by_its_brackets_alone():
+    deep = [{"a": [[{"b": "x", "c": ""}]], "d": {"e": []}}]
+    body = json.dumps({"data": deep}).encode()
+    assert not caliper.bounds.body_within(body, 3)
+    assert caliper.bounds.body_within(body, 4)
+    escaped = [{"a": 'say "hi"', "b": [[["\\"]]]}]
+    assert not caliper.bounds.body_within(json.dumps({"data": escaped}).encode(), 3)
+    assert caliper.bounds.body_within(json.dumps({"data": escaped}).encode(), 4)
+
+
 def test_a_body_with_a_nul_anywhere_is_walked_event_by_event():
     assert not caliper.bounds.body_within(json.dumps({"data": [{"a": "x\x00"}]}).encode(), 32)
