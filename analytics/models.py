@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from rostering.models import Course
+from rostering.models import Course, CourseComponent, PartnerApp
 
 
 class DailyActivity(models.Model):
@@ -99,3 +99,98 @@ class PendingRollup(models.Model):
 
     def __str__(self):
         return f"pending rollup {self.student_id} {self.course_id} {self.day}"
+
+
+class EventDayCount(models.Model):
+    """Events stored per partner app and UTC day of their event time, as append-only deltas:
+    the developer page's events chart sums them instead of counting two weeks of an app's
+    events (issue 16). Written only by triggers on the event store (migration
+    analytics.0004): every statement that inserts, deletes or moves events adds one row per
+    (app, day) it changed, in its own transaction, so the sums always equal a COUNT over the
+    events, whichever code stored them, and concurrent writers never wait on one shared row.
+    `analytics.counts.fold_events` merges a day's rows into one."""
+
+    # No constraint: the rows outlive nothing they describe (an app with events cannot be
+    # deleted), and a constraint would make every insert of events check the app again.
+    partner_app = models.ForeignKey(
+        PartnerApp,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # eventdaycount_app_day starts with it
+        related_name="+",
+    )
+    day = models.DateField()
+    events = models.BigIntegerField()  # a delta: negative for events deleted or moved away
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["partner_app", "day"], include=["events"], name="eventdaycount_app_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"app {self.partner_app_id} {self.day}: {self.events:+d} events"
+
+
+class LessonMasteryCount(models.Model):
+    """Lesson masteries per lesson, as append-only deltas: the developer page's "mastered"
+    count of each lesson sums them instead of counting every mastery of the course (issue
+    16). Written only by triggers on gradebook_lessonmastery (migration analytics.0005),
+    as EventDayCount is by the event store's; `analytics.counts.fold_masteries` merges a
+    lesson's rows into one."""
+
+    # No constraints, as EventDayCount: masteries PROTECT their course and lesson.
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # masterycount_course_lesson starts with it
+        related_name="+",
+    )
+    lesson = models.ForeignKey(
+        CourseComponent,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    masteries = models.BigIntegerField()  # a delta: negative for masteries deleted or moved
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["course", "lesson"],
+                include=["masteries"],
+                name="masterycount_course_lesson",
+            )
+        ]
+
+    def __str__(self):
+        return f"lesson {self.lesson_id}: {self.masteries:+d} masteries"
+
+
+class FlaggedClaimCount(models.Model):
+    """Flagged XP claims (gradebook XpFlag rows with `flagged`) per partner app, as
+    append-only deltas: the developer page's flagged count sums them instead of counting
+    every flagged claim of the app (78,000 after a school year of 2,000 students, issue
+    16). Written only by triggers on gradebook_xpflag (migration analytics.0006), as
+    EventDayCount is by the event store's; `analytics.counts.fold_flagged` merges an app's
+    rows into one."""
+
+    partner_app = models.ForeignKey(
+        PartnerApp,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # flaggedcount_app starts with it
+        related_name="+",
+    )
+    claims = models.BigIntegerField()  # a delta: negative for claims unflagged or deleted
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["partner_app"], include=["claims"], name="flaggedcount_app")
+        ]
+
+    def __str__(self):
+        return f"app {self.partner_app_id}: {self.claims:+d} flagged claims"

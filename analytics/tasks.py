@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from . import rollups
+from . import counts, rollups
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +33,11 @@ def enqueue_recompute(keys) -> None:
         )
     except Exception as error:  # noqa: BLE001 - any broker failure: the sweep recovers
         logger.warning("Could not enqueue %d rollups (%s); the sweep will.", len(keys), error)
+
+
+@shared_task
+def fold_counts() -> int:
+    """Merge each key's count deltas into one row (analytics.counts: events per app and
+    day, masteries per lesson): exact under concurrent writers and folds, so safe to run
+    twice or beside a page view."""
+    return counts.fold_all()

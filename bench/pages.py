@@ -199,6 +199,9 @@ def build_roster(students: int = 2000, lessons: int = LESSONS, prefix: str = PRE
 
 HISTORY_TABLES = (
     "events_caliperevent",
+    "analytics_eventdaycount",
+    "analytics_lessonmasterycount",
+    "analytics_flaggedclaimcount",
     "events_envelope",
     "events_rejectedevent",
     "events_timespentfact",
@@ -516,6 +519,16 @@ _EVENTS = f"""
 _STATEMENTS = [
     ("events", _EVENTS),
     (
+        # What the event store's triggers (analytics.0004) would have appended, folded: one
+        # row per (app, day of event time). The load runs with triggers off (replica role).
+        "event day counts",
+        """
+        INSERT INTO analytics_eventdaycount (partner_app_id, day, events)
+        SELECT partner_app_id, (event_time AT TIME ZONE 'UTC')::date, count(*)
+        FROM events_caliperevent GROUP BY 1, 2
+        """,
+    ),
+    (
         "envelopes",
         """
         INSERT INTO events_envelope (id, partner_app_id, sensor, sent_at, received_at, accepted,
@@ -559,6 +572,14 @@ _STATEMENTS = [
         """,
     ),
     (
+        # What the flags' triggers (analytics.0006) would have appended, folded.
+        "flagged claim counts",
+        """
+        INSERT INTO analytics_flaggedclaimcount (partner_app_id, claims)
+        SELECT partner_app_id, count(*) FROM gradebook_xpflag WHERE flagged GROUP BY 1
+        """,
+    ),
+    (
         "mastery credits",
         """
         INSERT INTO gradebook_masterycredit (source_key, student_id, course_id, units,
@@ -589,6 +610,14 @@ _STATEMENTS = [
              AND c.reported IS NOT DISTINCT FROM r.reported
         WHERE c.masters
         ORDER BY r.student_id, r.lesson_id, r.at, r.id
+        """,
+    ),
+    (
+        # What the masteries' triggers (analytics.0005) would have appended, folded.
+        "lesson mastery counts",
+        """
+        INSERT INTO analytics_lessonmasterycount (course_id, lesson_id, masteries)
+        SELECT course_id, lesson_id, count(*) FROM gradebook_lessonmastery GROUP BY 1, 2
         """,
     ),
     (

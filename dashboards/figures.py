@@ -2,6 +2,7 @@
 quantiles. The learning figures (accuracy, waste, active minutes, ...) are analytics'
 (analytics.figures)."""
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -11,14 +12,14 @@ def percent(part, whole) -> Decimal | None:
 
 
 def histogram(values: Iterable[Decimal | float], edges: list[float]) -> list[int]:
-    """Counts per bucket [edges[i], edges[i+1]); the last bucket includes its upper edge."""
+    """Counts per bucket [edges[i], edges[i+1]) of ascending `edges`; the last bucket
+    includes its upper edge; values outside are not counted. A binary search per value (the
+    developer page buckets thousands of students)."""
     counts = [0] * (len(edges) - 1)
     for value in values:
-        for i in range(len(counts)):
-            last = i == len(counts) - 1
-            if edges[i] <= value < edges[i + 1] or (last and value == edges[-1]):
-                counts[i] += 1
-                break
+        i = len(counts) - 1 if value == edges[-1] else bisect_right(edges, value) - 1
+        if 0 <= i < len(counts):
+            counts[i] += 1
     return counts
 
 

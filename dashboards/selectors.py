@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
+from analytics import counts as stored
 from analytics import figures as shared
 from analytics.diagnosis import Flag
-from analytics.models import DailyActivity
+from analytics.models import DailyActivity, FlaggedClaimCount
 from analytics.selectors import (
     ActivityFigures,
     CourseInsight,
@@ -827,18 +828,22 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
             accuracies.append(shared.accuracy(Decimal(correct), answered))
     counts = figures.histogram(accuracies, ACCURACY_EDGES)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
-    # The newest flagged claims, each row carrying the count of all of them (one query; both
-    # read the partial index xpflag_app_flagged_newest, the count without the rows).
-    flagged_claims = XpFlag.objects.filter(partner_app=app, flagged=True)
+    # The newest flagged claims (the partial index xpflag_app_flagged_newest), each row
+    # carrying the count of all of them, summed from the deltas the flags' triggers keep
+    # (analytics.counts; counting read every flagged claim of the app), and how many delta
+    # rows that read: one query.
+    app_counts = FlaggedClaimCount.objects.filter(partner_app=app).values("partner_app")
     flagged = list(
-        flagged_claims.select_related("student", "course")
+        XpFlag.objects.filter(partner_app=app, flagged=True)
+        .select_related("student", "course")
         .annotate(
-            total=Subquery(
-                flagged_claims.values("partner_app").annotate(n=Count("*")).values("n")[:1]
-            )
+            total=Subquery(app_counts.annotate(n=Sum("claims")).values("n")[:1]),
+            count_rows=Subquery(app_counts.annotate(n=Count("*")).values("n")[:1]),
         )
         .order_by("-occurred_on", "-pk")[:FLAGGED_SHOWN]
     )
+    if flagged and flagged[0].count_rows > stored.FOLD_ABOVE:
+        stored.fold_flagged_quietly(app.pk)
     lessons = _lesson_outcomes(courses, outcome_start)
     alignment = standards.alignment_report(
         [o.lesson for o in lessons], other_references=_line_item_standards(app, courses)
@@ -885,43 +890,12 @@ def events_per_event_day(
 
 
 def accepted_per_event_day(app: PartnerApp, since: date, today: date) -> dict[date, int]:
-    """Events stored per UTC day of their event time in [since, today]. Any day of event
-    time can still grow (a history sent late), but an event's `received_at` never changes:
-    the events received before a settled hour (an hour or more ago, as in
-    `accepted_per_day`) are counted once and cached with that hour, and each view counts
-    only those received since the cached hour, adding to the cache the ones that have
-    settled since. One query: over two weeks of an app's events when nothing is cached,
-    over the last hours' arrivals after that (two weeks of a 2,000-student school's app are
-    ~200,000 events: a 100 ms count, issue 16)."""
-    settled = (timezone.now() - SETTLED_AFTER).replace(minute=0, second=0, microsecond=0)
-    key = f"dashboards:event-days:{app.pk}:{app.created_at.timestamp()}:{since}:{today}"
-    cached = cache.get(key)
-    if cached is not None and cached[0] > settled:  # a clock moved back: count anew
-        cached = None
-    counted_from, base = cached if cached is not None else (None, {})
-    events = CaliperEvent.objects.filter(
-        partner_app=app,
-        event_time__gte=_day_start(since),
-        event_time__lt=_day_start(today + timedelta(days=1)),
-    )
-    if counted_from is not None:
-        events = events.filter(received_at__gte=counted_from)
-    rows = (
-        events.annotate(day=TruncDate("event_time"))
-        .values("day")
-        .annotate(
-            settled=Count("pk", filter=Q(received_at__lt=settled)),
-            fresh=Count("pk", filter=Q(received_at__gte=settled)),
-        )
-        .values_list("day", "settled", "fresh")
-    )
-    base = dict(base)
-    counts = dict(base)
-    for day, settled_count, fresh_count in rows:
-        base[day] = base.get(day, 0) + settled_count
-        counts[day] = base[day] + fresh_count
-    cache.set(key, (settled, base), timeout=2 * 24 * 3600)
-    return counts
+    """Events stored per UTC day of their event time in [since, today] (any day can still
+    grow: a history sent late). Summed from the per-(app, day) deltas the event store's
+    triggers keep (analytics.counts), exact at every view: one query of a few rows a
+    day, where counting two weeks of a 2,000-student school's app read ~200,000 events
+    (~100 ms, issue 16)."""
+    return stored.events_per_day(app.pk, since, today)
 
 
 def _rejections_per_day(
@@ -1005,19 +979,30 @@ def accepted_per_day(app: PartnerApp, since: date, today: date) -> dict[date, in
 
 
 def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
-    """The most frequent reasons among the newest rejections, each with one example."""
+    """The most frequent reasons among the newest rejections, each with one example (the
+    newest rejection giving it). Two queries: the reasons of the newest REJECTION_SAMPLE,
+    then the bodies of the few examples shown (reading and decoding 500 bodies and building
+    500 model instances for five of them was ~5 ms of the developer page's Python)."""
     recent = RejectedEvent.objects.filter(partner_app=app).order_by("-received_at", "-pk")[
         :REJECTION_SAMPLE
     ]
     counts = Counter()
-    examples = {}
-    for rejection in recent.only("errors", "raw"):
-        for reason in rejection.errors or []:
+    examples = {}  # reason -> (pk, errors) of the newest rejection giving it
+    for pk, errors in recent.values_list("pk", "errors"):
+        for reason in errors or []:
             counts[reason] += 1
-            examples.setdefault(reason, rejection)
+            examples.setdefault(reason, (pk, errors))
+    top = counts.most_common(limit)
+    if not top:
+        return []
+    bodies = dict(
+        RejectedEvent.objects.filter(pk__in={examples[reason][0] for reason, _ in top}).values_list(
+            "pk", "raw"
+        )
+    )
     return [
-        RejectionReason(reason, n, examples[reason].raw, examples[reason].errors)
-        for reason, n in counts.most_common(limit)
+        RejectionReason(reason, n, bodies[examples[reason][0]], examples[reason][1])
+        for reason, n in top
     ]
 
 
@@ -1041,12 +1026,9 @@ def _lesson_outcomes(course_ids: list[int], since: date) -> list[LessonOutcome]:
         .annotate(n=Count("user_id", distinct=True))
         .values_list("klass__course_id", "n")
     )
-    mastered = dict(
-        LessonMastery.objects.filter(course_id__in=course_ids)
-        .values("lesson_id")
-        .annotate(n=Count("*"))  # index-only: lessonmastery_course_lesson
-        .values_list("lesson_id", "n")
-    )
+    # Summed from the per-lesson deltas the masteries' triggers keep: counting the masteries
+    # read every one of the course's (160,000 after a school year of 2,000 students).
+    mastered = stored.masteries_per_lesson(course_ids)
     quartiles = _mastery_quartiles(course_ids, since)
     return [
         LessonOutcome(
@@ -1067,9 +1049,13 @@ def _mastery_quartiles(course_ids, since: date) -> dict[int, dict[float, float]]
     (dashboards.figures.quantile: rank round(q × (n − 1)), half to even) of the days each
     lesson mastery since `since` took, from the student's previous mastery in the course
     (the latest before it, ties by id) or, for a first mastery, from the start of their
-    first day in the course. One statement that reads the window's masteries (index
-    lessonmastery_course_time) with one index probe each for the previous mastery and,
-    for a first one only, one for the first rollup day; only three rows a lesson come out.
+    first day in the course. One statement over the window's masteries (index
+    lessonmastery_course_time): the previous mastery of each is the one before it in the
+    window (one sort, `lag`), except for a student's first mastery of the window, whose
+    previous one (before the window) or first rollup day is one index probe. So the probes
+    are at most one per student of the course, not one per mastery (18,400 at the start of
+    a school year of 2,000 students: ~200 ms of PostgreSQL, issue 16); only three rows a
+    lesson come out.
     """
     masteries = connection.ops.quote_name(LessonMastery._meta.db_table)
     days = connection.ops.quote_name(DailyActivity._meta.db_table)
@@ -1080,34 +1066,38 @@ def _mastery_quartiles(course_ids, since: date) -> dict[int, dict[float, float]]
         " ELSE round(%(q)s * (n - 1)) END"
     )
     ranks = " OR ".join(f"k = {rank % {'q': q}}" for q in QUARTILES)
+    # COALESCE evaluates its subqueries only when `lag` found no previous mastery; the
+    # intervals are sorted as they are (to seconds only for the three rows a lesson).
     sql = f"""
-        WITH taken AS (
-            SELECT m.lesson_id,
-                   GREATEST(0, EXTRACT(EPOCH FROM m.mastered_at - COALESCE(
-                       p.at,
-                       (SELECT d.day FROM {days} d
-                        WHERE d.student_id = m.student_id AND d.course_id = m.course_id
-                        ORDER BY d.day LIMIT 1)::timestamp AT TIME ZONE 'UTC',
-                       m.mastered_at))) AS seconds
+        WITH window_masteries AS (
+            SELECT m.lesson_id, m.student_id, m.course_id, m.mastered_at,
+                   lag(m.mastered_at) OVER (PARTITION BY m.student_id, m.course_id
+                                            ORDER BY m.mastered_at, m.id) AS previous
             FROM {masteries} m
-            LEFT JOIN LATERAL (
-                SELECT e.mastered_at AS at FROM {masteries} e
-                WHERE e.student_id = m.student_id AND e.course_id = m.course_id
-                  AND (e.mastered_at < m.mastered_at
-                       OR (e.mastered_at = m.mastered_at AND e.id < m.id))
-                ORDER BY e.mastered_at DESC, e.id DESC LIMIT 1
-            ) p ON true
             WHERE m.course_id IN ({courses_sql}) AND m.mastered_at >= %s
+        ), taken AS (
+            SELECT w.lesson_id,
+                   GREATEST(interval '0', w.mastered_at - COALESCE(
+                       w.previous,
+                       (SELECT e.mastered_at FROM {masteries} e
+                        WHERE e.student_id = w.student_id AND e.course_id = w.course_id
+                          AND e.mastered_at < %s
+                        ORDER BY e.mastered_at DESC LIMIT 1),
+                       (SELECT d.day FROM {days} d
+                        WHERE d.student_id = w.student_id AND d.course_id = w.course_id
+                        ORDER BY d.day LIMIT 1)::timestamp AT TIME ZONE 'UTC',
+                       w.mastered_at)) AS taken
+            FROM window_masteries w
         ), ranked AS (
-            SELECT lesson_id, seconds,
-                   row_number() OVER (PARTITION BY lesson_id ORDER BY seconds) - 1 AS k,
+            SELECT lesson_id, taken,
+                   row_number() OVER (PARTITION BY lesson_id ORDER BY taken) - 1 AS k,
                    count(*) OVER (PARTITION BY lesson_id) AS n
             FROM taken
         )
-        SELECT lesson_id, n, k, seconds FROM ranked WHERE {ranks}
+        SELECT lesson_id, n, k, EXTRACT(EPOCH FROM taken) FROM ranked WHERE {ranks}
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, _day_start(since)])
+        cursor.execute(sql, [*params, _day_start(since), _day_start(since)])
         rows = cursor.fetchall()
     by_rank = defaultdict(dict)
     for lesson_id, n, k, seconds in rows:

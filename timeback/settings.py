@@ -326,6 +326,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.sweep_pending",
         "schedule": SWEEP_EVERY_SECONDS,
     },
+    # The developer page's counts (events per app and day, masteries per lesson) are one
+    # row per writing statement until folded (a view folds what it reads; this folds the
+    # rest too: analytics.counts).
+    "fold-counts": {
+        "task": "analytics.tasks.fold_counts",
+        "schedule": 3600,
+    },
 }
 
 # --- Caliper ingestion and the sweep ---

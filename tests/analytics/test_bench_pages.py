@@ -4,12 +4,18 @@ mastery credits and their per-course totals, lesson masteries, item results, att
 and rollups, row for row."""
 
 import sys
-from datetime import date
+from collections import Counter
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
 
-from analytics.models import DailyActivity
+from analytics.models import (
+    DailyActivity,
+    EventDayCount,
+    FlaggedClaimCount,
+    LessonMasteryCount,
+)
 from events import pipeline
 from events.models import (
     AssignableFact,
@@ -82,6 +88,15 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     days = bench_pages.school_days_for(6 * 20 * 4, 6, date(2026, 11, 20))
     made = bench_pages.generate(roster, days, log=lambda *a: None)
     assert made["counts"]["events_caliperevent"] == 6 * 20 * 4
+    # The developer page's per-day event counts (the triggers' deltas, folded) are a COUNT
+    # over the events, as the triggers would have kept them.
+    counts = {(c.partner_app_id, c.day): c.events for c in EventDayCount.objects.all()}
+    assert counts == Counter(
+        (app, at.astimezone(UTC).date())
+        for app, at in CaliperEvent.objects.values_list("partner_app_id", "event_time")
+    )
+    assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
+    assert flagged_counts() == flagged_claims()
     generated = snapshot()
     # Every kind of row the pages read is there, not only the events.
     assert all(generated[name] for name in generated), {k: len(v) for k, v in generated.items()}
@@ -98,3 +113,27 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     derived = snapshot()
     for model in DERIVED:
         assert derived[model.__name__] == generated[model.__name__], model.__name__
+    # The masteries and flags deleted and written again through the gradebook: the
+    # triggers' deltas sum to the same counts.
+    assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
+    assert flagged_counts() == flagged_claims() != Counter()
+
+
+def flagged_claims() -> Counter:
+    return Counter(XpFlag.objects.filter(flagged=True).values_list("partner_app_id", flat=True))
+
+
+def flagged_counts() -> Counter:
+    totals = Counter()
+    for app, n in FlaggedClaimCount.objects.values_list("partner_app_id", "claims"):
+        totals[app] += n
+    return +totals
+
+
+def mastery_counts() -> Counter:
+    totals = Counter()
+    for course, lesson, n in LessonMasteryCount.objects.values_list(
+        "course_id", "lesson_id", "masteries"
+    ):
+        totals[(course, lesson)] += n
+    return +totals  # without the zeros

@@ -171,9 +171,9 @@ def test_activities_outside_the_catalogue_get_their_own_figures(school, login, s
 
 
 def test_the_events_chart_counts_stay_exact_as_new_events_arrive_and_settle(school, login):
-    """The chart's per-day counts are cached for events received an hour or more ago and
-    topped up with later arrivals (dashboards.selectors.accepted_per_event_day): each view
-    answers what a full count answers."""
+    """The chart's per-day counts (dashboards.selectors.accepted_per_event_day, once a cache
+    topped up with later arrivals, now the event store's per-day deltas) answer at each view
+    what a full count answers, as events arrive for past days and time passes."""
     from datetime import timedelta
 
     import time_machine
