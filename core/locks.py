@@ -41,8 +41,12 @@ OUTCOMES = KeySpace(0x4F43, "the closed loop's outcomes being recomputed")  # "O
 # Only ever tried (`xact_try_lock`), never waited for: one session at a time settles what
 # committed Caliper batches left pending (lesson masteries, rollups); the others go on.
 SETTLERS = KeySpace(0x5354, "the one session settling what batches left pending")  # "ST"
+# Only ever tried, inside the statement that claims a batch's events (`try_lock_sql`): an
+# envelope's events go to one worker's batch at a time, never split between two batches
+# running at once (whose XP sources would then overlap and wait on each other).
+CLAIMS = KeySpace(0x434C, "envelopes whose events a batch is claiming")  # "CL"
 
-SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES, SETTLERS)
+SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES, SETTLERS, CLAIMS)
 
 Key = str | bytes | uuid.UUID
 
@@ -75,6 +79,15 @@ def xact_try_lock(space: KeySpace, value: Key) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [space.id, key_of(value)])
         return cursor.fetchone()[0]
+
+
+def try_lock_sql(space: KeySpace, uuid_sql: str) -> str:
+    """SQL that tries the space's lock on the UUID `uuid_sql` (an expression of the
+    statement, e.g. a column) until the transaction ends and is true when taken: the same
+    key as `key_of` gives the UUID in Python (CRC-32 of its 16 bytes, PostgreSQL 18's
+    `crc32`). Never waits; taken again by its holder, it is true again."""
+    key = f"(crc32(uuid_send({uuid_sql})) - 2147483648)::int"
+    return f"pg_try_advisory_xact_lock({space.id:d}, {key})"
 
 
 def xact_lock_statement(

@@ -57,9 +57,14 @@ ERROR_KEPT = 2000  # characters of a failed event's error that are stored
 # How many events one task processes at most: its own (an envelope's) and, from a worker,
 # the oldest other pending events no other worker holds (`process(claim=...)`). A task's
 # fixed cost (the batch's reads, lock and rollup statements, the commit) is then shared by
-# up to a thousand events instead of one envelope's, and the tasks of the events it took
-# find nothing left to do (docs/decisions.md, "A task claims up to 1,000 pending events").
-CLAIM_UP_TO = 1000
+# up to this many events instead of one envelope's, and the tasks of the events it took
+# find nothing left to do (docs/decisions.md, "Processing in batches of up to 1,000
+# events"). The rollups' recompute is the largest of those costs: a batch of the standard
+# mix touches every student's day whatever its size, and each key is derived from all of
+# its day's rows, so 4,000 events a batch recompute each key a quarter as often as 1,000
+# (CPU per event, worker + PostgreSQL, 262 -> 201 us in process; docs/performance.md). A
+# shallow backlog still makes small batches: a task takes only what is pending.
+CLAIM_UP_TO = 4000
 
 
 def process(event_ids: list[int], *, claim: int = 0) -> int:
@@ -285,10 +290,24 @@ def _writes_lesson_result(event: "StoredEvent") -> bool:
 def _take(event_ids: list[int], claim: int) -> list["StoredEvent"]:
     """Lock the events among `event_ids` that still wait and, up to `claim` in all, the
     oldest other pending ones; rows another worker holds are skipped, never waited for, so
-    two workers split the backlog between them. Ordered by id."""
+    two workers split the backlog between them. Ordered by id.
+
+    Whole envelopes: an event is taken only with its envelope's claim lock (tried, never
+    waited for; core.locks.CLAIMS), so the events of one envelope never go to two batches
+    running at once. Without it, a claim ending inside an envelope left the rest of it to
+    the other worker's next claim, and two claims scanning the same oldest rows at once
+    took every other run of them (SKIP LOCKED decides row by row): the TimeSpentEvent of a
+    run in one batch, its ActivityEvent in the other, both batches recomputing that
+    attempt's XP and the second waiting for the first's commit on its lock. The lock is
+    tried in the select list, for the rows the claim returns only (a condition of the scan
+    would be tried on every row a sort reads); a row locked without its envelope's lock is
+    left alone, pending, for a batch after this one."""
     lock = " FOR UPDATE SKIP LOCKED"
+    envelope = locks.try_lock_sql(locks.CLAIMS, "envelope_id")
     events = _read(
-        "id = ANY(%s::bigint[]) AND status IN ('pending', 'parked')" + lock, [list(event_ids)]
+        "id = ANY(%s::bigint[]) AND status IN ('pending', 'parked')" + lock,
+        [list(event_ids)],
+        mine=envelope,
     )
     more = claim - len(events)
     if more > 0:
@@ -297,6 +316,7 @@ def _take(event_ids: list[int], claim: int) -> list["StoredEvent"]:
             "status = 'pending' AND NOT id = ANY(%s::bigint[])"
             " ORDER BY received_at, id LIMIT %s" + lock,
             [list(event_ids), more],
+            mine=envelope,
         )
     events.sort(key=lambda e: e.id)
     return events
@@ -336,17 +356,19 @@ class StoredEvent:
         return self.id
 
 
-def _read(where: str, params: list) -> list[StoredEvent]:
+def _read(where: str, params: list, *, mine: str = "") -> list[StoredEvent]:
     """The events table's rows matching `where` (SQL after WHERE, may end with ORDER BY,
-    LIMIT, FOR UPDATE), as StoredEvents with their relations."""
+    LIMIT, FOR UPDATE), as StoredEvents with their relations; with `mine` (a boolean SQL
+    expression of the select list), only the rows for which it is true."""
     columns = StoredEvent.COLUMNS
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)}, raw::text, lesson_refs::text FROM {table} WHERE {where}",
+            f"SELECT {', '.join(columns)}, raw::text, lesson_refs::text, {mine or 'true'}"
+            f" FROM {table} WHERE {where}",
             params,
         )
-        rows = cursor.fetchall()
+        rows = [row[:-1] for row in cursor.fetchall() if row[-1]]
     events = []
     for row in rows:
         event = StoredEvent()
