@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from . import bulk
+
 
 @dataclass(frozen=True)
 class KeySpace:
@@ -90,6 +92,18 @@ def try_lock_sql(space: KeySpace, uuid_sql: str) -> str:
     return f"pg_try_advisory_xact_lock({space.id:d}, {key})"
 
 
+def free_sql(space: KeySpace, uuid_sql: str) -> str:
+    """SQL that is true when no other session holds the space's lock on the UUID
+    `uuid_sql` (this session's own lock counts as free), and takes nothing: a shared lock
+    tried and let go at once. For a scan's condition, where a lock kept would be kept for
+    every row the scan reads."""
+    key = f"{space.id:d}, (crc32(uuid_send({uuid_sql})) - 2147483648)::int"
+    return (
+        f"CASE WHEN pg_try_advisory_lock_shared({key})"
+        f" THEN pg_advisory_unlock_shared({key}) ELSE false END"
+    )
+
+
 def xact_lock_statement(
     space: KeySpace, values: Iterable[Key], *, shared: bool = False
 ) -> tuple[str, list] | None:
@@ -105,7 +119,7 @@ def xact_lock_statement(
     # in ORDER BY order, so the locks are taken in ascending order.
     return (
         f"SELECT {function}(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-        [space.id, keys],
+        [space.id, bulk.array_literal(keys)],
     )
 
 
