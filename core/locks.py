@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
+from . import bulk
+
 
 @dataclass(frozen=True)
 class KeySpace:
@@ -41,8 +43,12 @@ OUTCOMES = KeySpace(0x4F43, "the closed loop's outcomes being recomputed")  # "O
 # Only ever tried (`xact_try_lock`), never waited for: one session at a time settles what
 # committed Caliper batches left pending (lesson masteries, rollups); the others go on.
 SETTLERS = KeySpace(0x5354, "the one session settling what batches left pending")  # "ST"
+# Only ever tried, inside the statement that claims a batch's events (`try_lock_sql`): an
+# envelope's events go to one worker's batch at a time, never split between two batches
+# running at once (whose XP sources would then overlap and wait on each other).
+CLAIMS = KeySpace(0x434C, "envelopes whose events a batch is claiming")  # "CL"
 
-SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES, SETTLERS)
+SPACES = (JOBS, XP_SOURCES, ROLLUPS, XP_TOTALS, OUTCOMES, SETTLERS, CLAIMS)
 
 Key = str | bytes | uuid.UUID
 
@@ -77,6 +83,27 @@ def xact_try_lock(space: KeySpace, value: Key) -> bool:
         return cursor.fetchone()[0]
 
 
+def try_lock_sql(space: KeySpace, uuid_sql: str) -> str:
+    """SQL that tries the space's lock on the UUID `uuid_sql` (an expression of the
+    statement, e.g. a column) until the transaction ends and is true when taken: the same
+    key as `key_of` gives the UUID in Python (CRC-32 of its 16 bytes, PostgreSQL 18's
+    `crc32`). Never waits; taken again by its holder, it is true again."""
+    key = f"(crc32(uuid_send({uuid_sql})) - 2147483648)::int"
+    return f"pg_try_advisory_xact_lock({space.id:d}, {key})"
+
+
+def free_sql(space: KeySpace, uuid_sql: str) -> str:
+    """SQL that is true when no other session holds the space's lock on the UUID
+    `uuid_sql` (this session's own lock counts as free), and takes nothing: a shared lock
+    tried and let go at once. For a scan's condition, where a lock kept would be kept for
+    every row the scan reads."""
+    key = f"{space.id:d}, (crc32(uuid_send({uuid_sql})) - 2147483648)::int"
+    return (
+        f"CASE WHEN pg_try_advisory_lock_shared({key})"
+        f" THEN pg_advisory_unlock_shared({key}) ELSE false END"
+    )
+
+
 def xact_lock_statement(
     space: KeySpace, values: Iterable[Key], *, shared: bool = False
 ) -> tuple[str, list] | None:
@@ -92,7 +119,7 @@ def xact_lock_statement(
     # in ORDER BY order, so the locks are taken in ascending order.
     return (
         f"SELECT {function}(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
-        [space.id, keys],
+        [space.id, bulk.array_literal(keys)],
     )
 
 

@@ -57,9 +57,14 @@ ERROR_KEPT = 2000  # characters of a failed event's error that are stored
 # How many events one task processes at most: its own (an envelope's) and, from a worker,
 # the oldest other pending events no other worker holds (`process(claim=...)`). A task's
 # fixed cost (the batch's reads, lock and rollup statements, the commit) is then shared by
-# up to a thousand events instead of one envelope's, and the tasks of the events it took
-# find nothing left to do (docs/decisions.md, "A task claims up to 1,000 pending events").
-CLAIM_UP_TO = 1000
+# up to this many events instead of one envelope's, and the tasks of the events it took
+# find nothing left to do (docs/decisions.md, "Processing in batches of up to 1,000
+# events"). The rollups' recompute is the largest of those costs: a batch of the standard
+# mix touches every student's day whatever its size, and each key is derived from all of
+# its day's rows, so 4,000 events a batch recompute each key a quarter as often as 1,000
+# (CPU per event, worker + PostgreSQL, 262 -> 201 us in process; docs/performance.md). A
+# shallow backlog still makes small batches: a task takes only what is pending.
+CLAIM_UP_TO = 4000
 
 
 def process(event_ids: list[int], *, claim: int = 0) -> int:
@@ -211,26 +216,32 @@ def _create_line_items_ahead(event_ids: list[int], claim: int) -> None:
     only). The line items themselves are worked out by `_check_line_items`."""
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
     courses = connection.ops.quote_name(Course._meta.db_table)
-    columns = "id, lesson_id, type"
+    # What the check needs of an activity (whether it asks for a result, its object) is
+    # read with the candidate's row rather than by joining the events table again.
+    columns = (
+        "id, lesson_id, type, course_id, (type = 'ActivityEvent'"
+        " AND raw->'object'->'process' = 'true'::jsonb) AS wants, raw->'object'->>'id' AS object"
+    )
     kinds = "type IN ('GradeEvent', 'AssessmentEvent', 'ActivityEvent')"
+    # The oldest pending events of envelopes no other batch holds, as `_take` finds them.
+    free = locks.free_sql(locks.CLAIMS, "envelope_id")
     candidates = (
         f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) AND {kinds}"
         " UNION ALL SELECT * FROM ("
-        f"SELECT {columns} FROM {table} WHERE status = 'pending'"
+        f"SELECT {columns} FROM {table} WHERE status = 'pending' AND {free}"
         " ORDER BY received_at, id LIMIT %s) AS oldest WHERE " + kinds
     )
     lessons = gradebook.lessons_without_line_item_sql(
         "SELECT lesson_id FROM e WHERE type <> 'ActivityEvent'"
     )
-    activities = gradebook.attempts_line_item_missing_sql("ev.raw->'object'->>'id'", "c.sourced_id")
+    activities = gradebook.attempts_line_item_missing_sql("e.object", "c.sourced_id")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH e AS ({candidates}) SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
+            f"WITH e AS ({candidates}) SELECT e.id FROM e"
             f" WHERE e.type <> 'ActivityEvent' AND e.lesson_id IN ({lessons})"
-            f" UNION ALL SELECT ev.id FROM e JOIN {table} ev ON ev.id = e.id"
-            f" JOIN {courses} c ON c.id = ev.course_id WHERE e.type = 'ActivityEvent'"
-            f" AND ev.raw->'object'->'process' = 'true'::jsonb AND {activities}",
-            [list(event_ids), max(claim - len(event_ids), 0)],
+            f" UNION ALL SELECT e.id FROM e JOIN {courses} c ON c.id = e.course_id"
+            f" WHERE e.wants AND {activities}",
+            [bulk.array_literal(event_ids), max(claim - len(event_ids), 0)],
         )
         ids = [pk for (pk,) in cursor.fetchall()]
     if ids:
@@ -285,18 +296,37 @@ def _writes_lesson_result(event: "StoredEvent") -> bool:
 def _take(event_ids: list[int], claim: int) -> list["StoredEvent"]:
     """Lock the events among `event_ids` that still wait and, up to `claim` in all, the
     oldest other pending ones; rows another worker holds are skipped, never waited for, so
-    two workers split the backlog between them. Ordered by id."""
+    two workers split the backlog between them. Ordered by id.
+
+    Whole envelopes: an event is taken only with its envelope's claim lock (tried, never
+    waited for; core.locks.CLAIMS), so the events of one envelope never go to two batches
+    running at once. Without it, a claim ending inside an envelope left the rest of it to
+    the other worker's next claim, and two claims scanning the same oldest rows at once
+    took every other run of them (SKIP LOCKED decides row by row): the TimeSpentEvent of a
+    run in one batch, its ActivityEvent in the other, both batches recomputing that
+    attempt's XP and the second waiting for the first's commit on its lock. The lock is
+    tried in the select list, for the rows the claim returns only (a condition of the scan
+    would be tried on every row a sort reads); a row locked without its envelope's lock is
+    left alone, pending, for a batch after this one."""
     lock = " FOR UPDATE SKIP LOCKED"
+    envelope = locks.try_lock_sql(locks.CLAIMS, "envelope_id")
     events = _read(
-        "id = ANY(%s::bigint[]) AND status IN ('pending', 'parked')" + lock, [list(event_ids)]
+        "id = ANY(%s::bigint[]) AND status IN ('pending', 'parked')" + lock,
+        [bulk.array_literal(event_ids)],
+        mine=envelope,
     )
     more = claim - len(events)
     if more > 0:
         # Oldest first (the partial index event_unprocessed): what waits longest goes first.
+        # Rows of envelopes another batch holds are passed over without trying their row
+        # locks (a tried row lock another transaction holds costs a lock-manager call: a
+        # worker whose every pending event the other held spent ~13 ms on 4,000 of them).
+        free = locks.free_sql(locks.CLAIMS, "envelope_id")
         events += _read(
-            "status = 'pending' AND NOT id = ANY(%s::bigint[])"
+            f"status = 'pending' AND NOT id = ANY(%s::bigint[]) AND {free}"
             " ORDER BY received_at, id LIMIT %s" + lock,
-            [list(event_ids), more],
+            [bulk.array_literal(event_ids), more],
+            mine=envelope,
         )
     events.sort(key=lambda e: e.id)
     return events
@@ -336,17 +366,21 @@ class StoredEvent:
         return self.id
 
 
-def _read(where: str, params: list) -> list[StoredEvent]:
+def _read(where: str, params: list, *, mine: str = "") -> list[StoredEvent]:
     """The events table's rows matching `where` (SQL after WHERE, may end with ORDER BY,
-    LIMIT, FOR UPDATE), as StoredEvents with their relations."""
+    LIMIT, FOR UPDATE), as StoredEvents with their relations; with `mine` (a boolean SQL
+    expression of the select list), only the rows for which it is true."""
     columns = StoredEvent.COLUMNS
     table = connection.ops.quote_name(CaliperEvent._meta.db_table)
+    # `mine` in the select list of a query around it: worked out for the rows the inner
+    # query returns (locked, past its LIMIT), not for every row it reads or skips.
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)}, raw::text, lesson_refs::text FROM {table} WHERE {where}",
+            f"SELECT *, {mine or 'true'} FROM (SELECT {', '.join(columns)}, raw::text AS raw,"
+            f" lesson_refs::text AS lesson_refs FROM {table} WHERE {where}) AS read",
             params,
         )
-        rows = cursor.fetchall()
+        rows = [row[:-1] for row in cursor.fetchall() if row[-1]]
     events = []
     for row in rows:
         event = StoredEvent()
@@ -399,7 +433,9 @@ def _events(ids: set[int], in_hand: list[StoredEvent]) -> list[StoredEvent]:
     known = {e.pk: e for e in in_hand if e.pk in ids}
     missing = ids - known.keys()
     if missing:
-        known.update((e.pk, e) for e in _read("id = ANY(%s::bigint[])", [list(missing)]))
+        known.update(
+            (e.pk, e) for e in _read("id = ANY(%s::bigint[])", [bulk.array_literal(missing)])
+        )
     return list(known.values())
 
 
@@ -458,11 +494,14 @@ def _resolve(event, students, courses, lessons) -> None:
 
 
 def parsed(event: StoredEvent):
-    """What the handlers read of a stored event, read once per event: it was validated when
-    it was accepted, so it is read, not validated again (that was a sixth of a batch)."""
+    """What the handlers read of a stored event (its names; its scores and items from its
+    raw JSON), read once per event: it was validated when it was accepted, so it is read,
+    not validated again (that was a sixth of a batch). Its references are the row's own
+    columns (student, course, lessons, run and activity keys), so they are not read from
+    its JSON again (a fifth of a batch's Python)."""
     reading = getattr(event, "reading", None)
     if reading is None:
-        reading = event.reading = caliper.read_stored(event.raw)
+        reading = event.reading = caliper.read_stored(event.raw, references=False)
     return reading
 
 
@@ -847,7 +886,7 @@ def among(model, column: str, values: list) -> RawSQL:
     kind = "text[]" if isinstance(field, CharField | TextField) else "bigint[]"
     quote = connection.ops.quote_name
     name = f"{quote(model._meta.db_table)}.{quote(field.column)}"
-    return RawSQL(f"{name} = ANY(%s::{kind})", [list(values)], BooleanField())
+    return RawSQL(f"{name} = ANY(%s::{kind})", [bulk.array_literal(values)], BooleanField())
 
 
 def any_of(columns: tuple[str, ...], values: set[tuple]) -> RawSQL:
@@ -866,7 +905,7 @@ def any_of(columns: tuple[str, ...], values: set[tuple]) -> RawSQL:
         ", ".join(quote(column) for column in columns),
         ", ".join(f"%s::{kind}" for kind in types),
     )
-    return RawSQL(sql, arrays, output_field=BooleanField())
+    return RawSQL(sql, [bulk.array_literal(array) for array in arrays], output_field=BooleanField())
 
 
 def _recompute_activity(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import orjson
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from analytics import rollups
 from analytics.models import DailyActivity, PendingRollup
@@ -156,3 +156,53 @@ def test_two_batches_about_the_same_student_day_and_lesson_neither_waits(
     assert rollup.lessons_mastered == 1
     derived = rollups._derive({key})[key]
     assert {name: getattr(rollup, name) for name in derived} == derived
+
+
+def test_two_claims_at_once_never_split_an_envelope_between_them(app_api, catalogue, monkeypatch):
+    """A batch takes an envelope's events only with its claim lock, so a second batch
+    claiming at the same time skips every event of an envelope the first took part of
+    (the events of one run in two batches would recompute its XP twice, one waiting)."""
+    monkeypatch.setattr(services, "enqueue", lambda event_ids: None)
+    app = app_api.app
+    day = START + timedelta(hours=1)
+    envelopes = [
+        store(
+            app,
+            *(
+                time_spent(f"stu-{1 + n % 2}", "lesson-1", run=f"run-{e}-{n}", active=60, at=day)
+                for n in range(4)
+            ),
+        )
+        for e in range(3)
+    ]
+    first_taken, released = threading.Event(), threading.Event()
+    taken, failures = {}, []
+
+    def first_batch():
+        try:
+            with transaction.atomic():
+                # Its claim ends inside the second envelope: 4 + 2 of the 12 events.
+                taken["first"] = {e.pk for e in pipeline._take([], 6)}
+                first_taken.set()
+                released.wait(WAIT)
+        except BaseException as error:  # noqa: BLE001 - reported by the test below
+            failures.append(f"{type(error).__name__}: {error}")
+            first_taken.set()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_batch)
+    thread.start()
+    try:
+        assert first_taken.wait(WAIT)
+        with transaction.atomic():
+            taken["second"] = {e.pk for e in pipeline._take([], 100)}
+    finally:
+        released.set()
+        thread.join(WAIT)
+    assert failures == [], failures
+    first = [set(ids) for ids in envelopes if taken["first"] & set(ids)]
+    assert len(taken["first"]) == 6 and len(first) == 2  # one envelope and part of another
+    untouched = [set(ids) for ids in envelopes if not taken["first"] & set(ids)]
+    assert taken["second"] == set().union(*untouched)  # and none of the part left
+    assert len(taken["second"]) == 4
