@@ -53,19 +53,19 @@ def waits_for_the_server(action) -> int:
     return sum(1 for sent, then in pairs if (sent, then) == ("F", "B"))
 
 
-def test_an_update_with_one_interaction_waits_for_the_server_four_times(browser):
+def test_an_update_with_one_interaction_waits_for_the_server_three_times(browser):
     session = start(browser, exercise_start(model=MODEL))
     put(browser, session, {"interactions": [answer("q0", correct=0)]})
 
     # Besides the test's own: Django's session login (2) and the savepoint and its release
     # around the view's transaction (2). The update's: the locked session and summary; the
-    # locked try; then the writes, the rollup's lock and derivation and the outcomes' look,
-    # sent together (4 waits one by one): the outcomes' rows read, then the end of the block.
+    # locked try; then the writes, the rollup's lock and derivation and the outcomes'
+    # marking, sent together (4 waits one by one).
     waits = waits_for_the_server(
         lambda: put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
     )
 
-    assert waits == 4 + 4
+    assert waits == 4 + 3
 
 
 def test_the_rollup_written_with_the_update_equals_a_fresh_derivation(
@@ -104,6 +104,33 @@ def test_an_update_inside_an_observed_window_marks_the_apps_outcomes_stale(
 
     put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
 
+    assert list(StaleOutcomes.objects.values_list("app", flat=True)) == [
+        logger_course.partner_app_id
+    ]
+
+
+def test_outcomes_are_marked_stale_for_days_within_a_day_of_an_observed_window(
+    world, student, logger_course
+):
+    from outcomes.services import mark_stale
+
+    first = timezone.localdate() - timedelta(days=40)
+    GrowthObservation.objects.create(
+        app=logger_course.partner_app,
+        student=student,
+        subject="Mathematics",
+        term_pair="FallToWinter",
+        start_date=first,
+        end_date=first + timedelta(days=10),
+        start_score=200,
+    )
+    other = world.ben
+    course = logger_course.pk
+
+    mark_stale({(student.pk, course, first - timedelta(days=2)), (other.pk, course, first)})
+    assert not StaleOutcomes.objects.exists()  # a day too early; a student not observed
+
+    mark_stale({(student.pk, course, first + timedelta(days=11))})  # the day after the end
     assert list(StaleOutcomes.objects.values_list("app", flat=True)) == [
         logger_course.partner_app_id
     ]
