@@ -24,7 +24,7 @@ from remediation.models import PlanStatus, RemediationPlan
 from rostering import access, zones
 from rostering.models import EnrollmentRole, Status, User
 
-from . import charts, plans, roles, selectors
+from . import charts, markup, plans, roles, selectors
 from .forms import PlanChangeForm
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -157,9 +157,13 @@ def class_detail(request, class_id: int):
     klass = _visible_class(request, class_id)
     report = selectors.class_report(klass, **_period(request))
     key, descending = _sorting(request)
+    rows = selectors.sort_rows(report.rows, key, descending)
     context = {
         "report": report,
-        "rows": selectors.sort_rows(report.rows, key, descending),
+        "rows": rows,
+        # The rows and grids as ready markup (dashboards.markup: issue 16, the template
+        # loops were most of the page's cost).
+        "class_rows": markup.class_rows(rows, klass.pk, report.period.single_day),
         "sort": key,
         "descending": descending,
         "columns": CLASS_COLUMNS,
@@ -170,7 +174,14 @@ def class_detail(request, class_id: int):
     }
     # A click on a column header swaps only the table (htmx); without JavaScript the same
     # link loads the whole page.
-    template = "dashboards/_class_table.html" if request.htmx else "dashboards/class_detail.html"
+    if request.htmx:
+        template = "dashboards/_class_table.html"
+    else:
+        template = "dashboards/class_detail.html"
+        context["xp_bars"] = markup.xp_bars(report.rows)
+        context["goals_rows"] = markup.goals_grid(report)
+        context["mastery_head"] = markup.mastery_head(report.rows)
+        context["mastery_rows"] = markup.mastery_body(report)
     return render_local(request, template, context, report.school.zone)
 
 
