@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import locks
-from core.db import prepared_cursor
+from core.db import one_round_trip, prepared_cursor
 from events.models import TimeSpentFact
 from gradebook.models import (
     ItemResult,
@@ -49,7 +49,9 @@ def recompute(keys: set[tuple]) -> None:
         return
     # No savepoint inside the caller's transaction (the pipeline's batch, a logger PUT):
     # nothing catches a failure here to carry on, and a savepoint is two round trips more.
-    with transaction.atomic(savepoint=False):
+    # The lock and the derivation are sent together: the server still runs the derivation
+    # after the lock is granted, with a snapshot taken then (one round trip, not two).
+    with transaction.atomic(savepoint=False), one_round_trip():
         _lock(keys)
         with prepared_cursor() as cursor:
             cursor.execute(_upsert_sql(), [timezone.now(), *_values_params(keys)])

@@ -16,6 +16,8 @@ Django's own cursors keep binding on the client, unprepared: the connection's au
 preparation stays off, so a statement is prepared only when it runs here.
 """
 
+import contextlib
+
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
 
@@ -55,3 +57,29 @@ def prepared_cursor():
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
+
+
+@contextlib.contextmanager
+def one_round_trip():
+    """The statements run in this block go to PostgreSQL together and the client waits for
+    their answers once (psycopg's pipeline mode), where each would otherwise wait for its
+    own: a statement whose rows are read (`fetch...`) still waits, with everything queued
+    before it. Each statement still runs on its own, in order, with its own snapshot, so a
+    lock taken by one is held before the next one reads, exactly as one by one.
+
+    For raw statements only: a statement's `rowcount` is not known until its answer came,
+    so nothing in the block may read it (the ORM's save() and update() do). An error of a
+    statement is raised at the next read in the block or at its end (as Django's errors);
+    the statements queued after it do not run. Nested blocks are one block."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    if getattr(connection, "_one_round_trip", False):  # an enclosing block sends it all
+        yield
+        return
+    connection._one_round_trip = True
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+    finally:
+        connection._one_round_trip = False

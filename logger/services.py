@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from core.db import prepared_cursor
+from core.db import one_round_trip, prepared_cursor
 from gradebook import credit
 from gradebook.models import XpEntry
 from gradebook.services import credit_xp_statement, record_lesson_mastery
@@ -238,8 +238,9 @@ def update_session(
 
     Three round trips for an update with new answers: the locked session and summary; the
     locked try with its window of attempts and its XP so far; one statement for every write
-    (new attempts, the day's session time, the ledger entry, the three logs). Then the
-    signal's receivers (the daily rollup, the outcomes' staleness)."""
+    (new attempts, the day's session time, the ledger entry, the three logs), sent with
+    what the signal's receivers send (the daily rollup's lock and derivation, the outcomes'
+    staleness) in one round trip."""
     now = now or timezone.now()
     locked = _lock_session(sessions, session_id, now)
     if locked is None:
@@ -276,9 +277,17 @@ def update_session(
         if xp is not None:
             writes.append(xp)
     writes += _log_updates(session, summary, mastery_log, now)
-    _run_together(writes)
-
-    _feed_the_engine(session, learned, mastered, now)
+    if mastered and session.lesson_id is not None:
+        # The lesson mastery is written with the ORM, which reads each statement's row
+        # count: the writes answered before it.
+        _run_together(writes)
+        _feed_the_engine(session, learned, mastered, now)
+    else:
+        # Nothing of the writes is read: they go with the daily rollup's lock and
+        # derivation and the outcomes' look, in one round trip (core.db.one_round_trip).
+        with one_round_trip():
+            _run_together(writes)
+            _feed_the_engine(session, learned, mastered, now)
     answer = {"complete": summary.progress >= 1}
     if update.interactions:
         answer["attempts"] = [{f: getattr(a, f) for f in ATTEMPT_FIELDS} for a in attempts]

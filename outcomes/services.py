@@ -63,39 +63,33 @@ SLACK = timedelta(days=1)
 def mark_stale(keys) -> None:
     """Usage of these (student, course, day) rollup keys changed: mark the apps whose
     stored observations of those students cover the day, for the sweep to recompute. One
-    query that finds nothing for students without observations (nearly every batch)."""
-    students = {s for s, _, _ in keys}
-    days = [d for _, _, d in keys]
-    if not students:
+    statement that finds nothing for students without observations (nearly every batch)
+    and reads nothing back: in a logger PUT it goes with the writes before it
+    (core.db.one_round_trip) without a wait of its own."""
+    keys = sorted(set(keys))
+    if not keys:
         return
-    first, last = min(days) - SLACK, max(days) + SLACK
     # Raw and prepared (core.db): this runs in every writer's transaction, a logger PUT's
     # too, where building the same query with the ORM was a quarter of the request's CPU.
+    # An app is marked when an observation of one of the keys' students, of an app of the
+    # keys' courses, covers one of that student's days within SLACK; apps in order, so two
+    # writers lock their markers in the same order.
     observations = connection.ops.quote_name(GrowthObservation._meta.db_table)
     courses = connection.ops.quote_name(Course._meta.db_table)
+    table = connection.ops.quote_name(StaleOutcomes._meta.db_table)
+    students, course_ids, days = (list(column) for column in zip(*keys, strict=True))
     with prepared_cursor() as cursor:
         cursor.execute(
-            f"SELECT DISTINCT o.app_id, o.student_id, o.start_date, o.end_date FROM {observations} o"
-            " WHERE o.student_id = ANY(%s::bigint[]) AND o.app_id IN"
-            f" (SELECT c.partner_app_id FROM {courses} c WHERE c.id = ANY(%s::bigint[]))"
-            " AND o.start_date <= %s::date AND o.end_date >= %s::date",
-            [sorted(students), sorted({c for _, c, _ in keys}), last, first],
+            f"INSERT INTO {table} (app_id, since)"
+            f" SELECT DISTINCT o.app_id, %s::timestamptz FROM {observations} o"
+            " JOIN unnest(%s::bigint[], %s::date[]) AS k(student_id, day)"
+            " ON k.student_id = o.student_id"
+            f" WHERE o.app_id IN (SELECT c.partner_app_id FROM {courses} c"
+            "  WHERE c.id = ANY(%s::bigint[]))"
+            " AND k.day BETWEEN o.start_date - %s::int AND o.end_date + %s::int"
+            " ORDER BY o.app_id ON CONFLICT (app_id) DO NOTHING",
+            [timezone.now(), students, days, sorted(set(course_ids)), SLACK.days, SLACK.days],
         )
-        hit = cursor.fetchall()
-    touched = {
-        app_id
-        for app_id, student_id, start, end in hit
-        if any(s == student_id and start - SLACK <= d <= end + SLACK for s, _, d in keys)
-    }
-    if touched:
-        table = connection.ops.quote_name(StaleOutcomes._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (app_id, since) VALUES "
-                + ", ".join(["(%s, %s)"] * len(touched))
-                + " ON CONFLICT (app_id) DO NOTHING",
-                [v for app_id in sorted(touched) for v in (app_id, timezone.now())],
-            )
 
 
 def recompute_if_stale(*, marked_before) -> int:
