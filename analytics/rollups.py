@@ -244,38 +244,17 @@ def mark_pending(keys) -> None:
         )
 
 
-SETTLE_ROUNDS = 10  # transactions a settling runs at most before leaving the rest
-SETTLE_KEYS = 5000  # markers one of them claims at most
-
-
 def recompute_pending() -> int:
     """Recompute the rollups of every committed pending marker (anyone's), in transactions
-    of their own; answers how many keys. One session at a time does it, under a tried lock:
-    a session that finds it held goes on at once, since the holder looks for markers again
-    after each commit and so finds any marker committed while it held the lock. The
-    deriving statement runs after the markers are claimed, so it sees every batch whose
-    marker it claimed (a marker is visible only once its batch committed)."""
-    done = 0
-    if not PendingRollup.objects.exists():
-        return done  # (a batch's own markers are committed before it settles: never missed)
-    for _ in range(SETTLE_ROUNDS):
-        with transaction.atomic():
-            if not locks.xact_try_lock(locks.SETTLERS, "rollups"):
-                return done
-            keys = _claim_pending()
-            recompute(keys)
-            done += len(keys)
-        if not PendingRollup.objects.exists():
-            break
-    return done
+    of their own, one session at a time (`core.locks.settle_pending`); answers how many
+    keys. The deriving statement runs after the markers are claimed, so it sees every batch
+    whose marker it claimed (a marker is visible only once its batch committed)."""
+    return locks.settle_pending(
+        PendingRollup, "rollups", "student_id, course_id, day", _recompute_claimed
+    )
 
 
-def _claim_pending() -> set[tuple]:
-    table = connection.ops.quote_name(PendingRollup._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s)"
-            " RETURNING student_id, course_id, day",
-            [SETTLE_KEYS],
-        )
-        return set(cursor.fetchall())
+def _recompute_claimed(rows: list[tuple]) -> int:
+    keys = set(rows)
+    recompute(keys)
+    return len(keys)

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @dataclass(frozen=True)
@@ -107,3 +107,35 @@ def is_held(space: KeySpace, value: Key) -> bool:
             [space.id, key_of(value)],
         )
         return cursor.fetchone()[0]
+
+
+SETTLE_ROUNDS = 10  # transactions a settling runs at most before leaving the rest
+SETTLE_ROWS = 5000  # pending rows one of them claims at most
+
+
+def settle_pending(model, name: str, columns: str, handle) -> int:
+    """Hand `handle` the oldest committed rows of `model`, a table of pending work with no
+    unique key (claimed with DELETE ... RETURNING `columns`, at most SETTLE_ROWS a
+    transaction), in transactions of their own; answers the sum of what `handle` answers.
+    One session at a time settles a table, under a tried lock (`SETTLERS`, `name`): a
+    session that finds it held goes on at once, since the holder looks for rows again after
+    each commit, so it finds any row committed while it held the lock."""
+    done = 0
+    if not model.objects.exists():
+        return done  # (a writer's own rows are committed before it settles: never missed)
+    table = connection.ops.quote_name(model._meta.db_table)
+    claim = (
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s)"
+        f" RETURNING {columns}"
+    )
+    for _ in range(SETTLE_ROUNDS):
+        with transaction.atomic():
+            if not xact_try_lock(SETTLERS, name):
+                return done
+            with connection.cursor() as cursor:
+                cursor.execute(claim, [SETTLE_ROWS])
+                rows = cursor.fetchall()
+            done += handle(rows)
+        if not model.objects.exists():
+            break
+    return done

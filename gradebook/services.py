@@ -384,67 +384,46 @@ def propose_lesson_masteries(masteries: list[dict]) -> None:
     )
 
 
-SETTLE_ROUNDS = 10  # transactions a settling runs at most before leaving the rest
-SETTLE_ROWS = 5000  # pending masteries one of them claims at most
-
-
 def settle_lesson_masteries() -> int:
     """Record every committed pending lesson mastery (anyone's) with record_lesson_masteries,
-    in transactions of their own, and announce the (student, course, day) keys whose lesson
-    count it changed (`learning_changed`, after_commit: the caller then sends
-    `learning_committed`); answers how many were settled. One session at a time does it,
-    under a tried lock: a session that finds it held goes on at once, since the holder
-    looks for pending rows again after each commit, so it finds any row committed while it
-    held the lock. Of several pending masteries of one (student, lesson), the earliest
-    counts (as record_lesson_mastery keeps the earliest, whatever the order)."""
-    done = 0
-    if not PendingLessonMastery.objects.exists():
-        return done  # (a batch's own rows are committed before it settles: never missed)
-    for _ in range(SETTLE_ROUNDS):
-        with transaction.atomic():
-            if not locks.xact_try_lock(locks.SETTLERS, "lesson masteries"):
-                return done
-            earliest = {}
-            for pk, student_id, lesson_id, course_id, at, day, source_key in _claim_pending():
-                pair = (student_id, lesson_id)
-                known = earliest.get(pair)
-                if known is None or (at, pk) < (known["at"], known["pk"]):
-                    earliest[pair] = {
-                        "pk": pk,
-                        "student_id": student_id,
-                        "lesson_id": lesson_id,
-                        "course_id": course_id,
-                        "at": at,
-                        "day": day,
-                        "source_key": source_key,
-                    }
-            masteries = [
-                {k: v for k, v in m.items() if k not in ("pk", "day")} for m in earliest.values()
-            ]
-            moved = record_lesson_masteries(masteries)
-            keys = {(m["student_id"], m["course_id"], m["day"]) for m in earliest.values()}
-            moves = [(earliest[pair], at) for pair, at in moved.items()]
-            days = zones.local_days([(m["student_id"], at) for m, at in moves])
-            keys |= {
-                (m["student_id"], m["course_id"], day)
-                for (m, _), day in zip(moves, days, strict=True)
+    in transactions of their own, one session at a time (`core.locks.settle_pending`), and
+    announce the (student, course, day) keys whose lesson count it changed
+    (`learning_changed`, after_commit: the caller then sends `learning_committed`); answers
+    how many were settled. Of several pending masteries of one (student, lesson), the
+    earliest counts (as record_lesson_mastery keeps the earliest, whatever the order)."""
+    return locks.settle_pending(
+        PendingLessonMastery,
+        "lesson masteries",
+        "id, student_id, lesson_id, course_id, mastered_at, day, source_key",
+        _settle_claimed,
+    )
+
+
+def _settle_claimed(rows: list[tuple]) -> int:
+    earliest = {}
+    for pk, student_id, lesson_id, course_id, at, day, source_key in rows:
+        pair = (student_id, lesson_id)
+        known = earliest.get(pair)
+        if known is None or (at, pk) < (known["at"], known["pk"]):
+            earliest[pair] = {
+                "pk": pk,
+                "student_id": student_id,
+                "lesson_id": lesson_id,
+                "course_id": course_id,
+                "at": at,
+                "day": day,
+                "source_key": source_key,
             }
-            notify_learning_changed(keys, after_commit=True)
-            done += len(earliest)
-        if not PendingLessonMastery.objects.exists():
-            break
-    return done
-
-
-def _claim_pending() -> list[tuple]:
-    table = connection.ops.quote_name(PendingLessonMastery._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s)"
-            " RETURNING id, student_id, lesson_id, course_id, mastered_at, day, source_key",
-            [SETTLE_ROWS],
-        )
-        return cursor.fetchall()
+    masteries = [{k: v for k, v in m.items() if k not in ("pk", "day")} for m in earliest.values()]
+    moved = record_lesson_masteries(masteries)
+    keys = {(m["student_id"], m["course_id"], m["day"]) for m in earliest.values()}
+    moves = [(earliest[pair], at) for pair, at in moved.items()]
+    days = zones.local_days([(m["student_id"], at) for m, at in moves])
+    keys |= {
+        (m["student_id"], m["course_id"], day) for (m, _), day in zip(moves, days, strict=True)
+    }
+    notify_learning_changed(keys, after_commit=True)
+    return len(earliest)
 
 
 def record_results(results: list[dict]) -> None:

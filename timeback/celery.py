@@ -4,7 +4,8 @@ import threading
 import time
 
 from celery import Celery
-from celery.signals import before_task_publish, worker_ready
+from celery.signals import before_task_publish, task_prerun, worker_ready
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "timeback.settings")
 
@@ -22,6 +23,20 @@ def stamp_queued_at(headers=None, **kwargs):
     are still waiting behind it (events.sweep)."""
     if headers is not None:
         headers.setdefault("queued_at", time.time())
+
+
+@task_prerun.connect
+def check_database_connections(task=None, **kwargs):
+    """A worker keeps its database connection from task to task (CELERY_DB_REUSE_MAX), so it
+    is checked before each task as Django checks a web process's before each request: one
+    that failed or outlived CONN_MAX_AGE is closed, and the next query's health check
+    (timeback/postgresql) reconnects if PostgreSQL hung up meanwhile. Unchecked, a connection
+    a PostgreSQL restart had ended was reused, and failed, by every later task.
+    A task run in process (eager) uses its caller's connection, maybe inside the caller's
+    transaction: that one is the caller's to check."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()
 
 
 @worker_ready.connect
