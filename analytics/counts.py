@@ -8,18 +8,28 @@ counting history (issue 16):
 - lesson masteries per lesson (LessonMasteryCount): how many students ever mastered each
   lesson, where counting read every mastery of the course (160,000 after a school year);
 - flagged XP claims per partner app (FlaggedClaimCount, migration analytics.0006), where
-  counting read every flagged claim of the app (78,000 after a school year).
+  counting read every flagged claim of the app (78,000 after a school year);
+- the daily rollups summed per (student, course, week) (WeekActivitySum, migration
+  analytics.0007), so a thirty-day window per student reads about five week rows and a
+  few days of rollups instead of thirty days of them (~40,000 rows for an app of 2,000
+  students).
 
 Each statement that writes the counted table appends one delta row per key it changed, in
 its own transaction: the sums always equal a COUNT over the table, whatever code wrote it,
 and concurrent writers never wait on one shared counter row. `fold` merges a key's rows
 into one, so what a read scans stays small whatever the traffic."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import DatabaseError, connection, transaction
 
-from .models import EventDayCount, FlaggedClaimCount, LessonMasteryCount
+from .models import (
+    DailyActivity,
+    EventDayCount,
+    FlaggedClaimCount,
+    LessonMasteryCount,
+    WeekActivitySum,
+)
 
 # A read folds what it read when it met this many rows more than it has keys (single-event
 # POSTs leave one row per event until folded).
@@ -60,6 +70,79 @@ def masteries_per_lesson(course_ids) -> dict[int, int]:
     if sum(n for _, _, n in rows) - len(rows) > FOLD_ABOVE:
         _fold_quietly(fold_masteries, course_ids=course_ids)
     return {lesson: int(total) for lesson, total, _ in rows if total}
+
+
+WEEK_COLUMNS = ("xp", "active_seconds", "wasted_seconds", "items_answered", "items_correct")
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def window_sums_per_student(course_ids, start: date, end: date) -> tuple[str, list, int]:
+    """(SQL, params, weeks read) of a query answering (student_id, xp, active_seconds,
+    wasted_seconds, items_answered, items_correct, week_rows): each student's sums of the
+    rollups of the courses (a queryset of their ids, read as a subquery) over the days
+    [start, end], for every student with a rollup in the window (and possibly others
+    whose sums are all zero), and how many week-sum rows it read for them (for
+    fold_weeks_after_read).
+
+    The weeks that overlap the window come from the week sums; the days of those weeks
+    outside the window are taken away from the rollups themselves: after `end` (days not
+    come yet: usually none) and before `start` when those are at most three days;
+    otherwise the first week's days in the window are read from the rollups instead of its
+    sum. A window of less than two weeks reads its rollups."""
+    courses_sql, course_params = course_ids.query.sql_with_params()
+    weeks, rollups = _table(WeekActivitySum), _table(DailyActivity)
+    plus = ", ".join(WEEK_COLUMNS)
+    minus = ", ".join(f"-{c} AS {c}" for c in WEEK_COLUMNS)
+    parts, params = [], []
+
+    def days(first: date, last: date, sign: str) -> None:
+        if first <= last:
+            parts.append(
+                f"SELECT student_id, {plus if sign == '+' else minus}, 0 AS week_row"
+                f" FROM {rollups} WHERE course_id IN ({courses_sql}) AND day BETWEEN %s AND %s"
+            )
+            params.extend([*course_params, first, last])
+
+    first_week, last_week = _monday(start), _monday(end)
+    weeks_read = 0
+    if (last_week - first_week).days < 14:
+        days(start, end, "+")
+    else:
+        if (start - first_week).days > 3:  # the first week mostly outside: its days
+            days(start, first_week + timedelta(days=6), "+")
+            first_week += timedelta(days=7)
+        else:
+            days(first_week, start - timedelta(days=1), "-")
+        parts.append(
+            f"SELECT student_id, {plus}, 1 AS week_row FROM {weeks}"
+            f" WHERE course_id IN ({courses_sql}) AND week BETWEEN %s AND %s"
+        )
+        params.extend([*course_params, first_week, last_week])
+        weeks_read = (last_week - first_week).days // 7 + 1
+        days(end + timedelta(days=1), last_week + timedelta(days=6), "-")
+    sums = ", ".join(f"sum({c}) AS {c}" for c in WEEK_COLUMNS)
+    union = " UNION ALL ".join(parts)
+    sql = (
+        f"SELECT student_id, {sums}, sum(week_row) AS week_rows"
+        f" FROM ({union}) figures GROUP BY student_id"
+    )
+    return sql, params, weeks_read
+
+
+def fold_weeks_after_read(course_ids, start: date, end: date, rows: int, students: int, weeks: int):
+    """Fold the week sums a window read (window_sums_per_student) when it met more than
+    FOLD_ABOVE rows beyond one per student and week (a week whose rollups are recomputed
+    gains a row each time; the beat task folds the rest)."""
+    if rows - students * weeks > FOLD_ABOVE:
+        _fold_quietly(
+            fold_weeks,
+            course_ids=course_ids,
+            since=_monday(start),
+            until=_monday(end),
+        )
 
 
 def fold_flagged_quietly(app_id: int) -> None:
@@ -110,16 +193,34 @@ def fold_masteries(*, course_ids=None) -> int:
     return _fold(LessonMasteryCount, ("course_id", "lesson_id"), "masteries", where, params)
 
 
+def fold_weeks(*, course_ids=None, since: date | None = None, until: date | None = None) -> int:
+    """Merge each (student, course, week)'s rollup sum deltas into one row (of the courses,
+    a queryset of their ids, and of weeks in [since, until], when given); answer how many
+    rows it replaced."""
+    where, params = [], []
+    if course_ids is not None:
+        courses_sql, params = course_ids.query.sql_with_params()
+        where.append(f"course_id IN ({courses_sql})")
+    if since is not None:
+        where.append("week >= %s")
+        params = [*params, since]
+    if until is not None:
+        where.append("week <= %s")
+        params = [*params, until]
+    return _fold(WeekActivitySum, ("student_id", "course_id", "week"), WEEK_COLUMNS, where, params)
+
+
 def fold_all() -> int:
-    return fold_events() + fold_masteries() + fold_flagged()
+    return fold_events() + fold_masteries() + fold_flagged() + fold_weeks()
 
 
-def _fold(model, keys: tuple[str, ...], value: str, where: list[str], params) -> int:
+def _fold(model, keys: tuple[str, ...], value, where: list[str], params) -> int:
     """Exact under concurrency: the DELETE returns only the rows it removed (a row a
     concurrent fold removed first is skipped, one appended meanwhile is left for next
     time), and their sum is written back in the same statement. Writers of the counted
     table never wait: they only ever insert new rows."""
     table = _table(model)
+    values = (value,) if isinstance(value, str) else tuple(value)
     names = ", ".join(keys)
     same = " AND ".join(f"c.{key} = many.{key}" for key in keys)
     sql = f"""
@@ -128,10 +229,11 @@ def _fold(model, keys: tuple[str, ...], value: str, where: list[str], params) ->
             GROUP BY {names} HAVING count(*) > 1
         ), gone AS (
             DELETE FROM {table} c USING many WHERE {same}
-            RETURNING {", ".join(f"c.{key}" for key in keys)}, c.{value}
+            RETURNING {", ".join(f"c.{key}" for key in keys)}, {", ".join(f"c.{v}" for v in values)}
         ), folded AS (
-            INSERT INTO {table} ({names}, {value})
-            SELECT {names}, sum({value}) FROM gone GROUP BY {names} HAVING sum({value}) <> 0
+            INSERT INTO {table} ({names}, {", ".join(values)})
+            SELECT {names}, {", ".join(f"sum({v})" for v in values)} FROM gone GROUP BY {names}
+            HAVING {" OR ".join(f"sum({v}) <> 0" for v in values)}
         )
         SELECT count(*) FROM gone
     """

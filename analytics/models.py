@@ -194,3 +194,57 @@ class FlaggedClaimCount(models.Model):
 
     def __str__(self):
         return f"app {self.partner_app_id}: {self.claims:+d} flagged claims"
+
+
+class WeekActivitySum(models.Model):
+    """The daily rollups (DailyActivity) summed per student, course and week (its Monday), as
+    append-only deltas: the developer page sums the weeks of its thirty-day window instead
+    of thirty days of rows per student (~40,000 rows for a 2,000-student app, issue 16).
+    Written only by triggers on the rollups (migration analytics.0007): every statement that
+    inserts, updates or deletes rollups adds one row per (student, course, week) it changed,
+    with the differences, in its own transaction, so the sums always equal a SUM over the
+    rollups whatever code wrote them, and recomputes never wait on one shared row.
+    `analytics.counts.fold_weeks` merges a key's rows into one."""
+
+    # No constraints, as EventDayCount: the rollups' own rows cascade; what is left of a
+    # deleted student sums to zero.
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    course = models.ForeignKey(
+        Course,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # weeksum_course_week starts with it
+        related_name="+",
+    )
+    week = models.DateField()  # the Monday of the rollups' (local) days
+    # Deltas of the rollups' columns of the same names.
+    xp = models.DecimalField(max_digits=16, decimal_places=2)
+    active_seconds = models.BigIntegerField()
+    wasted_seconds = models.BigIntegerField()
+    items_answered = models.BigIntegerField()
+    items_correct = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            # Append-only, so a covering index costs no HOT update: a read is index-only.
+            models.Index(
+                fields=["course", "week", "student"],
+                include=[
+                    "xp",
+                    "active_seconds",
+                    "wasted_seconds",
+                    "items_answered",
+                    "items_correct",
+                ],
+                name="weeksum_course_week",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.student_id}/{self.course_id} week of {self.week}: {self.xp:+} XP"

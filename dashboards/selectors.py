@@ -812,30 +812,10 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
     # A subquery in each read below, not a query of its own (the page counts its queries).
     courses = Course.objects.filter(partner_app=app).values("pk")
     outcome_start = today - timedelta(days=OUTCOME_DAYS - 1)
-    # One pass over the window's rollups, per student; the app's totals are their sums.
-    per_student = (
-        rollups(courses=courses, start=outcome_start, end=today)
-        .values("student_id")
-        .annotate(
-            xp=Sum("xp"),
-            active=Sum("active_seconds"),
-            wasted=Sum("wasted_seconds"),
-            answered=Sum("items_answered"),
-            correct=Sum("items_correct"),
-        )
-        .values_list("xp", "active", "wasted", "answered", "correct")
-    )
-    active_students = 0
-    accuracies = []
-    totals = {"xp": Decimal(0), "active": 0, "wasted": 0}
-    for xp, active, wasted, answered, correct in per_student:
-        totals["xp"] += xp
-        totals["active"] += active
-        totals["wasted"] += wasted
-        active_students += 1 if active else 0
-        if answered:
-            accuracies.append(shared.accuracy(Decimal(correct), answered))
-    counts = figures.histogram(accuracies, ACCURACY_EDGES)
+    # The window's rollups summed per student, then bucketed by accuracy, in SQL: a few
+    # rows come back instead of one per student (2,000 rows of five sums were ~10 ms of the
+    # page's Python, issue 16).
+    active_students, totals, counts = _window_per_student(courses, outcome_start, today)
     buckets = [(f"{ACCURACY_EDGES[i]}–{ACCURACY_EDGES[i + 1]}%", n) for i, n in enumerate(counts)]
     # The newest flagged claims (the partial index xpflag_app_flagged_newest), each row
     # carrying the count of all of them, summed from the deltas the flags' triggers keep
@@ -883,6 +863,59 @@ def app_report(app: PartnerApp, today: date) -> AppReport:
         event_days=events_per_event_day(app, since, today, rejected_by_event_day),
         alignment=alignment,
     )
+
+
+def _accuracy_bucket_sql(edges: list[int]) -> str:
+    """The SQL of figures.histogram's bucket index for a student's accuracy, 100 × correct
+    ÷ answered, compared exactly in integers (value ≥ edge ⇔ 100 × correct ≥ edge ×
+    answered): the number of edges at or below the value, less one (bisect_right), the
+    last bucket including its upper edge; NULL when nothing was answered."""
+    at_or_below = " + ".join(
+        f"(CASE WHEN 100 * items_correct >= {int(edge)} * items_answered THEN 1 ELSE 0 END)"
+        for edge in edges
+    )
+    return (
+        "CASE WHEN items_answered IS NULL OR items_answered <= 0 THEN NULL"
+        f" WHEN 100 * items_correct = {int(edges[-1])} * items_answered THEN {len(edges) - 2}"
+        f" ELSE {at_or_below} - 1 END"
+    )
+
+
+def _window_per_student(courses, start: date, end: date) -> tuple[int, dict, list[int]]:
+    """(active students, {"xp", "active", "wasted"} totals, students per ACCURACY_EDGES
+    bucket) of the rollups of `courses` (an id subquery) in [start, end]: each student's
+    sums over the window, a student active when their active seconds sum to more than 0,
+    their accuracy shared.accuracy of their sums, bucketed as figures.histogram does. One
+    statement over the week sums the rollups' triggers keep (analytics.counts: about five
+    week rows and a few days of rollups a student, where summing thirty days of rollups
+    read ~40,000 rows at 2,000 students); one row per bucket comes back."""
+    per_student, params, weeks = stored.window_sums_per_student(courses, start, end)
+    sql = f"""
+        SELECT bucket, count(*), sum(xp), sum(active_seconds), sum(wasted_seconds),
+               count(*) FILTER (WHERE active_seconds <> 0), sum(week_rows),
+               count(*) FILTER (WHERE week_rows > 0)
+        FROM (SELECT xp, active_seconds, wasted_seconds, week_rows,
+                     {_accuracy_bucket_sql(ACCURACY_EDGES)} AS bucket
+              FROM ({per_student}) per_student) bucketed
+        GROUP BY bucket
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    counts = [0] * (len(ACCURACY_EDGES) - 1)
+    totals = {"xp": Decimal(0), "active": 0, "wasted": 0}
+    active_students = week_rows = students_with_weeks = 0
+    for bucket, students, xp, active, wasted, active_here, read, with_weeks in rows:
+        totals["xp"] += xp
+        totals["active"] += int(active)  # sums of bigint answer numeric
+        totals["wasted"] += int(wasted)
+        active_students += active_here
+        week_rows += int(read)
+        students_with_weeks += with_weeks
+        if bucket is not None and 0 <= bucket < len(counts):
+            counts[bucket] += students
+    stored.fold_weeks_after_read(courses, start, end, week_rows, students_with_weeks, weeks)
+    return active_students, totals, counts
 
 
 def events_per_event_day(
@@ -988,30 +1021,39 @@ def accepted_per_day(app: PartnerApp, since: date, today: date) -> dict[date, in
 
 
 def _top_rejections(app: PartnerApp, limit: int = 5) -> list[RejectionReason]:
-    """The most frequent reasons among the newest rejections, each with one example (the
-    newest rejection giving it). Two queries: the reasons of the newest REJECTION_SAMPLE,
-    then the bodies of the few examples shown (reading and decoding 500 bodies and building
-    500 model instances for five of them was ~5 ms of the developer page's Python)."""
-    recent = RejectedEvent.objects.filter(partner_app=app).order_by("-received_at", "-pk")[
-        :REJECTION_SAMPLE
-    ]
-    counts = Counter()
-    examples = {}  # reason -> (pk, errors) of the newest rejection giving it
-    for pk, errors in recent.values_list("pk", "errors"):
-        for reason in errors or []:
-            counts[reason] += 1
-            examples.setdefault(reason, (pk, errors))
-    top = counts.most_common(limit)
-    if not top:
-        return []
-    bodies = dict(
-        RejectedEvent.objects.filter(pk__in={examples[reason][0] for reason, _ in top}).values_list(
-            "pk", "raw"
+    """The most frequent reasons among the newest REJECTION_SAMPLE rejections (each reason
+    an event's errors name, as often as it names it), ties in the order first met from the
+    newest, each with one example: the newest rejection giving it, its body and all its
+    errors. One statement counting in SQL; only the shown reasons come back (reading and
+    decoding 500 rejections' errors was ~3 ms of the developer page's Python, issue 16)."""
+    table = connection.ops.quote_name(RejectedEvent._meta.db_table)
+    sql = f"""
+        WITH recent AS (
+            SELECT id, errors, row_number() OVER (ORDER BY received_at DESC, id DESC) AS n
+            FROM {table} WHERE partner_app_id = %s
+            ORDER BY received_at DESC, id DESC LIMIT %s
+        ), reasons AS (
+            SELECT e.reason, count(*) AS times, min(ARRAY[r.n, e.k]) AS first
+            FROM recent r,
+                 jsonb_array_elements_text(CASE WHEN jsonb_typeof(r.errors) = 'array'
+                                                THEN r.errors ELSE '[]' END)
+                     WITH ORDINALITY AS e(reason, k)
+            GROUP BY e.reason ORDER BY times DESC, first LIMIT %s
         )
-    )
+        SELECT reasons.reason, reasons.times, example.errors::text, example.raw::text
+        FROM reasons
+        JOIN recent ON recent.n = reasons.first[1]
+        JOIN {table} example ON example.id = recent.id
+        ORDER BY reasons.times DESC, reasons.first
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [app.pk, REJECTION_SAMPLE, limit])
+        rows = cursor.fetchall()
     return [
-        RejectionReason(reason, n, bodies[examples[reason][0]], examples[reason][1])
-        for reason, n in top
+        RejectionReason(
+            reason, times, json.loads(raw) if raw is not None else None, json.loads(errors)
+        )
+        for reason, times, errors, raw in rows
     ]
 
 

@@ -34,6 +34,7 @@ from gradebook.models import (
     XpEntry,
     XpFlag,
 )
+from tests.dashboards import test_week_activity_sums as week_sums
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import pages as bench_pages  # noqa: E402
@@ -97,6 +98,9 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     )
     assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
     assert flagged_counts() == flagged_claims()
+    # The rollups' week sums (kept by triggers on the generator's inserts too) equal a SUM
+    # over the rollups.
+    assert week_sums.stored_sums() == week_sums.summed_rollups() != {}
     generated = snapshot()
     # Every kind of row the pages read is there, not only the events.
     assert all(generated[name] for name in generated), {k: len(v) for k, v in generated.items()}
@@ -117,6 +121,7 @@ def test_the_generated_history_is_what_the_pipeline_derives_from_its_events():
     # triggers' deltas sum to the same counts.
     assert mastery_counts() == Counter(LessonMastery.objects.values_list("course_id", "lesson_id"))
     assert flagged_counts() == flagged_claims() != Counter()
+    assert week_sums.stored_sums() == week_sums.summed_rollups() != {}
 
 
 def flagged_claims() -> Counter:
