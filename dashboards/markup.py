@@ -67,6 +67,8 @@ def xp_bars(rows) -> SafeString:
             fill = "fill"
         if not row.started:
             what = "not started"
+        elif not row.xp_goal:
+            what = f"{number(row.xp, -1)} XP, {_no_goal(row)}"
         else:
             what = f"{number(row.xp, -1)} of {number(row.xp_goal, -1)} XP"
         out.append(
@@ -77,6 +79,16 @@ def xp_bars(rows) -> SafeString:
             "    </li>"
         )
     return mark_safe("".join(out))  # noqa: S308 (escaped above)
+
+
+def _no_goal(row) -> str:
+    """Why a row asks no XP: its course is finished (by rule no goal), or the period has no
+    school day or the course no daily goal. "of 0 XP" read as a goal of zero, met."""
+    return "course finished" if row.progress.complete else "no goal"
+
+
+def _goal_of(row) -> str:
+    return f"/ {number(row.xp_goal, -1)}" if row.xp_goal else _no_goal(row)
 
 
 def _goal_cell(row, single_day: bool) -> str:
@@ -124,7 +136,7 @@ def class_rows(rows, class_pk: int, single_day: bool) -> SafeString:
             f'    <th scope="row" data-label="Student"><a href="/classes/{class_pk}/students/'
             f'{student.pk}/">{escape(row.name)}</a></th>\n'
             f'    <td class="num" data-col="xp" data-label="XP">{number(row.xp, -1)} '
-            f"<small>/ {number(row.xp_goal, -1)}</small></td>\n"
+            f"<small>{_goal_of(row)}</small></td>\n"
             f'    <td data-col="goal" data-label="Goals met">{_goal_cell(row, single_day)}</td>\n'
             f'    <td class="num" data-col="accuracy" data-label="Accuracy">'
             f"{'–' if accuracy is None else number(accuracy, 0) + '%'}</td>\n"

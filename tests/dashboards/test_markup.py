@@ -1,6 +1,7 @@
 """The class page's markup built in Python (dashboards.markup) writes what the template loops
 it replaced wrote, byte for byte: the loops are kept here as the reference."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal
 
@@ -15,15 +16,16 @@ from dashboards.selectors import ClassReport, Period, StudentRow
 from gradebook.selectors import Progress
 from rostering.models import Class, CourseComponent, User
 
-# The template loops of class_detail.html and _class_table.html before issue 16's change.
+# The template loops of class_detail.html and _class_table.html before issue 16's change
+# (with the no-goal wording added after it: a finished course asks no XP, "of 0 XP" misread).
 XP_BARS = """{% for row in report.rows %}<li>
       <span class="who">{{ row.student.first_name }} {{ row.student.last_name|first }}.</span>
       <span class="bar" aria-hidden="true"><span class="fill{% if row.xp_goal and row.xp >= row.xp_goal %} done{% endif %}" style="width: {{ row.xp_goal_percent }}%"></span></span>
-      <span class="what">{% if not row.started %}not started{% else %}{{ row.xp|floatformat:"-1" }} of {{ row.xp_goal|floatformat:"-1" }} XP{% endif %}</span>
+      <span class="what">{% if not row.started %}not started{% elif not row.xp_goal %}{{ row.xp|floatformat:"-1" }} XP, {% if row.progress.complete %}course finished{% else %}no goal{% endif %}{% else %}{{ row.xp|floatformat:"-1" }} of {{ row.xp_goal|floatformat:"-1" }} XP{% endif %}</span>
     </li>{% endfor %}"""  # noqa: E501
 CLASS_ROWS = """{% for row in rows %}<tr data-student="{{ row.student.sourced_id }}"{% if not row.started %} class="not-started"{% endif %}>
     <th scope="row" data-label="Student"><a href="/classes/{{ report.klass.pk }}/students/{{ row.student.pk }}/">{{ row.name }}</a></th>
-    <td class="num" data-col="xp" data-label="XP">{{ row.xp|floatformat:"-1" }} <small>/ {{ row.xp_goal|floatformat:"-1" }}</small></td>
+    <td class="num" data-col="xp" data-label="XP">{{ row.xp|floatformat:"-1" }} <small>{% if not row.xp_goal %}{% if row.progress.complete %}course finished{% else %}no goal{% endif %}{% else %}/ {{ row.xp_goal|floatformat:"-1" }}{% endif %}</small></td>
     <td data-col="goal" data-label="Goals met">{% if not row.started %}<span class="muted">not started</span>{% elif not row.days_expected %}<span class="muted">no school day</span>{% elif report.period.single_day %}{% if row.goal_met %}<span class="met">met</span>{% else %}<span class="not-met">not met</span>{% endif %}{% else %}<span class="{% if row.goal_met %}met{% else %}not-met{% endif %}">{{ row.days_met }} of {{ row.days_expected }} days</span>{% endif %}</td>
     <td class="num" data-col="accuracy" data-label="Accuracy">{% if row.period_accuracy is None %}–{% else %}{{ row.period_accuracy|floatformat:0 }}%{% endif %}</td>
     <td class="num" data-col="active" data-label="Active min">{{ row.active_minutes|floatformat:0 }}</td>
@@ -163,3 +165,17 @@ def test_the_class_pages_rows_and_grids_are_the_template_loops_markup(single_day
     if students:
         assert "O&#x27;Lovelace &amp; &lt;Co&gt;" in built["class_rows"]
         assert "Wed 7 Oct" in built["class_rows"]
+
+
+def test_a_row_without_an_xp_goal_says_why_instead_of_of_0_xp():
+    """A finished course (and a period without school days) asks no XP: the bar and the
+    table say so rather than "9.95 of 0 XP" (row 3 finished; row 1 given no goal)."""
+    rows = _rows()
+    rows[0] = dataclasses.replace(rows[0], xp_goal=Decimal(0))
+    bars = markup.xp_bars(rows)
+    table = markup.class_rows(rows, class_pk=7, single_day=False)
+    assert "of 0 XP" not in bars and "/ 0<" not in table
+    finished, given_none = (markup.number(rows[i].xp, -1) for i in (2, 0))
+    assert f"{finished} XP, course finished" in bars and f"{given_none} XP, no goal" in bars
+    assert f"{finished} <small>course finished</small>" in table
+    assert f"{given_none} <small>no goal</small>" in table
