@@ -16,7 +16,9 @@ Sides, each on this machine and 127.0.0.1 only:
 - Kolibri 0.19.5, its own server and SQLite (a provisioned home kept in the cache, copied
   fresh for each run), learners logged in through /api/auth/session/ with CSRF, content
   sessions of synthetic UUID content ids (no content import).
-Then the goals without a peer: processing on the standard mix (bench/processing.py: one
+Last, the 100-event ingest and COPY again with fsync, synchronous_commit and
+full_page_writes on (`--no-durable` to skip; the other phases use the server's own settings,
+printed). Then the goals without a peer: processing on the standard mix (bench/processing.py: one
 worker against 2,000 events/s, two workers ÷ one with lock waits, 60 s of mixed load), the
 demo's seeding against 30 s (bench/seeding.py, `--no-seeding` to skip) and the pages at
 0.5 M and 5 M events (bench/pages.py in a database of its own, `--pages` with no size to
@@ -33,6 +35,7 @@ before the clock starts. Not part of `make test`.
 
 import argparse
 import base64
+import contextlib
 import http.client
 import json
 import multiprocessing
@@ -526,6 +529,11 @@ def main():
     parser.add_argument("--no-peers", action="store_true", help="ours and COPY only")
     parser.add_argument("--no-seeding", action="store_true", help="skip the demo's seeding")
     parser.add_argument(
+        "--no-durable",
+        action="store_true",
+        help="skip the ingest round with fsync, synchronous_commit and full_page_writes on",
+    )
+    parser.add_argument(
         "--pages",
         type=int,
         nargs="*",
@@ -680,6 +688,32 @@ def print_logger_cpu(put1: list, put4: list, clients: int) -> None:
     )
 
 
+DURABLE = ("fsync", "synchronous_commit", "full_page_writes")
+
+
+@contextlib.contextmanager
+def durable_settings():
+    """The server with every commit flushed to disk (fsync, synchronous_commit and
+    full_page_writes on, the settings a school's server keeps), for the block: set with ALTER
+    SYSTEM and a reload, which the open sessions (gunicorn's kept connections too) take at
+    their next statement, then reset to what the cluster was started with."""
+    from django.db import connection
+
+    def apply(sql: str) -> None:
+        with connection.cursor() as cursor:
+            for name in DURABLE:
+                cursor.execute(sql.format(name=name))
+            cursor.execute("SELECT pg_reload_conf()")
+        time.sleep(1)  # the reload reaches every backend (a signal, not waited for)
+        print(ingest.pg_settings(), flush=True)
+
+    apply("ALTER SYSTEM SET {name} = on")
+    try:
+        yield
+    finally:
+        apply("ALTER SYSTEM RESET {name}")
+
+
 def processing_phases(args, broker: str, table: Table) -> None:
     """Issue 16's processing goals on the standard mix (bench/processing.py): one worker's
     events/s and CPU per event, two workers ÷ one with lock waits sampled from
@@ -767,7 +801,18 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
         put1.append((*logger_round(ours, kolibri, 1, args.puts // 3), load()))
     for _ in range(rounds):
         put4.append((*logger_round(ours, kolibri, clients, args.puts), load()))
-    ours.bulk_events = len(bulk_copy) * args.events
+    durable = []
+    if not args.no_durable:
+        # The same 100-event envelopes and COPY with every write flushed (last: the
+        # settings are the server's, the other phases ran without them)
+        with durable_settings():
+            for _ in range(rounds):
+                requests, start = ours.caliper(args.events // 100, 100)
+                meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
+                a = drive(ours.port, split(requests, clients))
+                a["cpu"] = meter.per(a["requests"] * 100)
+                durable.append((a, ingest.copy_rate(ours.shape, start, args.events), load()))
+    ours.bulk_events = (len(bulk_copy) + len(durable)) * args.events
 
     print()
     table.add(
@@ -779,6 +824,19 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
         [x for *_, x in bulk_copy],
     )
     print("  ours, CPU per accepted event: " + " | ".join(a["cpu"] for a, _, _ in bulk_copy))
+    if durable:
+        table.add(
+            f"ingest, 100-event envelopes, {clients} clients, durable settings (events/s)",
+            [a["rate"] * 100 for a, _, _ in durable],
+            "PostgreSQL COPY, same rows, same settings (rows/s)",
+            [c["rate"] for _, c, _ in durable],
+            "",
+            [x for *_, x in durable],
+        )
+        print(
+            "  ours, CPU per accepted event, durable settings: "
+            + " | ".join(a["cpu"] for a, _, _ in durable)
+        )
     if ralph:
         add_against_peer(
             table,
