@@ -54,19 +54,6 @@ TRANSIENT = (OperationalError, InterfaceError)
 ERROR_KEPT = 2000  # characters of a failed event's error that are stored
 
 
-# How many events one task processes at most: its own (an envelope's) and, from a worker,
-# the oldest other pending events no other worker holds (`process(claim=...)`). A task's
-# fixed cost (the batch's reads, lock and rollup statements, the commit) is then shared by
-# up to this many events instead of one envelope's, and the tasks of the events it took
-# find nothing left to do (docs/decisions.md, "Processing in batches of up to 1,000
-# events"). The rollups' recompute is the largest of those costs: a batch of the standard
-# mix touches every student's day whatever its size, and each key is derived from all of
-# its day's rows, so 4,000 events a batch recompute each key a quarter as often as 1,000
-# (CPU per event, worker + PostgreSQL, 262 -> 201 us in process; docs/performance.md). A
-# shallow backlog still makes small batches: a task takes only what is pending.
-CLAIM_UP_TO = 4000
-
-
 def process(event_ids: list[int], *, claim: int = 0) -> int:
     """Process the stored events among `event_ids` that still wait and, when `claim` is
     larger than their number, up to `claim` events in all: the oldest other pending events

@@ -6,6 +6,7 @@ the sweep, the pipeline and the tasks import one another in one direction only."
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
 from . import pipeline
@@ -28,10 +29,10 @@ def process_events(self, event_ids: list[int]) -> int:
     """Process stored events by id (never payloads). A unique-key clash with a concurrent
     worker raises and retries; the retry finds the work done and writes nothing.
 
-    A worker also takes other pending events, up to pipeline.CLAIM_UP_TO in all (the
+    A worker also takes other pending events, up to settings.PIPELINE_CLAIM_UP_TO in all (the
     oldest, none another worker holds): the queue's later tasks then find their events done.
     Run in process (no broker: the request or the sweep itself), it takes only its own."""
-    claim = 0 if self.request.is_eager else pipeline.CLAIM_UP_TO
+    claim = 0 if self.request.is_eager else settings.PIPELINE_CLAIM_UP_TO
     return pipeline.process(event_ids, claim=claim)
 
 

@@ -354,6 +354,19 @@ SWEEP_MAX_EVENTS = env.int("SWEEP_MAX_EVENTS", default=100_000)
 # `manage.py pipeline_health` calls the pipeline behind once an event has waited this long:
 # five sweeps' worth, so a single lost task or a short outage does not page anyone.
 PIPELINE_MAX_PENDING_AGE_SECONDS = env.int("PIPELINE_MAX_PENDING_AGE_SECONDS", default=300)
+# How many events a worker's task processes at most: its own (an envelope's) and the oldest
+# other pending events no other worker holds (events.pipeline.process(claim=...)). A task's
+# fixed cost (the batch's reads, lock and rollup statements, the commit) is then shared by
+# up to this many events instead of one envelope's, and the tasks of the events it took
+# find nothing left to do (docs/decisions.md, "Processing in batches of up to 1,000
+# events"). The rollups' recompute is the largest of those costs: a batch of the standard
+# mix touches every student's day whatever its size, and each key is derived from all of
+# its day's rows, so 4,000 events a batch recompute each key a quarter as often as 1,000
+# (CPU per event, worker + PostgreSQL, 262 -> 201 us in process; docs/performance.md). A
+# shallow backlog still makes small batches: a task takes only what is pending. A batch
+# holds an advisory lock per XP source it touches until it commits (~1,700 for 4,000
+# events of the standard mix): lower it where max_locks_per_transaction cannot be raised.
+PIPELINE_CLAIM_UP_TO = env.int("PIPELINE_CLAIM_UP_TO", default=4000)
 PARKED_RETRY_WINDOW = timedelta(days=env.int("PARKED_RETRY_DAYS", default=30))
 
 # --- Security when not in debug mode ---

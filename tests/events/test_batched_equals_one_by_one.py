@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db.models import Sum
 
 from analytics.models import DailyActivity
@@ -196,7 +197,7 @@ def test_one_batch_claiming_every_event_equals_the_events_one_by_one_in_any_orde
 
     forget_processing()
     # One task of one event that claims the rest, as a worker's task does.
-    assert pipeline.process(order[:1], claim=pipeline.CLAIM_UP_TO) == len(stored)
+    assert pipeline.process(order[:1], claim=settings.PIPELINE_CLAIM_UP_TO) == len(stored)
 
     assert outcome() == one_by_one
 

@@ -325,14 +325,14 @@ class Worker:
 
 @pytest.fixture
 def start_worker(broker, tmp_path):
-    """start_worker(pool="solo", concurrency=1) → a running Worker on the test database."""
+    """start_worker(pool="solo", concurrency=1, env=None) → a running Worker on the test
+    database (`env`: environment variables added to the usual ones)."""
     started: list[Worker] = []
 
-    def start(pool: str = "solo", concurrency: int = 1) -> Worker:
+    def start(pool: str = "solo", concurrency: int = 1, env: dict | None = None) -> Worker:
         name = f"integration-{len(started) + 1}"
-        worker = Worker(
-            name, pool, concurrency, subprocess_env(broker.broker_url), tmp_path / f"{name}.log"
-        )
+        environment = {**subprocess_env(broker.broker_url), **(env or {})}
+        worker = Worker(name, pool, concurrency, environment, tmp_path / f"{name}.log")
         started.append(worker)
         return worker
 

@@ -23,6 +23,10 @@ pytestmark = [
 ]
 
 RUNS = 1_000  # 2,000 events, 20 envelopes
+# Batches of two envelopes: the 2,000 events are ten tasks' work, so the kill lands while
+# some of them run and others wait (with the default 4,000 one task took all of them, and
+# the first commit was the last).
+CLAIM = {"PIPELINE_CLAIM_UP_TO": "200"}
 
 
 def test_tasks_of_a_killed_pool_process_are_requeued_and_run_once(
@@ -30,7 +34,7 @@ def test_tasks_of_a_killed_pool_process_are_requeued_and_run_once(
 ):
     envelopes, expected = workload(students, RUNS, seed=7)
     post_all(app_api, envelopes)
-    worker = start_worker(pool="prefork", concurrency=2)
+    worker = start_worker(pool="prefork", concurrency=2, env=CLAIM)
     wait_for(
         lambda: processed() >= 200,
         timeout=60,
