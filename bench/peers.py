@@ -656,6 +656,30 @@ def add_against_peer(
     )
 
 
+def bulk_round(ours: Ours, events: int, clients: int) -> tuple[dict, int]:
+    """Ours: `events` events in 100-event envelopes from `clients` clients, with the CPU
+    per accepted event; and the first event's number, for COPY to send the same rows."""
+    requests, start = ours.caliper(events // 100, 100)
+    meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
+    a = drive(ours.port, split(requests, clients))
+    a["cpu"] = meter.per(a["requests"] * 100)
+    return a, start
+
+
+def add_against_copy(table: Table, what: str, rounds: list, settings: str) -> None:
+    """The rounds of `bulk_round` beside COPY's, and ours' CPU per accepted event."""
+    under = f", {settings}" if settings else ""
+    table.add(
+        f"{what}{under} (events/s)",
+        [a["rate"] * 100 for a, _, _ in rounds],
+        f"PostgreSQL COPY, same rows{', same settings' if settings else ''} (rows/s)",
+        [c["rate"] for _, c, _ in rounds],
+        "",
+        [x for *_, x in rounds],
+    )
+    print(f"  ours, CPU per accepted event{under}: " + " | ".join(a["cpu"] for a, _, _ in rounds))
+
+
 def logger_round(ours: Ours, kolibri: Kolibri | None, clients: int, puts: int):
     """One round of the logger phase: ours, then Kolibri's, each with the CPU its server
     spent per PUT (ours: gunicorn and PostgreSQL; Kolibri: its server process, SQLite
@@ -784,12 +808,8 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
     ours.bulk_first = ours.next_event
     for _ in range(rounds):
         # 100-event envelopes, 4 clients; COPY of the same rows; Ralph, 100 statements a POST
-        requests, start = ours.caliper(args.events // 100, 100)
-        meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
-        a = drive(ours.port, split(requests, clients))
-        a["cpu"] = meter.per(a["requests"] * 100)
-        copied = ingest.copy_rate(ours.shape, start, args.events)
-        bulk_copy.append((a, copied, load()))
+        a, start = bulk_round(ours, args.events, clients)
+        bulk_copy.append((a, ingest.copy_rate(ours.shape, start, args.events), load()))
         if ralph:
             ralph.start()
             statements = ralph.statements(ours.shape, start, args.events // 100, 100)
@@ -807,35 +827,15 @@ def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, t
         # settings are the server's, the other phases ran without them)
         with durable_settings():
             for _ in range(rounds):
-                requests, start = ours.caliper(args.events // 100, 100)
-                meter = ingest.CpuMeter(ours.server.pid, ours.pg_pid)
-                a = drive(ours.port, split(requests, clients))
-                a["cpu"] = meter.per(a["requests"] * 100)
+                a, start = bulk_round(ours, args.events, clients)
                 durable.append((a, ingest.copy_rate(ours.shape, start, args.events), load()))
     ours.bulk_events = (len(bulk_copy) + len(durable)) * args.events
 
     print()
-    table.add(
-        f"ingest, 100-event envelopes, {clients} clients (events/s)",
-        [a["rate"] * 100 for a, _, _ in bulk_copy],
-        "PostgreSQL COPY, same rows (rows/s)",
-        [c["rate"] for _, c, _ in bulk_copy],
-        "",
-        [x for *_, x in bulk_copy],
-    )
-    print("  ours, CPU per accepted event: " + " | ".join(a["cpu"] for a, _, _ in bulk_copy))
+    add_against_copy(table, f"ingest, 100-event envelopes, {clients} clients", bulk_copy, "")
     if durable:
-        table.add(
-            f"ingest, 100-event envelopes, {clients} clients, durable settings (events/s)",
-            [a["rate"] * 100 for a, _, _ in durable],
-            "PostgreSQL COPY, same rows, same settings (rows/s)",
-            [c["rate"] for _, c, _ in durable],
-            "",
-            [x for *_, x in durable],
-        )
-        print(
-            "  ours, CPU per accepted event, durable settings: "
-            + " | ".join(a["cpu"] for a, _, _ in durable)
+        add_against_copy(
+            table, f"ingest, 100-event envelopes, {clients} clients", durable, "durable settings"
         )
     if ralph:
         add_against_peer(
