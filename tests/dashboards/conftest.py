@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 
 from analytics.models import DailyActivity
+from events import services
 from gradebook.models import LessonMastery, MasteryCredit
 from rostering.models import Class, Course, CourseComponent, PartnerApp, User
 from tests.factories import (
@@ -174,6 +176,11 @@ def history(students, course, lessons, *, days):
     MasteryCredit.objects.bulk_create(credits)
 
 
+# A Caliper envelope's send time and data version for the developer page's tests (`send`).
+NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)
+DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
+
+
 @pytest.fixture
 def frozen_today():
     import time_machine
@@ -195,3 +202,20 @@ def login(client):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def send(school, django_capture_on_commit_callbacks):
+    def post(*events):
+        body = orjson.dumps(
+            {
+                "sensor": "https://app.example",
+                "sendTime": NOW.isoformat(),
+                "dataVersion": DATA_VERSION,
+                "data": list(events),
+            }
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.ingest(app=school.app, body=body)
+
+    return post

@@ -7,16 +7,10 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
-import orjson
-import pytest
-
-from events import services
 from events.models import CaliperEvent, RejectedEvent
 
-from .conftest import TODAY
+from .conftest import DATA_VERSION, NOW, TODAY
 
-DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
-NOW = datetime(2026, 11, 20, 14, tzinfo=UTC)
 ACTIVITY = "https://app.example/activities/Math/g3/fractions-warmup"
 
 
@@ -47,23 +41,6 @@ def timeback_event(kind, student, course, object_id, items, *, at=NOW, run="run-
     if kind == "ActivityEvent":
         event["generated"]["attempt"] = attempt
     return event
-
-
-@pytest.fixture
-def send(school, django_capture_on_commit_callbacks):
-    def post(*events):
-        body = orjson.dumps(
-            {
-                "sensor": "https://app.example",
-                "sendTime": NOW.isoformat(),
-                "dataVersion": DATA_VERSION,
-                "data": list(events),
-            }
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            return services.ingest(app=school.app, body=body)
-
-    return post
 
 
 def page_of(school, login):

@@ -10,7 +10,6 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
-import orjson
 import pytest
 from django.db import connection
 from django.db.models import Sum
@@ -18,13 +17,12 @@ from django.db.models import Sum
 from analytics import counts
 from analytics.models import DailyActivity, WeekActivitySum
 from dashboards.selectors import _window_per_student
-from events import services
 from events.models import RejectedEvent
 from rostering.models import Course
 from tests.factories import StudentFactory
 
-from .conftest import TODAY
-from .test_developer_why import DATA_VERSION, NOW, timeback_event
+from .conftest import NOW, TODAY
+from .test_developer_why import timeback_event
 from .test_window_per_student import student_by_student
 
 pytestmark = [pytest.mark.django_db]
@@ -51,23 +49,6 @@ def stored_sums() -> dict:
         for r in rows
     }
     return {key: v for key, v in sums.items() if any(v)}
-
-
-@pytest.fixture
-def send(school, django_capture_on_commit_callbacks):
-    def post(*events):
-        body = orjson.dumps(
-            {
-                "sensor": "https://app.example",
-                "sendTime": NOW.isoformat(),
-                "dataVersion": DATA_VERSION,
-                "data": list(events),
-            }
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            return services.ingest(app=school.app, body=body)
-
-    return post
 
 
 def test_the_week_sums_equal_the_rollups_after_ingesting_late_duplicate_and_rejected_events(

@@ -57,3 +57,17 @@ def exercise_start(node="lesson-1", model=None, **extra) -> dict:
 
 def answer(item: str, correct: float = 1, **extra) -> dict:
     return {"item": item, "correct": correct, "time_spent": 10, "answer": {"x": 1}, **extra}
+
+
+def start_session(client, body) -> str:
+    """POST a content session; its id (the request must succeed)."""
+    response = client.post(START, body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()["session_id"]
+
+
+def put_ok(client, session, body) -> dict:
+    """PUT to a content session; the answer's JSON (the request must succeed)."""
+    response = client.put(f"{START}/{session}", body, format="json")
+    assert response.status_code == 200, response.content
+    return response.json()

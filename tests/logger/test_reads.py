@@ -5,23 +5,11 @@ import pytest
 from logger.models import AttemptLog, ContentSessionLog, ContentSummaryLog, MasteryLog
 from rostering import services
 
-from .conftest import START, answer, exercise_start
+from .conftest import START, answer, exercise_start, put_ok, start_session
 
 pytestmark = pytest.mark.django_db
 
 TRIES = "/api/logger/masterylog?content=lesson-1&user=stu-1"
-
-
-def start(client, body):
-    response = client.post(START, body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()["session_id"]
-
-
-def put(client, session, body):
-    response = client.put(f"{START}/{session}", body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 @pytest.fixture
@@ -29,8 +17,8 @@ def two_tries(browser):
     """Try 1: q1 wrong, q2 right, q3 right (mastered, 2 in a row), 60 s; try 2: q1 right,
     q2 wrong, 20 s."""
     model = {"type": "num_correct_in_a_row_2"}
-    first = start(browser, exercise_start(model=model))
-    put(
+    first = start_session(browser, exercise_start(model=model))
+    put_ok(
         browser,
         first,
         {
@@ -38,8 +26,8 @@ def two_tries(browser):
             "interactions": [answer("q1", correct=0), answer("q2"), answer("q3")],
         },
     )
-    second = start(browser, exercise_start(model=model, repeat=True))
-    put(
+    second = start_session(browser, exercise_start(model=model, repeat=True))
+    put_ok(
         browser,
         second,
         {"time_spent_delta": 20, "interactions": [answer("q1"), answer("q2", correct=0)]},
@@ -47,8 +35,8 @@ def two_tries(browser):
 
 
 def test_total_progress_counts_completed_content_and_completed_tries(browser, two_tries):
-    video = start(browser, {"node_id": "video-1", "kind": "video"})
-    put(browser, video, {"progress": 1})
+    video = start_session(browser, {"node_id": "video-1", "kind": "video"})
+    put_ok(browser, video, {"progress": 1})
 
     response = browser.get("/api/logger/totalcontentprogress/stu-1")
 
@@ -199,7 +187,7 @@ def test_a_partner_cannot_reach_students_outside_its_courses(partner):
 def test_a_partner_cannot_reach_another_apps_content_or_sessions(partner, make_partner, browser):
     other = make_partner("Other App")
     services.upsert_course(sourced_id="course-o", title="Other", partner_app=other.app)
-    session = start(browser, exercise_start())
+    session = start_session(browser, exercise_start())
 
     response = other.post(START, exercise_start(user_id="stu-1"), format="json")
     assert response.status_code == 404  # stu-1 is not enrolled in the other app's course
@@ -218,9 +206,9 @@ def test_a_partner_needs_events_write_to_log(make_partner, logger_course):
 def test_an_update_with_one_interaction_takes_a_bounded_number_of_queries(
     browser, django_assert_num_queries
 ):
-    session = start(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
+    session = start_session(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
     for i in range(30):
-        put(browser, session, {"interactions": [answer(f"q{i}", correct=0)]})
+        put_ok(browser, session, {"interactions": [answer(f"q{i}", correct=0)]})
 
     # Session login (2) and the transaction's savepoint (2, inside the test's transaction),
     # then the update's own six: the locked session and summary; the locked try with its
@@ -229,25 +217,25 @@ def test_an_update_with_one_interaction_takes_a_bounded_number_of_queries(
     # outcomes' staleness read. 19 before the writes went into one statement, 14 before
     # the reads around the try did.
     with django_assert_num_queries(10):
-        put(browser, session, {"time_spent_delta": 10, "interactions": [answer("last")]})
+        put_ok(browser, session, {"time_spent_delta": 10, "interactions": [answer("last")]})
 
 
 def test_an_update_costs_the_same_queries_whatever_the_history_of_the_try(
     browser, django_assert_num_queries
 ):
-    session = start(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
-    put(browser, session, {"interactions": [answer("q0", correct=0)]})
+    session = start_session(browser, exercise_start(model={"type": "m_of_n", "m": 10, "n": 10}))
+    put_ok(browser, session, {"interactions": [answer("q0", correct=0)]})
     with django_assert_num_queries(10) as short:
-        put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a", correct=0)]})
+        put_ok(browser, session, {"time_spent_delta": 5, "interactions": [answer("a", correct=0)]})
     for batch in range(6):
-        put(
+        put_ok(
             browser,
             session,
             {"interactions": [answer(f"b{batch}-{i}", correct=0) for i in range(100)]},
         )
 
     with django_assert_num_queries(10) as long:
-        answered = put(
+        answered = put_ok(
             browser, session, {"time_spent_delta": 5, "interactions": [answer("b", correct=1)]}
         )
 
@@ -261,8 +249,8 @@ def test_an_update_costs_the_same_queries_whatever_the_history_of_the_try(
 def test_the_start_answer_reads_a_bounded_window_of_a_long_history(
     browser, django_assert_max_num_queries
 ):
-    session = start(browser, exercise_start(model={"type": "m_of_n", "m": 5, "n": 5}))
-    put(browser, session, {"interactions": [answer(f"q{i}", correct=0) for i in range(100)]})
+    session = start_session(browser, exercise_start(model={"type": "m_of_n", "m": 5, "n": 5}))
+    put_ok(browser, session, {"interactions": [answer(f"q{i}", correct=0) for i in range(100)]})
 
     with django_assert_max_num_queries(12) as captured:
         response = browser.post(START, exercise_start(), format="json")

@@ -14,23 +14,11 @@ from analytics.models import DailyActivity
 from analytics.rollups import _derive
 from outcomes.models import GrowthObservation, StaleOutcomes
 
-from .conftest import START, answer, exercise_start
+from .conftest import answer, exercise_start, put_ok, start_session
 
 pytestmark = pytest.mark.django_db
 
 MODEL = {"type": "m_of_n", "m": 10, "n": 10}
-
-
-def start(client, body):
-    response = client.post(START, body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()["session_id"]
-
-
-def put(client, session, body):
-    response = client.put(f"{START}/{session}", body, format="json")
-    assert response.status_code == 200, response.content
-    return response.json()
 
 
 def waits_for_the_server(action) -> int:
@@ -54,15 +42,15 @@ def waits_for_the_server(action) -> int:
 
 
 def test_an_update_with_one_interaction_waits_for_the_server_three_times(browser):
-    session = start(browser, exercise_start(model=MODEL))
-    put(browser, session, {"interactions": [answer("q0", correct=0)]})
+    session = start_session(browser, exercise_start(model=MODEL))
+    put_ok(browser, session, {"interactions": [answer("q0", correct=0)]})
 
     # Besides the test's own: Django's session login (2) and the savepoint and its release
     # around the view's transaction (2). The update's: the locked session and summary; the
     # locked try; then the writes, the rollup's lock and derivation and the outcomes'
     # marking, sent together (4 waits one by one).
     waits = waits_for_the_server(
-        lambda: put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
+        lambda: put_ok(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
     )
 
     assert waits == 4 + 3
@@ -71,9 +59,9 @@ def test_an_update_with_one_interaction_waits_for_the_server_three_times(browser
 def test_the_rollup_written_with_the_update_equals_a_fresh_derivation(
     browser, student, logger_course
 ):
-    session = start(browser, exercise_start(model=MODEL))
+    session = start_session(browser, exercise_start(model=MODEL))
     for i in range(5):
-        put(
+        put_ok(
             browser,
             session,
             {"time_spent_delta": 7, "interactions": [answer(f"q{i}", correct=i % 2)]},
@@ -99,10 +87,10 @@ def test_an_update_inside_an_observed_window_marks_the_apps_outcomes_stale(
         end_date=today + timedelta(days=30),
         start_score=200,
     )
-    session = start(browser, exercise_start(model=MODEL))
+    session = start_session(browser, exercise_start(model=MODEL))
     assert not StaleOutcomes.objects.exists()
 
-    put(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
+    put_ok(browser, session, {"time_spent_delta": 5, "interactions": [answer("a")]})
 
     assert list(StaleOutcomes.objects.values_list("app", flat=True)) == [
         logger_course.partner_app_id
