@@ -8,7 +8,8 @@ session read. `prepared_cursor()` answers a cursor on Django's connection (same
 transaction, same error wrapping, seen by Django's query log and execute wrappers) that
 binds on the server and prepares each statement at its first run; psycopg keeps the
 connection's prepared statements (its last 100) and PostgreSQL re-plans them by itself
-after a schema change.
+after a schema change or an ANALYZE; the connection also plans them again while the tables
+they read may have grown since (`REPLAN_FIRST_AFTER` below).
 
 Such a statement takes one statement only (no `;`-separated batch) and its parameters as
 typed values: cast where the type is not clear from the context (`%s::timestamptz`).
@@ -17,9 +18,11 @@ preparation stays off, so a statement is prepared only when it runs here.
 """
 
 import contextlib
+import time
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.postgresql.base import ServerBindingCursor
+from psycopg.pq import TransactionStatus
 
 # psycopg prepares a statement on its own after this many runs; Django turns that off
 # (None) for every cursor, which also refuses an explicit `prepare=True`. A number no
@@ -52,11 +55,46 @@ def prepared_cursor():
         # which only costs planning again.)
         with raw.cursor() as setup:
             setup.execute("SET plan_cache_mode = force_generic_plan")
+        raw._plans_due = (time.monotonic() + REPLAN_FIRST_AFTER, REPLAN_FIRST_AFTER)
+    else:
+        _replan_when_due(connection, raw)
     connection.validate_thread_sharing()
     cursor = _PreparingCursor(raw)
     if connection.queries_logged:
         return connection.make_debug_cursor(cursor)
     return connection.make_cursor(cursor)
+
+
+# A generic plan is made at the statement's first run, against the tables as they are then,
+# and kept until PostgreSQL next analyzes a table it reads (autovacuum: at most once a
+# minute, after 10 % growth). Made against an almost empty table (a new school's first
+# minute, a backfill, the minute after a TRUNCATE) it scans that table, and never sees it
+# grow: ingestion's look for resent submissions read every stored event of the app for
+# each envelope, 0.13 then 0.06 x COPY by 100,000 events (issue 16). So a connection makes
+# its plans again 1, 2, 4, ... 64 s after it made them, then every 64 s: with steady
+# growth, a plan never serves a table much more than twice the size it was made for
+# before the statistics take over. Planning again costs a few milliseconds per minute.
+REPLAN_FIRST_AFTER = 1.0
+REPLAN_AT_MOST_EVERY = 64.0
+
+
+def _replan_when_due(connection, raw) -> None:
+    made_until, interval = raw._plans_due
+    now = time.monotonic()
+    if (
+        now < made_until
+        # In a pipeline the statements queued next are already named as prepared; in a
+        # failed transaction nothing runs. The next statement outside either does it.
+        or getattr(connection, "_one_round_trip", False)
+        or raw.info.transaction_status == TransactionStatus.INERROR
+    ):
+        return
+    with raw.cursor() as cursor:
+        # psycopg sees the command and forgets its prepared statements too: each is
+        # prepared, and planned, again at its next run.
+        cursor.execute("DEALLOCATE ALL")
+    interval = min(interval * 2, REPLAN_AT_MOST_EVERY)
+    raw._plans_due = (now + interval, interval)
 
 
 @contextlib.contextmanager
