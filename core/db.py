@@ -47,6 +47,7 @@ def prepared_cursor():
     raw = connection.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _NEVER_BY_ITSELF
+        raw._plans_due = (time.monotonic() + REPLAN_FIRST_AFTER, REPLAN_FIRST_AFTER)
         # PostgreSQL plans a prepared statement anew at each of its first runs, and keeps
         # doing so when its generic plan looks costlier: for a statement taking its keys as
         # arrays (analytics.rollups) that was 1.3 ms of planning on every run. These
@@ -55,7 +56,6 @@ def prepared_cursor():
         # which only costs planning again.)
         with raw.cursor() as setup:
             setup.execute("SET plan_cache_mode = force_generic_plan")
-        raw._plans_due = (time.monotonic() + REPLAN_FIRST_AFTER, REPLAN_FIRST_AFTER)
     else:
         _replan_when_due(connection, raw)
     connection.validate_thread_sharing()
@@ -79,10 +79,10 @@ REPLAN_AT_MOST_EVERY = 64.0
 
 
 def _replan_when_due(connection, raw) -> None:
-    made_until, interval = raw._plans_due
+    due_at, interval = raw._plans_due
     now = time.monotonic()
     if (
-        now < made_until
+        now < due_at
         # In a pipeline the statements queued next are already named as prepared; in a
         # failed transaction nothing runs. The next statement outside either does it.
         or getattr(connection, "_one_round_trip", False)
