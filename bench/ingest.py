@@ -483,13 +483,15 @@ def pending() -> int:
         return cursor.fetchone()[0]
 
 
-def start_worker(broker: str, problems: list) -> subprocess.Popen:
-    """One solo Celery worker, once it is ready; its log lines with errors or retries are
-    appended to `problems`."""
+def start_worker(broker: str, problems: list, concurrency: int = 1) -> subprocess.Popen:
+    """One Celery worker, once it is ready: solo (one process) by default, else the
+    README's production command (`--concurrency N`, prefork); its log lines with errors or
+    retries are appended to `problems`."""
+    pool = ("--pool=solo",) if concurrency == 1 else ("--pool=prefork",)
     worker = subprocess.Popen(
         [
             *(sys.executable, "-m", "celery", "-A", "timeback", "worker"),
-            *("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
+            *(*pool, f"--concurrency={concurrency}", "--loglevel=INFO"),
             *("--without-gossip", "--without-mingle", "--without-heartbeat"),
         ],
         cwd=ROOT,

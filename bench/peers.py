@@ -19,7 +19,8 @@ Sides, each on this machine and 127.0.0.1 only:
 Last, the 100-event ingest and COPY again with fsync, synchronous_commit and
 full_page_writes on (`--no-durable` to skip; the other phases use the server's own settings,
 printed). Then the goals without a peer: processing on the standard mix (bench/processing.py: one
-worker against 2,000 events/s, two workers ÷ one with lock waits, 60 s of mixed load), the
+worker against 2,000 events/s, two workers ÷ one with lock waits, 60 s of mixed load with one
+solo worker, then with the README's production worker command, `--concurrency 2`), the
 demo's seeding against 30 s (bench/seeding.py, `--no-seeding` to skip) and the pages at
 0.5 M and 5 M events (bench/pages.py in a database of its own, `--pages` with no size to
 skip: generating 5 M events takes minutes).
@@ -741,10 +742,17 @@ def durable_settings():
 def processing_phases(args, broker: str, table: Table) -> None:
     """Issue 16's processing goals on the standard mix (bench/processing.py): one worker's
     events/s and CPU per event, two workers ÷ one with lock waits sampled from
-    pg_stat_activity, and one worker under 60 s of mixed load (8 posters, 8 page readers)."""
+    pg_stat_activity, and 60 s of mixed load (8 posters, 8 page readers) with one solo
+    worker, then with the README's production command (one worker, `--concurrency 2`)."""
     processing = _bench_module("processing")
     shape = argparse.Namespace(
-        events=args.events, envelope=100, students=200, lessons=40, rounds=1, load=60.0
+        events=args.events,
+        envelope=100,
+        students=200,
+        lessons=40,
+        rounds=1,
+        load=60.0,
+        load_concurrency=1,
     )
     ingest.ensure_catalogue(shape.students, shape.lessons)
     runs = processing.workers_phase(shape, broker)[0]
@@ -765,15 +773,17 @@ def processing_phases(args, broker: str, table: Table) -> None:
         "events/s",
         [load()],
     )
-    loaded = processing.load_phase(shape, broker)
-    table.add(
-        "processing under 60 s load, processed ÷ arriving (events/s)",
-        [loaded["processed"]],
-        "arriving",
-        [loaded["arrived"]],
-        "events/s",
-        [load()],
-    )
+    for concurrency, worker in ((1, "one solo worker"), (2, "worker --concurrency 2")):
+        shape.load_concurrency = concurrency
+        loaded = processing.load_phase(shape, broker)
+        table.add(
+            f"processing under 60 s load, {worker}, processed ÷ arriving (events/s)",
+            [loaded["processed"]],
+            "arriving",
+            [loaded["arrived"]],
+            "events/s",
+            [load()],
+        )
 
 
 def run_phases(args, ours: Ours, ralph: Ralph | None, kolibri: Kolibri | None, table: Table):

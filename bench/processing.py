@@ -20,7 +20,8 @@ Phases (each empties the event store and ledger first, keeps the catalogue):
   `pg_stat_activity` is sampled for sessions waiting on a lock.
 - `--load SECONDS`: one worker running while 8 client processes POST 100-event envelopes
   and 8 read pages, for SECONDS: the backlog (pending events) sampled every 5 s must not
-  grow; then the time to drain it.
+  grow; then the time to drain it. `--load-concurrency N` runs the README's production
+  command instead (`celery worker --concurrency N`, prefork: N processes).
 """
 
 import argparse
@@ -341,7 +342,7 @@ def _reader(port, token, number, args, deadline, results) -> None:
 
 
 def load_phase(args, broker: str) -> dict:
-    """One worker while 8 clients POST 100-event envelopes of the mix and 8 read pages
+    """One worker (solo, or `--load-concurrency` processes) while 8 clients POST 100-event envelopes of the mix and 8 read pages
     through gunicorn (2 sync workers) for `--load` seconds; the backlog sampled every 5 s,
     then the time to drain it."""
     import multiprocessing
@@ -355,7 +356,7 @@ def load_phase(args, broker: str) -> dict:
     port = ingest.free_port()
     server = ingest.start_server(port, 2, broker)
     problems = []
-    worker = ingest.start_worker(broker, problems)
+    worker = ingest.start_worker(broker, problems, args.load_concurrency)
     try:
         token = requests.post(
             f"http://127.0.0.1:{port}/auth/1.0/token",
@@ -411,7 +412,7 @@ def load_phase(args, broker: str) -> dict:
     }
     print(
         f"under load ({args.load:.0f} s: 8 posters of {args.envelope}-event envelopes, 8 page"
-        f" readers, one worker): {result['arrived']:,.0f} events/s arriving,"
+        f" readers, {_worker(args.load_concurrency)}): {result['arrived']:,.0f} events/s arriving,"
         f" {result['processed']:,.0f} events/s processed, {result['reads']:,.0f} pages/s read"
         f" ({statuses}); backlog (s, pending): {backlog}; {left:,} pending at the end,"
         f" drained {drained:.1f} s after"
@@ -419,6 +420,10 @@ def load_phase(args, broker: str) -> dict:
     for line in problems[:3]:
         print(f"  !! {line[:200]}")
     return result
+
+
+def _worker(concurrency: int) -> str:
+    return "one solo worker" if concurrency == 1 else f"one worker, concurrency {concurrency}"
 
 
 def main():
@@ -432,6 +437,7 @@ def main():
     parser.add_argument("--profile")
     parser.add_argument("--workers", action="store_true", help="one worker, then two")
     parser.add_argument("--load", type=float, default=0, help="seconds of mixed load")
+    parser.add_argument("--load-concurrency", type=int, default=1, help="worker processes")
     args = parser.parse_args()
     if not os.environ.get("REDIS_URL") and (args.workers or args.load):
         raise SystemExit("Set REDIS_URL to a Redis database for the broker.")
