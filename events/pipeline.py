@@ -32,7 +32,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from core import bulk, locks
+from core import bulk, db, locks
 from gradebook import credit
 from gradebook import services as gradebook
 from gradebook import xp as rules
@@ -66,6 +66,9 @@ def process(event_ids: list[int], *, claim: int = 0) -> int:
 
     What two workers' batches would both write (a lesson's mastery, a student-day's rollup)
     is settled after the batch commits (`settle`), so they never wait on each other."""
+    # A new deployment's events table has no statistics until autovacuum gets to it, and
+    # the claim below is planned badly without them (core.db.analyze_if_never_analyzed).
+    db.analyze_if_never_analyzed(CaliperEvent._meta.db_table)
     done = _process(event_ids, claim=claim)
     if done:  # a task that found nothing to do left nothing pending
         settle()
