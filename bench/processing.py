@@ -342,9 +342,9 @@ def _reader(port, token, number, args, deadline, results) -> None:
 
 
 def load_phase(args, broker: str) -> dict:
-    """One worker (solo, or `--load-concurrency` processes) while 8 clients POST 100-event envelopes of the mix and 8 read pages
-    through gunicorn (2 sync workers) for `--load` seconds; the backlog sampled every 5 s,
-    then the time to drain it."""
+    """One worker (solo, or `--load-concurrency` processes) while 8 clients POST 100-event
+    envelopes of the mix and 8 read pages through gunicorn (2 sync workers) for `--load`
+    seconds; the backlog sampled every 5 s, then the time to drain it."""
     import multiprocessing
 
     import redis
